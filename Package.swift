@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "portal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portal", targets: ["portal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCmarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .target(name: "CPortalSystem"),
+        .target(name: "PortalCore"),
+        .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "PortalCore"]),
+        .target(name: "PortalContent", dependencies: ["PortalCore", "PortalMarkdown", "Yams"]),
+        .target(name: "PortalRender", dependencies: [
+            "PortalCore", "PortalContent",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        .target(name: "PortalBuild", dependencies: ["CPortalSystem", "PortalCore", "PortalContent", "PortalRender"]),
+        .executableTarget(name: "portal", dependencies: [
+            "PortalBuild", "PortalCore", "PortalRender",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild"]),
+    ]
+)

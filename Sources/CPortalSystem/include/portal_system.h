@@ -1,0 +1,8 @@
+#ifndef PORTAL_SYSTEM_H
+#define PORTAL_SYSTEM_H
+
+/// Atomically exchanges two paths (Linux renameat2 with RENAME_EXCHANGE).
+/// Returns 0 on success, -1 with errno set otherwise.
+int portal_rename_exchange(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,80 @@
+import PortalCore
+
+/// Splits a Markdown file into its YAML front matter and its body.
+public struct FrontMatter: Sendable {
+    /// The YAML text between the `---` lines, nil when the file has none.
+    public var yaml: String?
+    /// Line of the file on which the YAML starts (the line after the opening `---`).
+    public var yamlLine: Int
+    public var body: String
+    /// Line of the file on which the body starts.
+    public var bodyLine: Int
+
+    /// `text` must already be free of a BOM and of CR line ends.
+    public static func split(_ text: String, file: String) throws(BuildFailure) -> FrontMatter {
+        guard text.hasPrefix("---\n") || text == "---" else {
+            return FrontMatter(yaml: nil, yamlLine: 1, body: text, bodyLine: 1)
+        }
+        var lineNumber = 1
+        var yamlStart = text.index(text.startIndex, offsetBy: 4, limitedBy: text.endIndex) ?? text.endIndex
+        var index = yamlStart
+        yamlStart = index
+        while index < text.endIndex {
+            lineNumber += 1
+            let lineEnd = text[index...].firstIndex(of: "\n") ?? text.endIndex
+            let line = text[index..<lineEnd]
+            if line == "---" || line == "..." {
+                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+                return FrontMatter(
+                    yaml: String(text[yamlStart..<index]),
+                    yamlLine: 2,
+                    body: String(text[bodyStart...]),
+                    bodyLine: lineNumber + 1
+                )
+            }
+            index = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+        }
+        throw BuildFailure([.error(file, line: 1, column: 1, "front matter starts with '---' but has no closing '---' line",
+                                   hint: "add a line with only '---' after the last front matter key")])
+    }
+}
+
+/// Reads a file as UTF-8 text, without BOM and with LF line ends.
+public enum SourceText {
+    public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
+        guard let data = FileSystem.read(path) else {
+            throw BuildFailure([.error(display, "cannot read the file")])
+        }
+        return try decode(data, display: display)
+    }
+
+    public static func decode(_ bytes: [UInt8], display: String) throws(BuildFailure) -> String {
+        var slice = bytes[...]
+        if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
+        if let text = String(validating: slice, as: UTF8.self) {
+            if text.contains("\r") {
+                return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            }
+            return text
+        }
+        // Point at the first byte that is not UTF-8.
+        var line = 1, column = 1
+        var index = slice.startIndex
+        while index < slice.endIndex {
+            let byte = slice[index]
+            let length: Int
+            switch byte {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: length = 0
+            }
+            let end = index + length
+            if length == 0 || end > slice.endIndex || String(validating: slice[index..<end], as: UTF8.self) == nil { break }
+            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+            index = end
+        }
+        throw BuildFailure([.error(display, line: line, column: column, "the file is not valid UTF-8", hint: "save it as UTF-8")])
+    }
+}

@@ -1,0 +1,299 @@
+import Foundation
+import PortalCore
+
+extension SiteLoader {
+    static let frontMatterKeys: Set<String> = [
+        "title", "description", "date", "lastmod", "draft", "slug", "translationKey",
+        "weight", "tags", "aliases", "layout", "summary",
+    ]
+
+    func loadPages(language: Language, into pages: inout [Page], staticFiles: inout [StaticFile], _ diagnostics: inout DiagnosticList) {
+        let folder = contentDirectory + "/" + languageFolderName(language)
+        let (files, escaping) = FileSystem.walk(folder)
+        for link in escaping {
+            diagnostics.error(display(languageFolderName(language) + "/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
+        }
+        for relative in files {
+            let shown = display(languageFolderName(language) + "/" + relative)
+            if relative == "_language.yaml" { continue }
+            guard relative.hasSuffix(".md") else {
+                staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))
+                continue
+            }
+            do {
+                if let page = try loadPage(folder + "/" + relative, relative: relative, language: language, display: shown, &diagnostics) {
+                    pages.append(page)
+                }
+            } catch {
+                diagnostics.append(contentsOf: error.diagnostics)
+            }
+        }
+    }
+
+    /// The folder name as written (it may differ from the code in case).
+    func languageFolderName(_ language: Language) -> String {
+        let parts = language.file.split(separator: "/")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : language.code
+    }
+
+    func loadPage(_ path: String, relative: String, language: Language, display file: String, _ diagnostics: inout DiagnosticList) throws(BuildFailure) -> Page? {
+        let text = try SourceText.read(path, display: file)
+        let split = try FrontMatter.split(text, file: file)
+        guard let yaml = split.yaml else {
+            throw BuildFailure([.error(file, line: 1, column: 1, "the page has no front matter", hint: "start the file with a '---' line, 'title: …', and another '---' line")])
+        }
+        guard let root = try YAMLDocument.parse(yaml, file: file, lineOffset: split.yamlLine - 1) else {
+            throw BuildFailure([.error(file, line: 2, "the front matter is empty", hint: "add 'title: …'")])
+        }
+        guard root.mapping != nil else {
+            throw BuildFailure([.error(file, line: root.line, column: root.column, "front matter must be a mapping (title: …), not \(root.typeName)")])
+        }
+        var reader = FieldReader(file: file, node: root)
+        defer { diagnostics.append(contentsOf: reader.diagnostics.items) }
+
+        let title = reader.string("title")
+        if title == nil, root["title"] == nil {
+            reader.diagnostics.error(file, line: 1, "'title' is missing from the front matter", hint: "add 'title: …' between the '---' lines")
+        }
+        let draft = reader.bool("draft") ?? false
+        if draft && !includeDrafts { return nil }
+
+        func date(_ key: String) -> PageDate? {
+            guard let node = root[key], let text = reader.string(key) else { return nil }
+            guard let value = PageDate(text) else {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "'\(key)' is not a date: '\(text)'", hint: "write it as 2024-11-09 or 2024-11-09T10:30:00+01:00")
+                return nil
+            }
+            return value
+        }
+
+        // Where the page lives and what its URL is.
+        var contentPath = String(relative.dropLast(3))
+        var kind = PageKind.page
+        if contentPath == "_index" {
+            contentPath = ""
+            kind = .home
+        } else if contentPath.hasSuffix("/_index") {
+            contentPath = String(contentPath.dropLast(7))
+            kind = .section
+        }
+        var segments = contentPath.split(separator: "/").map { Slug.make(String($0)) }
+        if let index = segments.firstIndex(of: "") {
+            let raw = contentPath.split(separator: "/")[index]
+            reader.diagnostics.error(file, "'\(raw)' gives an empty URL segment", hint: "use letters or digits in file and folder names, or set 'slug:'")
+        }
+        if let slug = reader.string("slug"), let node = root["slug"] {
+            let made = Slug.make(slug)
+            if slug.contains("/") || slug.contains("\\") || slug == "." || slug == ".." || made.isEmpty {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "slug '\(slug)' is not a single URL segment", hint: "a slug replaces only the last part of the URL: use letters, digits and '-'")
+            } else if kind == .home {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "the home page cannot have a slug: its URL is the language's")
+            } else {
+                segments[segments.count - 1] = made
+            }
+        }
+        let urlPath = "/" + ([language.code] + segments).joined(separator: "/") + "/"
+
+        var aliases: [Page.Alias] = []
+        for (alias, node) in reader.strings("aliases") {
+            let segments = alias.split(separator: "/", omittingEmptySubsequences: true)
+            if !alias.hasPrefix("/") || alias.contains("\\") || alias.contains("://") || segments.contains(where: { $0 == ".." || $0 == "." }) || segments.isEmpty {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "alias '\(alias)' must be a path on this site such as /en/old-url/", hint: "start it with '/'; '..' is not allowed")
+                continue
+            }
+            aliases.append(Page.Alias(path: "/" + segments.joined(separator: "/") + (alias.hasSuffix(".html") ? "" : "/"), line: node.line, column: node.column))
+        }
+
+        var params: [String: DataValue] = [:]
+        for (key, value) in root.mapping ?? [] {
+            guard let name = key.string, !Self.frontMatterKeys.contains(name) else { continue }
+            params[name] = DataValue(value)
+        }
+        let translationKey = reader.string("translationKey")
+        return Page(
+            language: language.code,
+            file: file,
+            contentPath: contentPath,
+            kind: kind,
+            urlPath: urlPath,
+            title: title ?? "",
+            description: reader.string("description"),
+            summary: reader.string("summary"),
+            date: date("date"),
+            lastmod: date("lastmod"),
+            draft: draft,
+            weight: reader.int("weight") ?? 0,
+            tags: reader.strings("tags").map(\.0),
+            aliases: aliases,
+            layout: reader.string("layout"),
+            translationKey: translationKey?.isEmpty == true ? nil : translationKey,
+            params: params,
+            body: split.body,
+            bodyLine: split.bodyLine
+        )
+    }
+
+    // MARK: cities
+
+    func loadCities(knownLanguages: Set<String>, _ diagnostics: inout DiagnosticList) -> [City] {
+        let folder = contentDirectory + "/cities"
+        var cities: [City] = []
+        for name in FileSystem.list(folder) where !name.hasPrefix(".") {
+            let file = display("cities/" + name)
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else {
+                diagnostics.warning(file, "not a city file: city files end in .yaml")
+                continue
+            }
+            let id = String(name[..<name.lastIndex(of: ".")!])
+            do {
+                let text = try SourceText.read(folder + "/" + name, display: file)
+                guard let root = try YAMLDocument.parse(text, file: file) else {
+                    diagnostics.error(file, line: 1, "the city file is empty", hint: "set at least 'name:' and 'country:'")
+                    continue
+                }
+                if let city = loadCity(id: id, root: root, file: file, knownLanguages: knownLanguages, &diagnostics) {
+                    cities.append(city)
+                }
+            } catch {
+                diagnostics.append(contentsOf: error.diagnostics)
+            }
+        }
+        return cities.sorted { $0.id < $1.id }
+    }
+
+    static let cityKeys: Set<String> = ["name", "names", "country", "population", "coordinates", "targetYear", "missionLabel", "pilotCity", "sectors", "website", "summary"]
+
+    func loadCity(id: String, root: YAMLNode, file: String, knownLanguages: Set<String>, _ diagnostics: inout DiagnosticList) -> City? {
+        guard root.mapping != nil else {
+            diagnostics.error(file, line: root.line, column: root.column, "a city file must be a mapping (name: …, country: …)")
+            return nil
+        }
+        var reader = FieldReader(file: file, node: root)
+        defer { diagnostics.append(contentsOf: reader.diagnostics.items) }
+        if Slug.make(id) != id {
+            reader.diagnostics.error(file, "city file name '\(id)' is not a URL segment", hint: "rename it to '\(Slug.make(id)).yaml'")
+        }
+        let name = reader.string("name")
+        if name == nil, root["name"] == nil {
+            reader.diagnostics.error(file, line: 1, "'name' is missing", hint: "add the city's own name, e.g. 'name: Kraków'")
+        }
+        var country = reader.string("country") ?? ""
+        if let node = root["country"] {
+            country = country.uppercased()
+            if !Countries.isKnown(country) {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "'\(country)' is not an ISO 3166-1 alpha-2 country code", hint: "for example PL, SI, RO")
+            }
+        } else {
+            reader.diagnostics.error(file, line: 1, "'country' is missing", hint: "add the ISO 3166-1 alpha-2 code, e.g. 'country: PL'")
+        }
+        let population = reader.int("population")
+        if let population, population < 0, let node = root["population"] {
+            reader.diagnostics.error(file, line: node.line, column: node.column, "population cannot be negative")
+        }
+        var latitude: Double?, longitude: Double?
+        if let node = root["coordinates"], !node.isNull {
+            if let items = node.sequence, items.count == 2, let lat = items[0].double, let lon = items[1].double {
+                if abs(lat) > 90 {
+                    reader.diagnostics.error(file, line: items[0].line, column: items[0].column, "latitude \(items[0].string ?? "") is outside -90…90", hint: "coordinates are [latitude, longitude]")
+                } else { latitude = lat }
+                if abs(lon) > 180 {
+                    reader.diagnostics.error(file, line: items[1].line, column: items[1].column, "longitude \(items[1].string ?? "") is outside -180…180", hint: "coordinates are [latitude, longitude]")
+                } else { longitude = lon }
+                if latitude == nil || longitude == nil { latitude = nil; longitude = nil }
+            } else {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "'coordinates' must be [latitude, longitude]", hint: "for example [50.0647, 19.945]")
+            }
+        }
+        var website = reader.string("website")
+        if let url = website, !(url.hasPrefix("https://") || url.hasPrefix("http://")), let node = root["website"] {
+            reader.diagnostics.error(file, line: node.line, column: node.column, "website '\(url)' must start with https:// or http://")
+            website = nil
+        }
+        var sectors: [String] = []
+        for (sector, node) in reader.strings("sectors") {
+            let slug = Slug.make(sector)
+            if slug.isEmpty {
+                reader.diagnostics.error(file, line: node.line, column: node.column, "sector '\(sector)' is empty")
+            } else if !sectors.contains(slug) {
+                sectors.append(slug)
+            }
+        }
+        var names: [String: String] = [:]
+        if let node = root["names"], let text = reader.localized("names", node) {
+            names = text.byLanguage
+            if text.all != nil { reader.wrongType("names", node, expected: "a map by language (en: …, ro: …)") }
+            checkLanguageKeys(node, file: file, knownLanguages: knownLanguages, &reader.diagnostics)
+        }
+        var summary: [String: String] = [:]
+        if let node = root["summary"], let text = reader.localized("summary", node) {
+            if let all = text.all { for language in knownLanguages { summary[language] = all } } else { summary = text.byLanguage }
+            checkLanguageKeys(node, file: file, knownLanguages: knownLanguages, &reader.diagnostics)
+        }
+        var params: [String: DataValue] = [:]
+        for (key, value) in root.mapping ?? [] {
+            guard let keyName = key.string, !Self.cityKeys.contains(keyName) else { continue }
+            params[keyName] = DataValue(value)
+        }
+        return City(
+            id: id, file: file, name: name ?? id, names: names, country: country,
+            population: population, latitude: latitude, longitude: longitude,
+            targetYear: reader.int("targetYear"), missionLabel: reader.int("missionLabel"),
+            pilotCity: reader.bool("pilotCity"), sectors: sectors, website: website,
+            summary: summary, params: params
+        )
+    }
+
+    private func checkLanguageKeys(_ node: YAMLNode, file: String, knownLanguages: Set<String>, _ diagnostics: inout DiagnosticList) {
+        for (key, _) in node.mapping ?? [] {
+            guard let code = key.string?.lowercased(), !knownLanguages.contains(code) else { continue }
+            diagnostics.warning(file, line: key.line, column: key.column, "'\(code)' is not a language of this site", hint: "languages: \(knownLanguages.sorted().joined(separator: ", "))")
+        }
+    }
+
+    // MARK: data and media
+
+    func loadData(_ diagnostics: inout DiagnosticList) -> ([String: DataValue], [String: [String: String]]) {
+        let folder = contentDirectory + "/data"
+        var data: [String: DataValue] = [:]
+        var countryNames: [String: [String: String]] = [:]
+        for name in FileSystem.list(folder) where !name.hasPrefix(".") {
+            let file = display("data/" + name)
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else {
+                diagnostics.warning(file, "not a data file: data files end in .yaml")
+                continue
+            }
+            let key = String(name[..<name.lastIndex(of: ".")!])
+            guard key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !key.isEmpty else {
+                diagnostics.error(file, "data file name '\(key)' cannot be used as data.\(key) in templates", hint: "use letters, digits and '_' only")
+                continue
+            }
+            do {
+                let text = try SourceText.read(folder + "/" + name, display: file)
+                guard let root = try YAMLDocument.parse(text, file: file) else { continue }
+                data[key] = DataValue(root)
+                if key == "countries" {
+                    for (code, value) in root.mapping ?? [] {
+                        guard let code = code.string?.uppercased() else { continue }
+                        var byLanguage: [String: String] = [:]
+                        for (language, text) in value.mapping ?? [] {
+                            if let language = language.string, let text = text.string { byLanguage[language.lowercased()] = text }
+                        }
+                        countryNames[code] = byLanguage
+                    }
+                }
+            } catch {
+                diagnostics.append(contentsOf: error.diagnostics)
+            }
+        }
+        return (data, countryNames)
+    }
+
+    func mediaFiles(_ diagnostics: inout DiagnosticList) -> [StaticFile] {
+        let folder = contentDirectory + "/media"
+        let (files, escaping) = FileSystem.walk(folder)
+        for link in escaping {
+            diagnostics.error(display("media/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/media/ instead")
+        }
+        return files.map { StaticFile(source: folder + "/" + $0, file: display("media/" + $0), outputPath: "media/" + $0) }
+    }
+}

@@ -1,0 +1,159 @@
+import PortalCore
+import Yams
+
+/// A YAML value with the position it was written at, detached from Yams' classes so
+/// that the loaded site is `Sendable`.
+public struct YAMLNode: Sendable {
+    public enum Kind: Sendable {
+        /// `tag` is YAML's resolved type: str, int, float, bool, null or timestamp.
+        case scalar(String, tag: String)
+        case mapping([(key: YAMLNode, value: YAMLNode)])
+        case sequence([YAMLNode])
+    }
+
+    public var kind: Kind
+    public var line: Int
+    public var column: Int
+
+    public var string: String? {
+        if case .scalar(let text, let tag) = kind, tag != "null" { return text }
+        return nil
+    }
+    public var isNull: Bool {
+        if case .scalar(_, let tag) = kind { return tag == "null" }
+        return false
+    }
+    public var mapping: [(key: YAMLNode, value: YAMLNode)]? {
+        if case .mapping(let pairs) = kind { return pairs }
+        return nil
+    }
+    public var sequence: [YAMLNode]? {
+        if case .sequence(let items) = kind { return items }
+        return nil
+    }
+    public var int: Int? {
+        if case .scalar(let text, let tag) = kind, tag == "int" { return Int(text.replacingOccurrences(of: "_", with: "")) }
+        return nil
+    }
+    public var double: Double? {
+        if case .scalar(let text, let tag) = kind, tag == "int" || tag == "float" { return Double(text.replacingOccurrences(of: "_", with: "")) }
+        return nil
+    }
+    public var bool: Bool? {
+        if case .scalar(let text, let tag) = kind, tag == "bool" {
+            return ["true", "yes", "on"].contains(text.lowercased())
+        }
+        return nil
+    }
+    /// What kind of value this is, for messages.
+    public var typeName: String {
+        switch kind {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(_, let tag):
+            switch tag {
+            case "int", "float": return "a number"
+            case "bool": return "true/false"
+            case "null": return "empty"
+            default: return "text"
+            }
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    public subscript(key: String) -> YAMLNode? {
+        mapping?.first { $0.key.string == key }?.value
+    }
+}
+
+/// Parses YAML text into `YAMLNode`s, turning Yams' errors into diagnostics.
+public enum YAMLDocument {
+    /// Deeper nesting is refused: nothing in a site needs it and it guards the loaders' recursion.
+    public static let maximumDepth = 64
+
+    /// - Parameters:
+    ///   - lineOffset: added to every line (front matter starts below its `---`).
+    /// - Returns: nil for an empty document.
+    public static func parse(_ text: String, file: String, lineOffset: Int = 0) throws(BuildFailure) -> YAMLNode? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw BuildFailure([diagnostic(for: error, file: file, lineOffset: lineOffset)])
+        } catch {
+            throw BuildFailure([.error(file, line: lineOffset + 1, "cannot read YAML: \(error)")])
+        }
+        guard let root else { return nil }
+        var diagnostics = DiagnosticList()
+        let node = convert(root, file: file, lineOffset: lineOffset, depth: 0, diagnostics: &diagnostics)
+        if diagnostics.hasErrors { throw BuildFailure(diagnostics.items) }
+        return node
+    }
+
+    private static func convert(_ node: Node, file: String, lineOffset: Int, depth: Int, diagnostics: inout DiagnosticList) -> YAMLNode {
+        let line = (node.mark?.line ?? 1) + lineOffset
+        let column = node.mark?.column ?? 1
+        if depth > maximumDepth {
+            if !diagnostics.hasErrors {
+                diagnostics.error(file, line: line, column: column, "YAML is nested more than \(maximumDepth) levels deep", hint: "flatten the structure")
+            }
+            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+        }
+        switch node {
+        case .scalar(let scalar):
+            var tag = node.tag.rawValue
+            if let last = tag.split(separator: ":").last { tag = String(last) }
+            if scalar.style != .plain { tag = "str" }
+            return YAMLNode(kind: .scalar(scalar.string, tag: tag), line: line, column: column)
+        case .mapping(let mapping):
+            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+            var seen: [String: Int] = [:]
+            for (key, value) in mapping {
+                let keyNode = convert(key, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics)
+                if let name = keyNode.string {
+                    if let first = seen[name] {
+                        diagnostics.error(file, line: keyNode.line, column: keyNode.column, "duplicate key '\(name)' (first at line \(first))")
+                    }
+                    seen[name] = keyNode.line
+                }
+                pairs.append((keyNode, convert(value, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics)))
+            }
+            return YAMLNode(kind: .mapping(pairs), line: line, column: column)
+        case .sequence(let sequence):
+            return YAMLNode(kind: .sequence(sequence.map { convert($0, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics) }), line: line, column: column)
+        case .alias:
+            diagnostics.error(file, line: line, column: column, "YAML aliases (*name) are not supported", hint: "write the value out")
+            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+        }
+    }
+
+    static func diagnostic(for error: YamlError, file: String, lineOffset: Int) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var message = problem
+            if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
+            return .error(file, line: mark.line + lineOffset, column: mark.column, "invalid YAML: \(message)", hint: hint(for: problem))
+        case .reader(let problem, _, _, _):
+            return .error(file, line: lineOffset + 1, "invalid text: \(problem)", hint: "save the file as UTF-8")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .error(file, line: context.mark.line + lineOffset, column: context.mark.column, "duplicate key '\(duplicates.joined(separator: "', '"))'")
+        default:
+            return .error(file, line: lineOffset + 1, "invalid YAML: \(error)")
+        }
+    }
+
+    private static func hint(for problem: String) -> String? {
+        if problem.contains("mapping values are not allowed") {
+            return "a value that contains ': ' must be in quotes"
+        }
+        if problem.contains("found character that cannot start any token") {
+            return "YAML is indented with spaces, not tabs; quote values that start with @ or `"
+        }
+        if problem.contains("did not find expected key") || problem.contains("did not find expected") {
+            return "check the indentation and the quotes of this line and the one above"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,172 @@
+import CCmarkGFM
+import PortalCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one Markdown document becomes: HTML plus the facts later stages check.
+public struct RenderedMarkdown: Sendable, Hashable {
+    public var html: String
+    /// Heading ids in document order, unique within the document.
+    public var headingIDs: [String]
+    /// Link and image destinations as written, with the 1-based source line.
+    public var links: [Reference]
+    /// Images without alternative text, with their source line.
+    public var imagesWithoutAlt: [Reference]
+    /// The text without markup, for search and summaries.
+    public var plainText: String
+
+    public struct Reference: Sendable, Hashable {
+        public var destination: String
+        public var line: Int
+        public var column: Int
+    }
+}
+
+/// The one wrapper around cmark-gfm. cmark-gfm's own HTML renderer writes the HTML
+/// (and does the escaping); the tree is touched only to give headings ids and to
+/// collect links.
+public struct MarkdownRenderer: Sendable {
+    public var unsafeHTML: Bool
+
+    public init(unsafeHTML: Bool = false) {
+        self.unsafeHTML = unsafeHTML
+    }
+
+    private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist", "tagfilter"]
+
+    /// Registration of the GFM extensions is global in cmark-gfm; Swift runs this once,
+    /// thread-safely, before the first render.
+    private static let registered: Bool = {
+        cmark_gfm_core_extensions_ensure_registered()
+        return true
+    }()
+
+    public func render(_ markdown: String) -> RenderedMarkdown {
+        _ = Self.registered
+        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS | CMARK_OPT_VALIDATE_UTF8
+        if unsafeHTML { options |= CMARK_OPT_UNSAFE }
+        guard let parser = cmark_parser_new(options) else {
+            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+        }
+        defer { cmark_parser_free(parser) }
+        for name in Self.extensionNames {
+            if let syntaxExtension = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, syntaxExtension)
+            }
+        }
+        markdown.utf8CString.withUnsafeBufferPointer { buffer in
+            cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
+        }
+        guard let document = cmark_parser_finish(parser) else {
+            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+        }
+        defer { cmark_node_free(document) }
+
+        var walk = TreeWalk()
+        walk.visit(document)
+        for heading in walk.headings {
+            replaceHeading(heading.node, id: heading.id, level: heading.level)
+        }
+
+        // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
+        let renderOptions = options & ~CMARK_OPT_SOURCEPOS
+        let extensions = cmark_parser_get_syntax_extensions(parser)
+        guard let cString = cmark_render_html(document, renderOptions, extensions) else {
+            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+        }
+        let html = String(cString: cString)
+        free(cString)
+        return RenderedMarkdown(
+            html: html,
+            headingIDs: walk.headings.map(\.id),
+            links: walk.links,
+            imagesWithoutAlt: walk.imagesWithoutAlt,
+            plainText: walk.text
+        )
+    }
+
+    /// Swaps a heading for a custom block that writes `<hN id="…">` around the same inline children.
+    private func replaceHeading(_ heading: OpaquePointer, id: String, level: Int32) {
+        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { return }
+        _ = cmark_node_set_on_enter(block, "<h\(level) id=\"\(id)\">")
+        _ = cmark_node_set_on_exit(block, "</h\(level)>\n")
+        while let child = cmark_node_first_child(heading) {
+            cmark_node_unlink(child)
+            _ = cmark_node_append_child(block, child)
+        }
+        _ = cmark_node_replace(heading, block)
+        cmark_node_free(heading)
+    }
+}
+
+/// One pass over the parsed tree.
+private struct TreeWalk {
+    struct Heading { var node: OpaquePointer; var id: String; var level: Int32 }
+    var headings: [Heading] = []
+    var links: [RenderedMarkdown.Reference] = []
+    var imagesWithoutAlt: [RenderedMarkdown.Reference] = []
+    var text = ""
+    private var usedIDs: [String: Int] = [:]
+
+    mutating func visit(_ document: OpaquePointer) {
+        guard let iterator = cmark_iter_new(document) else { return }
+        defer { cmark_iter_free(iterator) }
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+            let type = cmark_node_get_type(node)
+            switch type {
+            case CMARK_NODE_HEADING:
+                let title = Self.literalText(of: node)
+                var id = Slug.make(title)
+                if id.isEmpty { id = "section" }
+                if let count = usedIDs[id] {
+                    usedIDs[id] = count + 1
+                    id = "\(id)-\(count)"
+                } else {
+                    usedIDs[id] = 1
+                }
+                headings.append(Heading(node: node, id: id, level: cmark_node_get_heading_level(node)))
+            case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
+                let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+                let reference = RenderedMarkdown.Reference(
+                    destination: destination,
+                    line: Int(cmark_node_get_start_line(node)),
+                    column: Int(cmark_node_get_start_column(node))
+                )
+                links.append(reference)
+                if type == CMARK_NODE_IMAGE && Self.literalText(of: node).allSatisfy(\.isWhitespace) {
+                    imagesWithoutAlt.append(reference)
+                }
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_CODE_BLOCK:
+                if let literal = cmark_node_get_literal(node) {
+                    if !text.isEmpty && !text.hasSuffix(" ") { text.append(" ") }
+                    text.append(String(cString: literal))
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    static func literalText(of node: OpaquePointer) -> String {
+        var result = ""
+        var child = cmark_node_first_child(node)
+        while let current = child {
+            switch cmark_node_get_type(current) {
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+                if let literal = cmark_node_get_literal(current) { result += String(cString: literal) }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+                result += " "
+            default:
+                result += literalText(of: current)
+            }
+            child = cmark_node_next(current)
+        }
+        return result
+    }
+}

@@ -1,0 +1,369 @@
+import Foundation
+import PortalContent
+import PortalCore
+
+/// The values templates see. Every key is documented in the README's template reference.
+extension SiteRenderer {
+    /// An hreflang alternate: BCP 47 tag, site-relative path, language folder code.
+    typealias Alternate = (hreflang: String, path: String, code: String)
+
+    /// What every HTML page has: site, language, strings, menus, switcher.
+    func baseContext(language code: String, urlPath: String, translationID: String?, alternates: [Alternate]?) -> [String: Any] {
+        let strings = self.strings[code]!
+        let language = strings.language
+        var context: [String: Any] = [:]
+        context["site"] = siteObject(code)
+        context["lang"] = [
+            "code": language.code,
+            "name": language.name,
+            "languageCode": language.languageCode,
+            "direction": language.direction,
+            "isDefault": language.code == defaultLanguage,
+        ] as [String: Any]
+        context["t"] = strings.templateObject
+        context["data"] = dataObject(code)
+        context["asset"] = assetURLs
+        context["url"] = url(urlPath)
+        context["permalink"] = permalink(urlPath)
+        context["canonical"] = permalink(urlPath)
+        context["homeURL"] = url("/\(code)/")
+        context["citiesURL"] = url("/\(code)/\(SitePlan.citiesPath)/")
+        context["searchURL"] = url("/\(code)/\(SitePlan.searchPath)/")
+        context["searchIndexURL"] = url("/\(code)/\(SitePlan.searchPath)/index.json")
+        context["feedURL"] = url("/\(code)/feed.xml")
+        context["feedPermalink"] = permalink("/\(code)/feed.xml")
+        context["menu"] = menu(code, current: urlPath)
+        context["switcher"] = switcher(code, urlPath: urlPath, translationID: translationID)
+        if let alternates {
+            var links: [[String: Any]] = alternates.map { ["hreflang": $0.hreflang, "href": permalink($0.path)] }
+            if let defaultPath = alternates.first(where: { $0.code == defaultLanguage })?.path {
+                links.append(["hreflang": "x-default", "href": permalink(defaultPath)])
+            }
+            context["alternates"] = links
+        } else {
+            context["alternates"] = [Any]()
+        }
+        return context
+    }
+
+    private func siteObject(_ code: String) -> [String: Any] {
+        var params: [String: Any] = [:]
+        for (key, value) in site.config.params {
+            params[key] = value.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes)
+        }
+        return [
+            "title": site.config.title.text(for: code, defaultLanguage: defaultLanguage) ?? "",
+            "description": site.config.description?.text(for: code, defaultLanguage: defaultLanguage) ?? "",
+            "baseURL": site.config.baseURL,
+            "params": params,
+            "languages": plan.outputLanguages.map { language -> [String: Any] in
+                ["code": language.code, "name": language.name, "languageCode": language.languageCode,
+                 "url": url("/\(language.code)/"), "current": language.code == code]
+            },
+        ]
+    }
+
+    private func dataObject(_ code: String) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for (key, value) in site.data {
+            object[key] = value.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes)
+        }
+        return object
+    }
+
+    /// Languages that have this page, with their URL paths, for hreflang: real pages only.
+    func alternates(translationID: String) -> [Alternate] {
+        guard let set = plan.translationSets[translationID] else { return [] }
+        return plan.outputLanguages.compactMap { language in
+            guard let index = set[language.code] else { return nil }
+            return (language.languageCode, site.pages[index].urlPath, language.code)
+        }
+    }
+
+    /// The language switcher: never a dead end. A missing translation leads to that
+    /// language's fallback page, or else to its home.
+    func switcher(_ current: String, urlPath: String, translationID: String?) -> [[String: Any]] {
+        plan.outputLanguages.map { language in
+            var target = "/\(language.code)/"
+            var available = true
+            if let translationID {
+                if let index = plan.pageLookup[language.code]?[translationID] {
+                    let entry = plan.plannedPages[index]
+                    target = entry.urlPath
+                    available = !entry.isFallback
+                } else {
+                    available = false
+                }
+            } else {
+                // Generated pages exist in every language at the same path.
+                target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
+            }
+            return [
+                "code": language.code, "name": language.name, "languageCode": language.languageCode,
+                "url": url(target), "current": language.code == current, "available": available,
+            ]
+        }
+    }
+
+    /// The main menu: `menus.main` from site.yaml, else the home's sections by weight.
+    func menu(_ code: String, current: String) -> [[String: Any]] {
+        var items: [(title: String, path: String)] = []
+        let strings = self.strings[code]!
+        if let entries = site.config.menus["main"] {
+            for entry in entries {
+                if let item = menuItem(entry.path, code, strings) { items.append(item) }
+            }
+        } else {
+            var sections: [(weight: Int, title: String, path: String)] = []
+            for (path, index) in plan.pathLookup[code] ?? [:] {
+                let page = site.pages[plan.plannedPages[index].pageIndex]
+                if page.kind == .section && page.parentPath.isEmpty && !path.isEmpty {
+                    sections.append((page.weight == 0 ? Int.max : page.weight, page.title, plan.plannedPages[index].urlPath))
+                }
+            }
+            let citiesIntro = plan.cityIndexIntro[code] ?? plan.cityIndexIntro[defaultLanguage]
+            let citiesWeight = citiesIntro.map { site.pages[$0].weight } ?? 0
+            if !site.cities.isEmpty {
+                sections.append((citiesWeight == 0 ? Int.max : citiesWeight, citiesTitle(code), "/\(code)/\(SitePlan.citiesPath)/"))
+            }
+            sections.sort { ($0.weight, $0.title, $0.path) < ($1.weight, $1.title, $1.path) }
+            items = sections.map { ($0.title, $0.path) }
+        }
+        return items.map { item in
+            let active = current == item.path || (current.hasPrefix(item.path) && item.path != "/\(code)/")
+            return ["title": item.title, "url": url(item.path), "active": active, "current": current == item.path]
+        }
+    }
+
+    private func menuItem(_ path: String, _ code: String, _ strings: LanguageStrings) -> (title: String, path: String)? {
+        if path == SitePlan.citiesPath { return (citiesTitle(code), "/\(code)/\(SitePlan.citiesPath)/") }
+        if path == SitePlan.searchPath { return (searchTitle(code), "/\(code)/\(SitePlan.searchPath)/") }
+        guard let index = plan.pathLookup[code]?[path] else { return nil }
+        let entry = plan.plannedPages[index]
+        return (site.pages[entry.pageIndex].title, entry.urlPath)
+    }
+
+    func citiesTitle(_ code: String) -> String {
+        if let index = plan.cityIndexIntro[code] { return site.pages[index].title }
+        let text = strings[code]!.text("cities")
+        return text.isEmpty ? "Cities" : text
+    }
+
+    func searchTitle(_ code: String) -> String {
+        if let index = plan.searchIntro[code] { return site.pages[index].title }
+        let text = strings[code]!.text("search")
+        return text.isEmpty ? "Search" : text
+    }
+
+    /// Home, then each section above the page that exists in this language.
+    func breadcrumbs(_ code: String, contentPath: String) -> [[String: Any]] {
+        var crumbs: [[String: Any]] = []
+        if let home = plan.pathLookup[code]?[""], !contentPath.isEmpty {
+            crumbs.append(["title": site.pages[plan.plannedPages[home].pageIndex].title, "url": url(plan.plannedPages[home].urlPath)])
+        }
+        let parts = contentPath.split(separator: "/")
+        if parts.count > 1 {
+            for end in 1..<parts.count {
+                let path = parts[..<end].joined(separator: "/")
+                if path == SitePlan.citiesPath {
+                    crumbs.append(["title": citiesTitle(code), "url": url("/\(code)/\(SitePlan.citiesPath)/")])
+                } else if let index = plan.pathLookup[code]?[path] {
+                    crumbs.append(["title": site.pages[plan.plannedPages[index].pageIndex].title, "url": url(plan.plannedPages[index].urlPath)])
+                }
+            }
+        }
+        return crumbs
+    }
+
+    func dateFields(_ date: PageDate?, prefix: String, _ code: String, into object: inout [String: Any]) {
+        guard let date else { return }
+        object[prefix] = strings[code]!.format.date(year: date.year, month: date.month, day: date.day)
+        object[prefix + "ISO"] = date.isoDate
+    }
+
+    /// A page as listed in sections, search and feeds.
+    func pageSummary(_ entry: PlannedPage) -> [String: Any] {
+        let page = site.pages[entry.pageIndex]
+        var object: [String: Any] = [
+            "title": page.title,
+            "url": url(entry.urlPath),
+            "summary": summaryText(entry.pageIndex),
+            "isFallback": entry.isFallback,
+            "kind": page.kind.rawValue,
+        ]
+        if entry.isFallback { object["textLanguage"] = page.language; object["textLanguageCode"] = site.languages.first { $0.code == page.language }?.languageCode ?? page.language }
+        dateFields(page.date, prefix: "date", entry.language, into: &object)
+        return object
+    }
+
+    /// Front matter summary, else description, else the start of the text.
+    func summaryText(_ pageIndex: Int) -> String {
+        let page = site.pages[pageIndex]
+        if let summary = page.summary, !summary.isEmpty { return summary }
+        if let description = page.description, !description.isEmpty { return description }
+        return Self.excerpt(markdown[pageIndex].plainText, limit: 200)
+    }
+
+    static func excerpt(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit)
+        if let space = cut.lastIndex(of: " ") { return cut[..<space] + "…" }
+        return cut + "…"
+    }
+
+    /// Pages listed in a section, in this language: weight, then newest first, then title.
+    func children(of contentPath: String, _ code: String) -> [PlannedPage] {
+        var result: [PlannedPage] = []
+        for (path, index) in plan.pathLookup[code] ?? [:] where !path.isEmpty {
+            let page = site.pages[plan.plannedPages[index].pageIndex]
+            if page.parentPath == contentPath && page.contentPath != contentPath { result.append(plan.plannedPages[index]) }
+        }
+        return sortPages(result)
+    }
+
+    func sortPages(_ entries: [PlannedPage]) -> [PlannedPage] {
+        entries.sorted { a, b in
+            let pa = site.pages[a.pageIndex], pb = site.pages[b.pageIndex]
+            let wa = pa.weight == 0 ? Int.max : pa.weight, wb = pb.weight == 0 ? Int.max : pb.weight
+            if wa != wb { return wa < wb }
+            if pa.date != pb.date {
+                guard let da = pa.date else { return false }
+                guard let db = pb.date else { return true }
+                return db < da
+            }
+            if pa.title != pb.title { return pa.title < pb.title }
+            return a.urlPath < b.urlPath
+        }
+    }
+
+    // MARK: the kinds of page
+
+    func pageContext(_ entry: PlannedPage) -> [String: Any] {
+        let page = site.pages[entry.pageIndex]
+        let code = entry.language
+        let translationID = page.translationKey ?? page.contentPath
+        var context = baseContext(language: code, urlPath: entry.urlPath, translationID: translationID,
+                                  alternates: entry.isFallback ? nil : alternates(translationID: translationID))
+        var object = pageSummary(entry)
+        let rendered = markdown[entry.pageIndex]
+        object["content"] = rendered.html
+        object["description"] = page.description ?? summaryText(entry.pageIndex)
+        object["tags"] = page.tags
+        object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
+        object["permalink"] = permalink(entry.urlPath)
+        dateFields(page.lastmod, prefix: "lastmod", code, into: &object)
+        object["toc"] = [Any]()
+        if entry.isFallback {
+            let original = site.language(page.language)
+            object["originalURL"] = url(page.urlPath)
+            object["originalLanguageName"] = original?.name ?? page.language
+            object["originalLanguageCode"] = original?.languageCode ?? page.language
+            context["canonical"] = permalink(page.urlPath)
+            context["noindex"] = true
+        }
+        context["page"] = object
+        context["breadcrumbs"] = breadcrumbs(code, contentPath: page.contentPath)
+        switch page.kind {
+        case .section:
+            context["pages"] = children(of: page.contentPath, code).map(pageSummary)
+        case .home:
+            context["sections"] = children(of: "", code).map(pageSummary)
+            let dated = (plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }
+                .filter { site.pages[$0.pageIndex].date != nil && !$0.isFallback }
+            context["recent"] = Array(sortByDate(dated).prefix(5)).map(pageSummary)
+            context["cityCount"] = LocalizedNumber(value: site.cities.count, strings: strings[code]!)
+            context["countryCount"] = LocalizedNumber(value: Set(site.cities.map(\.country)).count, strings: strings[code]!)
+        case .page:
+            break
+        }
+        return context
+    }
+
+    func sortByDate(_ entries: [PlannedPage]) -> [PlannedPage] {
+        entries.sorted { a, b in
+            let da = site.pages[a.pageIndex].date!, db = site.pages[b.pageIndex].date!
+            if da != db { return db < da }
+            return a.urlPath < b.urlPath
+        }
+    }
+
+    func searchContext(_ code: String) -> [String: Any] {
+        let urlPath = "/\(code)/\(SitePlan.searchPath)/"
+        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: generatedAlternates(SitePlan.searchPath))
+        context["page"] = introObject(plan.searchIntro, code, title: searchTitle(code), urlPath: urlPath)
+        context["pluralForms"] = pluralForms("searchResults", code)
+        context["breadcrumbs"] = breadcrumbs(code, contentPath: SitePlan.searchPath)
+        return context
+    }
+
+    /// Pages the generator writes in every language have every language as alternate.
+    func generatedAlternates(_ path: String) -> [Alternate] {
+        plan.outputLanguages.map { ($0.languageCode, "/\($0.code)/" + (path.isEmpty ? "" : path + "/"), $0.code) }
+    }
+
+    /// Title and text of a generated page, from its optional Markdown intro.
+    func introObject(_ intros: [String: Int], _ code: String, title: String, urlPath: String) -> [String: Any] {
+        var object: [String: Any] = ["title": title, "url": url(urlPath), "permalink": permalink(urlPath), "content": "", "description": ""]
+        var index = intros[code]
+        var isFallback = false
+        if index == nil, site.config.missingTranslations == .fallback, let other = intros[defaultLanguage] {
+            index = other
+            isFallback = true
+        }
+        if let index {
+            let page = site.pages[index]
+            object["title"] = page.title
+            object["content"] = markdown[index].html
+            object["description"] = page.description ?? summaryText(index)
+            object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
+            if isFallback {
+                object["contentIsFallback"] = true
+                object["textLanguageCode"] = site.language(page.language)?.languageCode ?? page.language
+                object["originalLanguageName"] = site.language(page.language)?.name ?? page.language
+            }
+        }
+        return object
+    }
+
+    func notFoundContext(_ code: String, root: Bool = false) -> [String: Any] {
+        let urlPath = root ? "/404.html" : "/\(code)/404.html"
+        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: nil)
+        context["switcher"] = plan.outputLanguages.map { language -> [String: Any] in
+            ["code": language.code, "name": language.name, "languageCode": language.languageCode,
+             "url": url("/\(language.code)/"), "current": language.code == code, "available": true]
+        }
+        context["page"] = ["title": strings[code]!.text("notFoundTitle"), "url": url(urlPath), "content": "", "description": ""] as [String: Any]
+        context["isRoot"] = root
+        context["noindex"] = true
+        return context
+    }
+
+    func rootContext() -> [String: Any] {
+        var context = baseContext(language: defaultLanguage, urlPath: "/", translationID: nil, alternates: generatedAlternates(""))
+        context["redirectURL"] = url("/\(defaultLanguage)/")
+        context["page"] = ["title": site.config.title.text(for: defaultLanguage, defaultLanguage: defaultLanguage) ?? "", "url": url("/"), "content": "", "description": ""] as [String: Any]
+        context["canonical"] = permalink("/\(defaultLanguage)/")
+        return context
+    }
+
+    func aliasPage(to target: String, language: String) -> String {
+        let href = HTML.escape(url(target))
+        let languageCode = site.language(language)?.languageCode ?? language
+        return """
+        <!DOCTYPE html>
+        <html lang="\(HTML.escape(languageCode))">
+        <head>
+        <meta charset="utf-8">
+        <title>\(href)</title>
+        <link rel="canonical" href="\(HTML.escape(permalink(target)))">
+        <meta name="robots" content="noindex">
+        <meta http-equiv="refresh" content="0; url=\(href)">
+        </head>
+        <body>
+        <p><a href="\(href)">\(href)</a></p>
+        </body>
+        </html>
+
+        """
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import PortalContent
+import PortalCore
+
+enum XML {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default:
+                // Control characters are not allowed in XML 1.0.
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+enum JSON {
+    static func string(_ text: String) -> String {
+        var out = "\""
+        out.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"  // safe to embed anywhere
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension SiteRenderer {
+    // MARK: search
+
+    /// The per-language search index: titles, addresses, summaries, and the text folded
+    /// to lower-case ASCII so that `lodz` finds Łódź without any network access.
+    func searchIndex(_ code: String) -> String {
+        var entries: [String] = []
+        func add(title: String, urlPath: String, summary: String, kind: String, text: String) {
+            let folded = Slug.searchFold(title + " " + summary + " " + text)
+            entries.append("{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url(urlPath))),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(JSON.string(folded))}")
+        }
+        let strings = self.strings[code]!
+        for entry in sortPages((plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }) {
+            let page = site.pages[entry.pageIndex]
+            add(title: page.title, urlPath: entry.urlPath, summary: summaryText(entry.pageIndex), kind: strings.text("kind_" + page.kind.rawValue),
+                text: Self.excerpt(markdown[entry.pageIndex].plainText, limit: 3000))
+        }
+        add(title: citiesTitle(code), urlPath: "/\(code)/\(SitePlan.citiesPath)/", summary: "", kind: strings.text("kind_section"), text: "")
+        for index in sortedCityIndices(code) {
+            let city = site.cities[index]
+            var text = city.name + " " + countryName(city.country, code) + " " + city.country
+            if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(markdown[narrative].plainText, limit: 1000) }
+            add(title: city.name(in: code), urlPath: cityURLPath(city, code), summary: countryName(city.country, code), kind: strings.text("kind_city"), text: text)
+        }
+        return "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+    }
+
+    // MARK: feeds
+
+    /// Atom feed of the language's dated pages, newest first.
+    func feed(_ code: String) -> String {
+        let language = strings[code]!.language
+        let dated = (plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }
+            .filter { !$0.isFallback && site.pages[$0.pageIndex].date != nil }
+        let entries = Array(sortByDate(dated).prefix(site.config.feedLimit))
+        let title = site.config.title.text(for: code, defaultLanguage: defaultLanguage) ?? ""
+        let updated = entries.map { site.pages[$0.pageIndex].lastmod ?? site.pages[$0.pageIndex].date! }.max()
+        var xml = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(XML.escape(language.languageCode))">
+        <title>\(XML.escape(title))</title>
+        <id>\(XML.escape(permalink("/\(code)/")))</id>
+        <link rel="self" type="application/atom+xml" href="\(XML.escape(permalink("/\(code)/feed.xml")))"/>
+        <link rel="alternate" type="text/html" href="\(XML.escape(permalink("/\(code)/")))"/>
+        <updated>\(updated?.rfc3339 ?? "1970-01-01T00:00:00Z")</updated>
+        <author><name>\(XML.escape(title))</name></author>
+
+        """
+        for entry in entries {
+            let page = site.pages[entry.pageIndex]
+            xml += """
+            <entry>
+            <title>\(XML.escape(page.title))</title>
+            <link rel="alternate" type="text/html" href="\(XML.escape(permalink(entry.urlPath)))"/>
+            <id>\(XML.escape(permalink(entry.urlPath)))</id>
+            <published>\(page.date!.rfc3339)</published>
+            <updated>\((page.lastmod ?? page.date!).rfc3339)</updated>
+            <summary>\(XML.escape(summaryText(entry.pageIndex)))</summary>
+            </entry>
+
+            """
+        }
+        return xml + "</feed>\n"
+    }
+
+    // MARK: sitemap
+
+    func sitemap() -> String {
+        var xml = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+
+        """
+        func add(_ urlPath: String, alternates: [Alternate], lastmod: PageDate?) {
+            xml += "<url>\n<loc>\(XML.escape(permalink(urlPath)))</loc>\n"
+            if let lastmod { xml += "<lastmod>\(lastmod.isoDate)</lastmod>\n" }
+            if alternates.count > 1 || alternates.first?.code != nil && alternates.count == 1 {
+                for alternate in alternates {
+                    xml += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(alternate.hreflang))\" href=\"\(XML.escape(permalink(alternate.path)))\"/>\n"
+                }
+                if let defaultAlternate = alternates.first(where: { $0.code == defaultLanguage }) {
+                    xml += "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"\(XML.escape(permalink(defaultAlternate.path)))\"/>\n"
+                }
+            }
+            xml += "</url>\n"
+        }
+        for language in plan.outputLanguages {
+            let code = language.code
+            for entry in sortPagesByURL((plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }) where !entry.isFallback {
+                let page = site.pages[entry.pageIndex]
+                if page.draft { continue }
+                add(entry.urlPath, alternates: alternates(translationID: page.translationKey ?? page.contentPath), lastmod: page.lastmod ?? page.date)
+            }
+            add("/\(code)/\(SitePlan.citiesPath)/", alternates: generatedAlternates(SitePlan.citiesPath), lastmod: nil)
+            for city in site.cities {
+                add(cityURLPath(city, code), alternates: generatedAlternates("\(SitePlan.citiesPath)/\(city.id)"), lastmod: nil)
+            }
+            add("/\(code)/\(SitePlan.searchPath)/", alternates: generatedAlternates(SitePlan.searchPath), lastmod: nil)
+        }
+        return xml + "</urlset>\n"
+    }
+
+    func sortPagesByURL(_ entries: [PlannedPage]) -> [PlannedPage] { entries.sorted { $0.urlPath < $1.urlPath } }
+
+    // MARK: links
+
+    /// Internal links and anchors in Markdown that lead nowhere, and images without alt text.
+    func checkLinks() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var targets = Set<String>()
+        for path in plan.outputSources.keys {
+            targets.insert("/" + path)
+            if path.hasSuffix("index.html") { targets.insert("/" + path.dropLast("index.html".count)) }
+        }
+        for path in fingerprintedAssets.keys { targets.insert("/" + path) }
+        for asset in theme.assets { targets.insert("/assets/" + asset) }
+        for path in ["/", "/index.html", "/404.html", "/sitemap.xml", "/robots.txt"] { targets.insert(path) }
+        var anchors: [String: Set<String>] = [:]
+        for entry in plan.plannedPages {
+            anchors[entry.urlPath] = Set(markdown[entry.pageIndex].headingIDs)
+        }
+        for (code, narratives) in plan.cityNarratives {
+            for (id, index) in narratives { anchors["/\(code)/\(SitePlan.citiesPath)/\(id)/"] = Set(markdown[index].headingIDs) }
+        }
+        for (index, page) in site.pages.enumerated() {
+            let rendered = markdown[index]
+            for image in rendered.imagesWithoutAlt {
+                diagnostics.append(.warning(page.file, line: page.bodyLine + image.line - 1, column: image.column,
+                                            "image '\(image.destination)' has no alternative text", hint: "describe it: ![what the image shows](\(image.destination))"))
+            }
+            for link in rendered.links {
+                let destination = link.destination
+                if destination.isEmpty || destination.hasPrefix("//") || destination.contains(":") && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
+                    continue
+                }
+                var path = destination
+                var fragment: String?
+                if let hash = path.firstIndex(of: "#") {
+                    fragment = String(path[path.index(after: hash)...])
+                    path = String(path[..<hash])
+                }
+                if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+                if path.isEmpty {
+                    path = page.urlPath
+                } else if !path.hasPrefix("/") {
+                    path = Self.resolve(path, against: page.urlPath)
+                } else if !basePath.isEmpty, path.hasPrefix(basePath + "/") {
+                    path = String(path.dropFirst(basePath.count))
+                }
+                path = path.removingPercentEncoding ?? path
+                let line = page.bodyLine + link.line - 1
+                if !targets.contains(path) && !targets.contains(path + "/") {
+                    diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)' leads to no page of the site",
+                                                hint: "pages are at /<language>/<path>/, e.g. /\(page.language)/about/"))
+                } else if let fragment, !fragment.isEmpty {
+                    let key = targets.contains(path) && path.hasSuffix("/") ? path : path + "/"
+                    if let ids = anchors[key], !ids.contains(fragment) {
+                        diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)': the page has no heading with id '\(fragment)'",
+                                                    hint: ids.isEmpty ? nil : "its headings: \(ids.sorted().prefix(8).joined(separator: ", "))"))
+                    }
+                }
+            }
+        }
+        return diagnostics
+    }
+
+    /// Resolves a relative link against the page's URL directory.
+    static func resolve(_ relative: String, against base: String) -> String {
+        var parts = base.split(separator: "/").map(String.init)
+        for part in relative.split(separator: "/", omittingEmptySubsequences: false).map(String.init) {
+            switch part {
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            case ".", "": continue
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/") + (relative.hasSuffix("/") ? "/" : "")
+    }
+}

@@ -1,0 +1,187 @@
+import PortalContent
+import PortalCore
+
+/// One page of the site in one language: the page itself, or a fallback for a missing translation.
+public struct PlannedPage: Sendable {
+    /// Index into `Site.pages` of the page whose text is shown.
+    public var pageIndex: Int
+    /// The language of the interface (menus, switcher, strings).
+    public var language: String
+    /// Site-relative URL path: `/pl/about/`.
+    public var urlPath: String
+    /// True when the text is another language's (a fallback page).
+    public var isFallback: Bool
+}
+
+/// What the build writes, decided before anything is rendered: which page is at which
+/// URL in which language, which pages translate each other, menus and sections.
+public struct SitePlan: Sendable {
+    public let site: Site
+    public let languages: [Language]
+    /// Languages being built (`--languages`), in site order.
+    public let outputLanguages: [Language]
+    /// Translation set id → language → index in `site.pages`.
+    public let translationSets: [String: [String: Int]]
+    /// Every page written, real and fallback, in stable order.
+    public let plannedPages: [PlannedPage]
+    /// Language → translation set id → index in `plannedPages`.
+    public let pageLookup: [String: [String: Int]]
+    /// Language → content path → index in `plannedPages`.
+    public let pathLookup: [String: [String: Int]]
+    /// Language → city id → page index of the city's narrative in that language.
+    public let cityNarratives: [String: [String: Int]]
+    /// Language → page index of special pages' intros (`cities`, `search`).
+    public let cityIndexIntro: [String: Int]
+    public let searchIntro: [String: Int]
+    /// Every output path and the file it comes from, for collision reports.
+    public let outputSources: [String: String]
+
+    /// Paths below a language that the generator itself fills.
+    public static let citiesPath = "cities"
+    public static let searchPath = "search"
+
+    public var defaultLanguage: String { site.defaultLanguage }
+
+    public static func make(site: Site, languages requested: [String]?) throws(BuildFailure) -> SitePlan {
+        var diagnostics = DiagnosticList()
+        let languages = site.languages
+        var outputLanguages = languages
+        if let requested {
+            let known = Set(languages.map(\.code))
+            for code in requested where !known.contains(code.lowercased()) {
+                diagnostics.error("--languages", "'\(code)' is not a language of this site", hint: "languages: \(languages.map(\.code).joined(separator: ", "))")
+            }
+            let wanted = Set(requested.map { $0.lowercased() })
+            outputLanguages = languages.filter { wanted.contains($0.code) }
+        }
+        let defaultLanguage = site.defaultLanguage
+        let cityIDs = Set(site.cities.map(\.id))
+
+        var sets: [String: [String: Int]] = [:]
+        var setOrder: [String] = []
+        var cityNarratives: [String: [String: Int]] = [:]
+        var cityIndexIntro: [String: Int] = [:]
+        var searchIntro: [String: Int] = [:]
+        var regular: [Int] = []
+        for (index, page) in site.pages.enumerated() {
+            // Pages that add text to what the generator writes itself.
+            if page.contentPath == citiesPath && page.kind == .section || page.contentPath == citiesPath && page.kind == .page {
+                cityIndexIntro[page.language] = index
+                continue
+            }
+            if page.contentPath == searchPath {
+                searchIntro[page.language] = index
+                continue
+            }
+            if page.parentPath == citiesPath && page.kind == .page {
+                let id = String(page.contentPath.dropFirst(citiesPath.count + 1))
+                if cityIDs.contains(id) {
+                    cityNarratives[page.language, default: [:]][id] = index
+                } else {
+                    diagnostics.error(page.file, "there is no city '\(id)' for this narrative", hint: "add Content/cities/\(id).yaml, or rename the page after a city file")
+                }
+                continue
+            }
+            let id = page.translationKey ?? page.contentPath
+            if let other = sets[id]?[page.language] {
+                let first = site.pages[other]
+                if page.translationKey != nil {
+                    diagnostics.error(page.file, "translationKey '\(id)' is used twice in language '\(page.language)' (also \(first.file))", hint: "each page of a language needs its own translationKey")
+                } else {
+                    diagnostics.error(page.file, "translationKey '\(id)' of \(first.file) is also this page's path", hint: "give one of them another translationKey")
+                }
+                continue
+            }
+            if sets[id] == nil { setOrder.append(id) }
+            sets[id, default: [:]][page.language] = index
+            regular.append(index)
+        }
+
+        // Real pages, then fallbacks for missing translations.
+        var planned: [PlannedPage] = []
+        var pageLookup: [String: [String: Int]] = [:]
+        var pathLookup: [String: [String: Int]] = [:]
+        for index in regular {
+            let page = site.pages[index]
+            guard outputLanguages.contains(where: { $0.code == page.language }) else { continue }
+            let id = page.translationKey ?? page.contentPath
+            pageLookup[page.language, default: [:]][id] = planned.count
+            pathLookup[page.language, default: [:]][page.contentPath] = planned.count
+            planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, isFallback: false))
+        }
+        for id in setOrder {
+            guard let defaultIndex = sets[id]?[defaultLanguage] else { continue }
+            let original = site.pages[defaultIndex]
+            // A language without a home of its own still gets one, in either mode:
+            // every switcher and every "home" link must lead somewhere.
+            guard site.config.missingTranslations == .fallback || original.kind == .home else { continue }
+            for language in outputLanguages where language.code != defaultLanguage && sets[id]?[language.code] == nil {
+                let urlPath = "/" + language.code + original.urlPath.dropFirst(defaultLanguage.count + 1)
+                pageLookup[language.code, default: [:]][id] = planned.count
+                if pathLookup[language.code]?[original.contentPath] == nil {
+                    pathLookup[language.code, default: [:]][original.contentPath] = planned.count
+                }
+                planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, isFallback: true))
+            }
+        }
+        for language in outputLanguages where pathLookup[language.code]?[""] == nil {
+            diagnostics.error(site.config.file, "language '\(language.code)' has no home page and neither has the default language",
+                              hint: "add Content/\(defaultLanguage)/_index.md with a title")
+        }
+
+        // Every output path once.
+        var outputs: [String: String] = [:]
+        func claim(_ path: String, _ source: String, line: Int? = nil, column: Int? = nil) {
+            if let other = outputs[path] {
+                if other != source {
+                    diagnostics.error(source, line: line, column: column, "writes /\(path), which \(other) writes too", hint: "change a file name, 'slug' or alias so that each page has its own URL")
+                }
+            } else {
+                outputs[path] = source
+            }
+        }
+        for entry in planned {
+            let page = site.pages[entry.pageIndex]
+            claim(outputPath(entry.urlPath), entry.isFallback ? "\(page.file) (fallback for \(entry.language))" : page.file)
+        }
+        for language in outputLanguages {
+            let code = language.code
+            let generated = site.config.file + " (generated)"
+            claim(outputPath("/\(code)/\(citiesPath)/"), cityIndexIntro[code].map { site.pages[$0].file } ?? generated)
+            claim(outputPath("/\(code)/\(searchPath)/"), searchIntro[code].map { site.pages[$0].file } ?? generated)
+            claim("\(code)/\(searchPath)/index.json", generated)
+            claim("\(code)/feed.xml", generated)
+            claim("\(code)/404.html", generated)
+            for city in site.cities {
+                claim(outputPath("/\(code)/\(citiesPath)/\(city.id)/"), cityNarratives[code]?[city.id].map { site.pages[$0].file } ?? city.file)
+            }
+        }
+        for entry in planned where !entry.isFallback {
+            let page = site.pages[entry.pageIndex]
+            for alias in page.aliases {
+                claim(outputPath(alias.path), page.file, line: alias.line, column: alias.column)
+            }
+        }
+        for file in site.staticFiles {
+            claim(file.outputPath, file.file)
+        }
+
+        if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
+        return SitePlan(
+            site: site, languages: languages, outputLanguages: outputLanguages,
+            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, pathLookup: pathLookup,
+            cityNarratives: cityNarratives, cityIndexIntro: cityIndexIntro, searchIntro: searchIntro,
+            outputSources: outputs
+        )
+    }
+
+    /// `/pl/about/` → `pl/about/index.html`; `/old.html` → `old.html`.
+    public static func outputPath(_ urlPath: String) -> String {
+        var path = urlPath
+        if path.hasPrefix("/") { path.removeFirst() }
+        if path.hasSuffix(".html") || path.hasSuffix(".xml") || path.hasSuffix(".json") { return path }
+        return path + "index.html"
+    }
+
+    public func language(_ code: String) -> Language? { languages.first { $0.code == code } }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Mustache
+import PortalContent
+import PortalCore
+import PortalMarkdown
+
+/// Renders every output of a planned site. All inputs are immutable, so jobs render in
+/// parallel in any order and give the same bytes.
+public struct SiteRenderer: Sendable {
+    public let plan: SitePlan
+    public let theme: Theme
+    /// Per language code.
+    let strings: [String: LanguageStrings]
+    /// Per index of `site.pages`.
+    let markdown: [RenderedMarkdown]
+    /// City index → language → summary HTML.
+    let citySummaries: [[String: String]]
+    /// `style_css` → `/assets/style.1a2b3c4d.css`.
+    public let assetURLs: [String: String]
+    /// Fingerprinted asset copies: output path → source path below `Templates/assets/`.
+    public let fingerprintedAssets: [String: String]
+    let basePath: String
+    let origin: String
+    let languageCodes: Set<String>
+    let mapProjection: MapProjection
+    /// Warnings found while preparing (broken links, images without alt text, missing strings).
+    public let warnings: [Diagnostic]
+
+    var site: Site { plan.site }
+    var defaultLanguage: String { plan.defaultLanguage }
+
+    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = []) async throws(BuildFailure) -> SiteRenderer {
+        var diagnostics = DiagnosticList()
+        diagnostics.append(contentsOf: loadWarnings)
+        let site = plan.site
+
+        // Interface strings: theme default < site default < theme language < site language.
+        var strings: [String: LanguageStrings] = [:]
+        let defaultLanguage = site.defaultLanguage
+        let defaultSiteStrings = site.languages.first { $0.code == defaultLanguage }?.strings ?? [:]
+        for language in site.languages {
+            var merged = theme.strings[defaultLanguage] ?? [:]
+            merged.merge(defaultSiteStrings) { _, new in new }
+            merged.merge(theme.strings[language.code] ?? theme.strings[PluralRules.baseLanguage(language.code)] ?? [:]) { _, new in new }
+            merged.merge(language.strings) { _, new in new }
+            strings[language.code] = LanguageStrings(language: language, values: merged, format: LocaleFormat(identifier: language.languageCode))
+            var untranslated: [String] = []
+            for (key, use) in theme.usedStrings.sorted(by: { $0.key < $1.key }) {
+                let own = language.strings[key] ?? theme.strings[language.code]?[key]
+                if merged[key] == nil { continue }  // reported once below
+                if own == nil && language.code != defaultLanguage { untranslated.append(key) }
+                if use.plural, case .text? = merged[key] {
+                    diagnostics.warning(use.file, line: use.line, column: use.column, "'\(key)' is used as a plural string but \(language.code) gives it one form")
+                }
+            }
+            if !untranslated.isEmpty {
+                let list = untranslated.count > 6 ? untranslated.prefix(6).joined(separator: ", ") + ", …" : untranslated.joined(separator: ", ")
+                diagnostics.warning(language.file, "\(untranslated.count) interface string\(untranslated.count == 1 ? " is" : "s are") not translated into '\(language.code)' (\(list)); the \(defaultLanguage) text is shown",
+                                    hint: "translate them under 'strings:' in \(language.file) or in Templates/strings/\(language.code).yaml")
+            }
+        }
+        for (key, use) in theme.usedStrings.sorted(by: { $0.key < $1.key }) where !strings.values.contains(where: { $0.values[key] != nil }) {
+            diagnostics.error(use.file, line: use.line, column: use.column, "interface string '\(key)' is not defined in any language",
+                              hint: "add '\(key): …' to Templates/strings/\(defaultLanguage).yaml")
+        }
+        if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
+
+        // Markdown of every page, once, on every core.
+        let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
+        let markdown = await parallelMap(site.pages) { renderer.render($0.body) }
+        var citySummaries: [[String: String]] = []
+        for city in site.cities {
+            var byLanguage: [String: String] = [:]
+            for (language, text) in city.summary { byLanguage[language] = renderer.render(text).html }
+            citySummaries.append(byLanguage)
+        }
+
+        // Assets, fingerprinted so that hosting may cache them for a long time.
+        var assetURLs: [String: String] = [:]
+        var fingerprinted: [String: String] = [:]
+        for asset in theme.assets {
+            let bytes = FileSystem.read(theme.directory + "/assets/" + asset) ?? []
+            let hash = Fingerprint.hex(bytes)
+            var name = asset
+            if let dot = asset.lastIndex(of: "."), !asset[dot...].contains("/") {
+                name = asset[..<dot] + "." + hash + asset[dot...]
+            } else {
+                name = asset + "." + hash
+            }
+            let key = asset.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+            assetURLs[String(key)] = site.config.basePath + "/assets/" + name
+            fingerprinted["assets/" + name] = asset
+        }
+
+        var result = SiteRenderer(
+            plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
+            assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
+            basePath: site.config.basePath, origin: site.config.origin,
+            languageCodes: Set(site.languages.map(\.code)),
+            mapProjection: MapProjection(cities: site.cities), warnings: []
+        )
+        diagnostics.append(contentsOf: result.checkLinks())
+        result = SiteRenderer(
+            plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
+            assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
+            basePath: site.config.basePath, origin: site.config.origin,
+            languageCodes: result.languageCodes, mapProjection: result.mapProjection, warnings: diagnostics.sorted
+        )
+        return result
+    }
+
+    /// Every file to render, in a stable order.
+    public var jobs: [OutputJob] {
+        var jobs: [OutputJob] = []
+        for index in plan.plannedPages.indices { jobs.append(.page(index)) }
+        for language in plan.outputLanguages {
+            jobs.append(.cityIndex(language.code))
+            for index in site.cities.indices { jobs.append(.city(index, language.code)) }
+            jobs.append(.search(language.code))
+            jobs.append(.searchIndex(language.code))
+            jobs.append(.feed(language.code))
+            jobs.append(.notFound(language.code))
+        }
+        for entry in plan.plannedPages where !entry.isFallback {
+            let page = site.pages[entry.pageIndex]
+            for alias in page.aliases { jobs.append(.alias(from: alias.path, to: entry.urlPath, language: entry.language)) }
+        }
+        jobs += [.rootIndex, .rootNotFound, .sitemap, .robots]
+        return jobs
+    }
+
+    public func render(_ job: OutputJob) -> RenderedFile {
+        switch job {
+        case .page(let index):
+            let entry = plan.plannedPages[index]
+            let page = site.pages[entry.pageIndex]
+            return html(SitePlan.outputPath(entry.urlPath), template: layout(for: page), pageContext(entry))
+        case .cityIndex(let language):
+            return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/"), template: "cities", cityIndexContext(language))
+        case .city(let index, let language):
+            let city = site.cities[index]
+            return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/\(city.id)/"), template: "city", cityContext(index, language))
+        case .search(let language):
+            return html(SitePlan.outputPath("/\(language)/\(SitePlan.searchPath)/"), template: "search", searchContext(language))
+        case .searchIndex(let language):
+            return RenderedFile(path: "\(language)/\(SitePlan.searchPath)/index.json", bytes: Array(searchIndex(language).utf8))
+        case .feed(let language):
+            return RenderedFile(path: "\(language)/feed.xml", bytes: Array(feed(language).utf8))
+        case .notFound(let language):
+            return html("\(language)/404.html", template: "404", notFoundContext(language))
+        case .rootNotFound:
+            return html("404.html", template: "404", notFoundContext(defaultLanguage, root: true))
+        case .rootIndex:
+            return html("index.html", template: "root", rootContext())
+        case .sitemap:
+            return RenderedFile(path: "sitemap.xml", bytes: Array(sitemap().utf8))
+        case .robots:
+            let text = "User-agent: *\nAllow: /\n\nSitemap: \(origin)/sitemap.xml\n"
+            return RenderedFile(path: "robots.txt", bytes: Array(text.utf8))
+        case .alias(let from, let to, let language):
+            return RenderedFile(path: SitePlan.outputPath(from), bytes: Array(aliasPage(to: to, language: language).utf8))
+        }
+    }
+
+    func html(_ path: String, template: String, _ context: [String: Any]) -> RenderedFile {
+        var context = context
+        // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
+        // without repeating its section once per item.
+        for (key, value) in context {
+            if let list = value as? [Any] {
+                context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
+            }
+        }
+        let text = theme.library.render(context, withTemplate: template) ?? ""
+        return RenderedFile(path: path, bytes: Array(text.utf8))
+    }
+
+    /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`
+    /// for a page when the theme has one; else the kind's template.
+    func layout(for page: Page) -> String {
+        if let layout = page.layout { return layout }
+        let specific: String
+        switch page.kind {
+        case .home: return "home"
+        case .section: specific = "section-" + page.contentPath.replacingOccurrences(of: "/", with: "-")
+        case .page: specific = "page-" + (page.contentPath.split(separator: "/").first.map(String.init) ?? "")
+        }
+        return theme.templateFiles[specific] != nil ? specific : page.kind.rawValue
+    }
+
+    /// The forms of a plural string, for scripts that count in the browser (with Intl.PluralRules).
+    func pluralForms(_ key: String, _ code: String) -> [[String: Any]] {
+        guard case .plural(let forms)? = strings[code]!.values[key] else {
+            return [["category": "other", "text": strings[code]!.text(key)]]
+        }
+        return PluralCategory.allCases.compactMap { category in forms[category].map { ["category": category.rawValue, "text": $0] } }
+    }
+
+    /// Site-relative path → URL as written in pages (with the base path).
+    func url(_ path: String) -> String { basePath + path }
+    /// Site-relative path → absolute URL.
+    func permalink(_ path: String) -> String { origin + path }
+}
+
+/// Runs `transform` over `items` on every core, keeping the order.
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) async -> [R] {
+    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let chunk = max(1, (items.count + workers * 4 - 1) / (workers * 4))
+    return await withTaskGroup(of: (Int, [R]).self) { group in
+        var start = 0
+        while start < items.count {
+            let range = start..<min(items.count, start + chunk)
+            group.addTask { (range.lowerBound, items[range].map(transform)) }
+            start += chunk
+        }
+        var parts: [(Int, [R])] = []
+        for await part in group { parts.append(part) }
+        return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+    }
+}
+
+/// A short, stable content hash for asset file names (FNV-1a, 64 bits).
+public enum Fingerprint {
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let text = String(hash, radix: 16)
+        return String((String(repeating: "0", count: 16 - text.count) + text).prefix(10))
+    }
+}

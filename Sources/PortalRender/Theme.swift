@@ -1,0 +1,166 @@
+import Foundation
+import Mustache
+import PortalContent
+import PortalCore
+
+/// `Templates/`: Mustache layouts and partials, assets, and default interface strings.
+public struct Theme: Sendable {
+    public var directory: String
+    public var library: MustacheLibrary
+    /// Template names (`page`, `partials/header`) → display path.
+    public var templateFiles: [String: String]
+    /// Default interface strings per language code.
+    public var strings: [String: [String: InterfaceString]]
+    /// Interface strings the templates use: key → where it is first used.
+    public var usedStrings: [String: StringUse]
+    /// Files of `Templates/assets/`, relative to it, sorted.
+    public var assets: [String]
+
+    public struct StringUse: Sendable, Hashable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+        public var plural: Bool
+    }
+
+    /// The layouts every theme must have, one for each kind of output.
+    public static let requiredTemplates = ["home", "section", "page", "cities", "city", "search", "404", "root"]
+
+    public static func load(from directory: String) throws(BuildFailure) -> Theme {
+        var diagnostics = DiagnosticList()
+        let display = { (relative: String) in directory.hasSuffix("/") ? directory + relative : directory + "/" + relative }
+        guard FileSystem.isDirectory(directory) else {
+            throw BuildFailure([.error(directory, "the templates folder does not exist", hint: "pass --templates DIR")])
+        }
+        var library = MustacheLibrary()
+        var files: [String: String] = [:]
+        var sources: [String: String] = [:]
+        let (all, escaping) = FileSystem.walk(directory)
+        for link in escaping {
+            diagnostics.error(display(link), "symbolic link points outside the templates folder")
+        }
+        for relative in all where relative.hasSuffix(".mustache") && !relative.hasPrefix("assets/") {
+            let name = String(relative.dropLast(".mustache".count))
+            let file = display(relative)
+            do {
+                let text = try SourceText.read(directory + "/" + relative, display: file)
+                let template = try MustacheTemplate(string: text)
+                library.register(template, named: name)
+                files[name] = file
+                sources[name] = text
+            } catch let error as BuildFailure {
+                diagnostics.append(contentsOf: error.diagnostics)
+            } catch let error as MustacheTemplate.ParserError {
+                diagnostics.error(file, line: error.context.lineNumber, column: error.context.columnNumber,
+                                  "template syntax: \(describe(error.error))", hint: "near: \(error.context.line.trimmingCharacters(in: .whitespaces))")
+            } catch {
+                diagnostics.error(file, "template cannot be read: \(error)")
+            }
+        }
+        for name in requiredTemplates where files[name] == nil && !diagnostics.items.contains(where: { $0.file == display(name + ".mustache") }) {
+            diagnostics.error(display(name + ".mustache"), "the theme has no '\(name)' template", hint: "every theme needs: \(requiredTemplates.joined(separator: ", "))")
+        }
+
+        // Partials and parents must exist: Mustache would silently render nothing.
+        var usedStrings: [String: StringUse] = [:]
+        for name in sources.keys.sorted() {
+            let text = sources[name]!
+            let file = files[name]!
+            for reference in TemplateScanner.references(in: text) {
+                switch reference.kind {
+                case .partial, .parent:
+                    if files[reference.name] == nil {
+                        diagnostics.error(file, line: reference.line, column: reference.column,
+                                          "\(reference.kind == .partial ? "partial" : "parent template") '\(reference.name)' does not exist",
+                                          hint: "templates found: \(files.keys.sorted().joined(separator: ", "))")
+                    }
+                case .string, .plural:
+                    if usedStrings[reference.name] == nil {
+                        usedStrings[reference.name] = StringUse(file: file, line: reference.line, column: reference.column, plural: reference.kind == .plural)
+                    }
+                }
+            }
+        }
+
+        var strings: [String: [String: InterfaceString]] = [:]
+        for name in FileSystem.list(directory + "/strings") where name.hasSuffix(".yaml") {
+            let file = display("strings/" + name)
+            let code = String(name.dropLast(5)).lowercased()
+            do {
+                let text = try SourceText.read(directory + "/strings/" + name, display: file)
+                if let node = try YAMLDocument.parse(text, file: file) {
+                    strings[code] = SiteLoader.parseStrings(node, file: file, diagnostics: &diagnostics)
+                }
+            } catch {
+                diagnostics.append(contentsOf: error.diagnostics)
+            }
+        }
+        let assets = FileSystem.walk(directory + "/assets").files
+        if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
+        return Theme(directory: directory, library: library, templateFiles: files, strings: strings, usedStrings: usedStrings, assets: assets)
+    }
+
+    private static func describe(_ error: Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "\(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "a section is closed with a different name than it was opened with"
+        case .unfinishedName: return "a tag is not closed with '}}'"
+        case .expectedSectionEnd: return "a section is never closed ({{/name}} missing)"
+        case .invalidSetDelimiter: return "invalid delimiter change"
+        case .transformAppliedToInheritanceSection: return "a transform cannot be applied to an inheritance section"
+        case .illegalTokenInsideInheritSection: return "only {{$block}} overrides may stand inside {{<parent}}"
+        case .textInsideInheritSection: return "only {{$block}} overrides may stand inside {{<parent}}"
+        case .invalidConfigVariableSyntax: return "invalid {{% config }} tag"
+        case .unrecognisedConfigVariable: return "unknown {{% config }} setting"
+        }
+    }
+}
+
+/// Finds what a template refers to, with positions: partials, parents, interface strings.
+enum TemplateScanner {
+    struct Reference {
+        enum Kind { case partial, parent, string, plural }
+        var kind: Kind
+        var name: String
+        var line: Int
+        var column: Int
+    }
+
+    static func references(in text: String) -> [Reference] {
+        var references: [Reference] = []
+        var line = 1
+        for lineText in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var searchStart = lineText.startIndex
+            while let open = lineText[searchStart...].range(of: "{{") {
+                guard let close = lineText[open.upperBound...].range(of: "}}") else { break }
+                var inner = lineText[open.upperBound..<close.lowerBound]
+                let column = lineText.distance(from: lineText.startIndex, to: open.lowerBound) + 1
+                searchStart = close.upperBound
+                if inner.hasPrefix("{") { inner = inner.dropFirst() }
+                let trimmed = inner.trimmingCharacters(in: .whitespaces)
+                if let first = trimmed.first, first == ">" || first == "<" {
+                    let name = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
+                    if !name.hasPrefix("*") {
+                        references.append(Reference(kind: first == ">" ? .partial : .parent, name: name, line: line, column: column))
+                    }
+                    continue
+                }
+                var body = Substring(trimmed)
+                if let first = body.first, "#^/&".contains(first) { body = body.dropFirst() }
+                for (marker, kind) in [("t.", Reference.Kind.string), ("plural.", .plural)] {
+                    var rest = body[...]
+                    while let range = rest.range(of: marker) {
+                        let before = range.lowerBound == body.startIndex ? nil : body[body.index(before: range.lowerBound)]
+                        let key = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                        if (before == nil || before == "." || before == " ") && !key.isEmpty {
+                            references.append(Reference(kind: kind, name: String(key), line: line, column: column))
+                        }
+                        rest = rest[range.upperBound...]
+                    }
+                }
+            }
+            line += 1
+        }
+        return references
+    }
+}
