@@ -67,13 +67,13 @@ public struct MarkdownRenderer: Sendable {
 
         var walk = TreeWalk()
         walk.visit(document)
-        for heading in walk.headings {
-            replaceHeading(heading.node, id: heading.id, level: heading.level)
-        }
-
         // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
         let renderOptions = options & ~CMARK_OPT_SOURCEPOS
         let extensions = cmark_parser_get_syntax_extensions(parser)
+        for heading in walk.headings {
+            replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions)
+        }
+
         guard let cString = cmark_render_html(document, renderOptions, extensions) else {
             return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
@@ -88,15 +88,16 @@ public struct MarkdownRenderer: Sendable {
         )
     }
 
-    /// Swaps a heading for a custom block that writes `<hN id="…">` around the same inline children.
-    private func replaceHeading(_ heading: OpaquePointer, id: String, level: Int32) {
-        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK) else { return }
-        _ = cmark_node_set_on_enter(block, "<h\(level) id=\"\(id)\">")
-        _ = cmark_node_set_on_exit(block, "</h\(level)>\n")
-        while let child = cmark_node_first_child(heading) {
-            cmark_node_unlink(child)
-            _ = cmark_node_append_child(block, child)
-        }
+    /// Swaps a heading for a custom block holding cmark-gfm's own HTML of that heading,
+    /// with the id added to its opening tag.
+    private func replaceHeading(_ heading: OpaquePointer, id: String, level: Int32, options: Int32, extensions: UnsafeMutablePointer<cmark_llist>?) {
+        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK), let rendered = cmark_render_html(heading, options, extensions) else { return }
+        var html = String(cString: rendered)
+        free(rendered)
+        let tag = "<h\(level)"
+        if html.hasPrefix(tag) { html = tag + " id=\"\(id)\"" + html.dropFirst(tag.count) }
+        _ = cmark_node_set_on_enter(block, html)
+        _ = cmark_node_set_on_exit(block, "")
         _ = cmark_node_replace(heading, block)
         cmark_node_free(heading)
     }

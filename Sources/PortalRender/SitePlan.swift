@@ -133,7 +133,8 @@ public struct SitePlan: Sendable {
         var outputs: [String: String] = [:]
         func claim(_ path: String, _ source: String, line: Int? = nil, column: Int? = nil) {
             if let other = outputs[path] {
-                if other != source {
+                // Fallback copies collide wherever their originals do; that is reported once.
+                if other != source && !(other.hasSuffix(" (fallback)") && source.hasSuffix(" (fallback)")) {
                     diagnostics.error(source, line: line, column: column, "writes /\(path), which \(other) writes too", hint: "change a file name, 'slug' or alias so that each page has its own URL")
                 }
             } else {
@@ -142,7 +143,7 @@ public struct SitePlan: Sendable {
         }
         for entry in planned {
             let page = site.pages[entry.pageIndex]
-            claim(outputPath(entry.urlPath), entry.isFallback ? "\(page.file) (fallback for \(entry.language))" : page.file)
+            claim(outputPath(entry.urlPath), entry.isFallback ? "\(page.file) (fallback)" : page.file)
         }
         for language in outputLanguages {
             let code = language.code

@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+@testable import PortalBuild
+@testable import PortalContent
+
+@Suite("Build features")
+struct FeatureTests {
+    func site(_ changes: [String: String] = [:]) throws -> Fixture {
+        try Fixture(fiveLanguageSite().merging(changes) { $1 })
+    }
+
+    @Test("the same input gives byte-identical output")
+    func byteIdentical() async throws {
+        let first = try site()
+        defer { first.remove() }
+        try await first.build()
+        let a = first.snapshot()
+        try await first.build()
+        #expect(first.snapshot() == a, "rebuild in place")
+        // A second copy in another folder: same bytes.
+        let second = try site()
+        defer { second.remove() }
+        try await second.build()
+        #expect(second.snapshot() == a, "a fresh folder")
+        #expect(a.count > 50)
+    }
+
+    @Test("missingTranslations: skip writes no fallback pages, and the switcher leads to the home")
+    func skipMode() async throws {
+        var files = fiveLanguageSite()
+        files["Content/site.yaml"] = "title: Cities\nbaseURL: https://cities.example.eu/\nmissingTranslations: skip\n"
+        let fixture = try Fixture(files)
+        defer { fixture.remove() }
+        try await fixture.build()
+        #expect(!fixture.exists("sl/about/contracts/index.html"))
+        #expect(fixture.exists("sl/index.html"), "every language keeps a home")
+        let en = try #require(fixture.read("en/about/contracts/index.html"))
+        #expect(en.contains("<a href=\"/sl/\" hreflang=\"sl-SI\" lang=\"sl-SI\">Slovenščina</a>"))
+    }
+
+    @Test("drafts are built only with --drafts and never listed in the sitemap")
+    func drafts() async throws {
+        let fixture = try site(["Content/en/news/draft-plan.md": page("Draft plan", "draft: true\ndate: 2024-10-01")])
+        defer { fixture.remove() }
+        try await fixture.build()
+        #expect(!fixture.exists("en/news/draft-plan/index.html"))
+        try await fixture.build { $0.includeDrafts = true }
+        #expect(fixture.exists("en/news/draft-plan/index.html"))
+        #expect(fixture.read("sitemap.xml")?.contains("draft-plan") == false)
+    }
+
+    @Test("slug replaces the last URL segment, transliterated")
+    func slug() async throws {
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", "slug: Umowy Klimatyczne")])
+        defer { fixture.remove() }
+        try await fixture.build()
+        #expect(fixture.exists("en/about/umowy-klimatyczne/index.html"))
+        #expect(!fixture.exists("en/about/contracts/index.html"))
+        #expect(fixture.exists("pl/about/umowy-klimatyczne/index.html"), "the fallback follows the original's URL")
+    }
+
+    @Test("aliases write a redirect page at each old URL")
+    func aliases() async throws {
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", "aliases: [/en/old-contracts/, /contracts.html]")])
+        defer { fixture.remove() }
+        try await fixture.build()
+        let redirect = try #require(fixture.read("en/old-contracts/index.html"))
+        #expect(redirect.contains("<meta http-equiv=\"refresh\" content=\"0; url=/en/about/contracts/\">"))
+        #expect(redirect.contains("<link rel=\"canonical\" href=\"https://cities.example.eu/en/about/contracts/\">"))
+        #expect(fixture.exists("contracts.html"))
+    }
+
+    @Test("unknown front matter keys reach templates as page.params; layout picks the template")
+    func paramsAndLayout() async throws {
+        let fixture = try site([
+            "Content/en/about/contracts.md": page("Contracts", "layout: plain\ncontact: {email: info@example.eu}"),
+            "Templates/plain.mustache": "<p>{{page.title}} / {{page.params.contact.email}}</p>",
+        ])
+        defer { fixture.remove() }
+        try await fixture.build()
+        #expect(fixture.read("en/about/contracts/index.html") == "<p>Contracts / info@example.eu</p>")
+    }
+
+    @Test("a layout that does not exist is an error naming the page")
+    func missingLayout() async throws {
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", "layout: nowhere")])
+        defer { fixture.remove() }
+        let errors = await fixture.failingBuild()
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("Content/en/about/contracts.md: error: layout 'nowhere' does not exist") == true)
+    }
+
+    @Test("raw HTML is left out unless markdown.unsafeHTML; javascript: links are dropped")
+    func rawHTML() async throws {
+        let body = "<script>alert(1)</script>\n\n<b>bold</b> and [click](javascript:alert(1)) and [ok](/en/about/)."
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: body)])
+        defer { fixture.remove() }
+        try await fixture.build()
+        let safe = try #require(fixture.read("en/about/contracts/index.html"))
+        #expect(!safe.contains("<script>alert"))
+        #expect(!safe.contains("<b>bold</b>"))
+        #expect(safe.contains("<!-- raw HTML omitted -->"))
+        #expect(safe.contains("<a href=\"\">click</a>"))
+        #expect(safe.contains("<a href=\"/en/about/\">ok</a>"))
+
+        try fixture.write("Content/site.yaml", "title: Cities\nbaseURL: https://cities.example.eu/\nmarkdown: {unsafeHTML: true}\n")
+        try await fixture.build()
+        let unsafe = try #require(fixture.read("en/about/contracts/index.html"))
+        #expect(unsafe.contains("<b>bold</b>"))
+        #expect(unsafe.contains("&lt;script>alert(1)&lt;/script>"), "GFM's tag filter still disarms <script>")
+    }
+
+    @Test("GFM: tables, strikethrough, autolinks, task lists, footnotes")
+    func gfm() async throws {
+        let body = """
+        | City | Country |
+        |---|---|
+        | Kraków | PL |
+
+        ~~old~~ www.example.eu
+
+        - [x] signed
+        - [ ] pending
+
+        A claim.[^1]
+
+        [^1]: The source.
+        """
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: body)])
+        defer { fixture.remove() }
+        try await fixture.build()
+        let html = try #require(fixture.read("en/about/contracts/index.html"))
+        #expect(html.contains("<table>"))
+        #expect(html.contains("<td>Kraków</td>"))
+        #expect(html.contains("<del>old</del>"))
+        #expect(html.contains("<a href=\"http://www.example.eu\">www.example.eu</a>"))
+        #expect(html.contains("<input type=\"checkbox\" checked=\"\" disabled=\"\" />"))
+        #expect(html.contains("class=\"footnotes\""))
+    }
+
+    @Test("--base-url overrides site.yaml in every absolute URL")
+    func baseURL() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        try await fixture.build { $0.baseURL = "https://miasta.example.pl" }
+        let sitemap = try #require(fixture.read("sitemap.xml"))
+        #expect(sitemap.contains("<loc>https://miasta.example.pl/en/about/</loc>"))
+        #expect(!sitemap.contains("cities.example.eu"))
+        #expect(fixture.read("robots.txt")?.contains("Sitemap: https://miasta.example.pl/sitemap.xml") == true)
+    }
+
+    @Test("--languages builds only those languages; switchers list only them")
+    func languagesOption() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        try await fixture.build { $0.languages = ["en", "pl"] }
+        #expect(fixture.exists("en/index.html") && fixture.exists("pl/index.html"))
+        #expect(!fixture.exists("sl/index.html") && !fixture.exists("hr/index.html"))
+        let home = try #require(fixture.read("en/index.html"))
+        #expect(!home.contains("/sl/"))
+        let errors = await fixture.failingBuild { $0.languages = ["en", "xx"] }
+        #expect(errors.first?.hasPrefix("--languages: error: 'xx' is not a language of this site") == true)
+    }
+
+    @Test("interface strings: _language.yaml overrides the theme, a missing one falls back to the default language; plurals per language")
+    func interfaceStrings() async throws {
+        let fixture = try site([
+            "Content/pl/_language.yaml": language("Polski", code: "pl-PL", weight: 2, strings: "  skipToContent: Przejdź do treści\n"),
+            "Templates/strings/pl.yaml": "skipToContent: ignored\nsearch: Szukaj\ncityCount:\n  one: \"{count} miasto\"\n  few: \"{count} miasta\"\n  many: \"{count} miast\"\n  other: \"{count} miasta\"\n",
+            "Templates/strings/sl.yaml": "cityCount:\n  one: \"{count} mesto\"\n  two: \"{count} mesti\"\n  few: \"{count} mesta\"\n  other: \"{count} mest\"\n",
+        ])
+        defer { fixture.remove() }
+        try await fixture.build()
+        let pl = try #require(fixture.read("pl/index.html"))
+        #expect(pl.contains(">Przejdź do treści</a>"))
+        #expect(pl.contains(">Szukaj</a>"))
+        #expect(pl.contains("<strong>3 miasta</strong>"))
+        #expect(pl.contains(">Main menu<") || pl.contains("aria-label=\"Main menu\""), "untranslated strings fall back to English")
+        let sl = try #require(fixture.read("sl/index.html"))
+        #expect(sl.contains("<strong>3 mesta</strong>"))
+        let en = try #require(fixture.read("en/index.html"))
+        #expect(en.contains("<strong>3 cities</strong>"))
+    }
+
+    @Test("a failed build leaves no output folder where there was none")
+    func failedFirstBuild() async throws {
+        let fixture = try site(["Content/cities/ljubljana.yaml": "name: Ljubljana\ncountry: SI\ncoordinates: [123, 14]\n"])
+        defer { fixture.remove() }
+        _ = await fixture.failingBuild()
+        #expect(!FileManager.default.fileExists(atPath: fixture.output))
+    }
+
+    @Test("stale staging folders of killed builds are removed")
+    func staleStaging() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        let stale = fixture.root + "/.Public.building-999999"
+        try FileManager.default.createDirectory(atPath: stale + "/en", withIntermediateDirectories: true)
+        try await fixture.build()
+        #expect(!FileManager.default.fileExists(atPath: stale))
+    }
+
+    @Test("broken internal links and anchors are reported as warnings with file and line")
+    func linkWarnings() async throws {
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: "Intro.\n\nSee [nowhere](/en/nowhere/) and [bad anchor](/en/about/#nope) and ![](/media/logo.svg).")])
+        defer { fixture.remove() }
+        let report = try await fixture.build()
+        let warnings = report.warnings.map { $0.description.replacingOccurrences(of: fixture.root + "/", with: "") }
+        #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:5: warning: link to '/en/nowhere/' leads to no page of the site") })
+        #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:33: warning: link to '/en/about/#nope': the page has no heading with id 'nope'") })
+        #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:67: warning: image '/media/logo.svg' has no alternative text") })
+    }
+}

@@ -1,0 +1,118 @@
+import Testing
+@testable import PortalContent
+@testable import PortalCore
+
+@Suite("Slugs and transliteration")
+struct SlugTests {
+    @Test("Polish", arguments: [("Łódź Transport Plan", "lodz-transport-plan"), ("Zażółć gęślą jaźń", "zazolc-gesla-jazn"), ("Kraków", "krakow"), ("Wrocław", "wroclaw")])
+    func polish(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("Slovenian", arguments: [("Čestitke, Škofja Loka & Žalec", "cestitke-skofja-loka-zalec"), ("Podnebna pogodba", "podnebna-pogodba")])
+    func slovenian(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("Romanian, comma below and cedilla alike", arguments: [("București – Sector 2", "bucuresti-sector-2"), ("Bucureşti", "bucuresti"), ("Țară și ţară", "tara-si-tara"), ("Învățământ", "invatamant")])
+    func romanian(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("Croatian", arguments: [("Đakovo i Čakovec", "dakovo-i-cakovec"), ("Rijeka – Ćićarija", "rijeka-cicarija")])
+    func croatian(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("German", arguments: [("Straße der Städte", "strasse-der-stadte"), ("Klagenfurt am Wörthersee", "klagenfurt-am-worthersee")])
+    func german(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("runs of other characters become one dash, none at the ends", arguments: [("  --Hello,   World!--  ", "hello-world"), ("a/b", "a-b"), ("...", "")])
+    func separators(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
+
+    @Test("search folding keeps words apart and drops diacritics")
+    func searchFold() {
+        #expect(Slug.searchFold("Łódź, Kraków!") == "lodz  krakow ")
+        #expect(Slug.searchFold("BUCUREȘTI") == "bucuresti")
+    }
+}
+
+/// Against CLDR 44's examples for each category.
+@Suite("CLDR plural rules")
+struct PluralTests {
+    func check(_ language: String, _ category: PluralCategory, _ numbers: [Int]) {
+        for number in numbers {
+            #expect(PluralRules.category(for: language, number) == category, "\(language) \(number)")
+        }
+    }
+
+    @Test func english() {
+        check("en", .one, [1])
+        check("en", .other, [0, 2, 3, 11, 21, 100, 1000])
+        #expect(PluralRules.category(for: "en", PluralOperands("1.0")!) == .other)
+    }
+
+    @Test func polish() {
+        check("pl", .one, [1])
+        check("pl", .few, [2, 3, 4, 22, 23, 24, 32, 33, 34, 42, 102, 1002])
+        check("pl", .many, [0, 5, 6, 11, 12, 13, 14, 15, 19, 20, 21, 25, 100, 111, 112, 1000])
+        #expect(PluralRules.category(for: "pl", PluralOperands("1.5")!) == .other)
+    }
+
+    @Test func slovenian() {
+        check("sl", .one, [1, 101, 201, 301, 1001])
+        check("sl", .two, [2, 102, 202, 1002])
+        check("sl", .few, [3, 4, 103, 104, 203, 204, 1003])
+        check("sl", .other, [0, 5, 6, 11, 12, 19, 100, 105, 112, 1000])
+        #expect(PluralRules.category(for: "sl", PluralOperands("0.5")!) == .few)
+    }
+
+    @Test func romanian() {
+        check("ro", .one, [1])
+        check("ro", .few, [0, 2, 3, 19, 101, 102, 112, 119, 1001, 1019])
+        check("ro", .other, [20, 21, 35, 100, 120, 1000])
+        #expect(PluralRules.category(for: "ro", PluralOperands("1.5")!) == .few)
+    }
+
+    @Test("other languages: one and other at least")
+    func defaults() {
+        check("pt-br", .one, [0, 1])
+        check("fr", .one, [0, 1])
+        check("de", .one, [1])
+        check("de", .other, [0, 2])
+        check("xx", .one, [1])
+        check("xx", .other, [0, 2, 5])
+        check("hr", .one, [1, 21, 31])
+        check("hr", .few, [2, 3, 4, 22])
+        check("hr", .other, [0, 5, 11, 12])
+        check("cs", .few, [2, 3, 4])
+        check("cs", .other, [0, 5, 21])
+    }
+}
+
+@Suite("Front matter and dates")
+struct FrontMatterTests {
+    @Test("the body's first line is known, for line numbers")
+    func split() throws {
+        let split = try FrontMatter.split("---\ntitle: A\nweight: 2\n---\nBody\n", file: "x.md")
+        #expect(split.yaml == "title: A\nweight: 2\n")
+        #expect(split.body == "Body\n")
+        #expect(split.bodyLine == 5)
+    }
+
+    @Test("BOM and CRLF line ends are accepted")
+    func bomAndCRLF() throws {
+        let text = try SourceText.decode([0xEF, 0xBB, 0xBF] + Array("---\r\ntitle: A\r\n---\r\nBody\r\n".utf8), display: "x.md")
+        #expect(text == "---\ntitle: A\n---\nBody\n")
+    }
+
+    @Test("invalid UTF-8 is reported at its line and column")
+    func invalidUTF8() {
+        #expect(throws: BuildFailure.self) { try SourceText.decode(Array("---\ntitle: A".utf8) + [0xC3, 0x28], display: "x.md") }
+        do {
+            _ = try SourceText.decode(Array("ab\ncd".utf8) + [0xFF], display: "x.md")
+        } catch {
+            #expect(error.diagnostics.first?.description.hasPrefix("x.md:2:3: error: the file is not valid UTF-8") == true)
+        }
+    }
+
+    @Test("dates", arguments: [("2024-11-09", "2024-11-09T00:00:00Z"), ("2024-11-09T10:30:00+01:00", "2024-11-09T10:30:00+01:00"), ("2024-02-29 08:00", "2024-02-29T08:00:00Z")])
+    func dates(_ text: String, _ rfc3339: String) {
+        #expect(PageDate(text)?.rfc3339 == rfc3339)
+    }
+
+    @Test("not dates", arguments: ["9 November", "2023-02-29", "2024-13-01", "2024-11-09T25:00"])
+    func notDates(_ text: String) { #expect(PageDate(text) == nil) }
+}
