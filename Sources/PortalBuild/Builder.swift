@@ -64,44 +64,68 @@ public struct Builder: Sendable {
         return diagnostics
     }
 
+    /// Renders the whole site in memory: every output path with its bytes, sorted.
+    public func renderSite() async throws(BuildFailure) -> RenderedSite {
+        let start = Date()
+        let renderer = try await prepare()
+        return await Self.render(renderer, start: start)
+    }
+
+    static func render(_ renderer: SiteRenderer, start: Date) async -> RenderedSite {
+        let jobs = renderer.jobs
+        var files = await parallelMap(jobs) { renderer.render($0) }
+        let site = renderer.plan.site
+        var copies: [(String, String)] = []
+        for asset in renderer.theme.assets {
+            copies.append((renderer.theme.directory + "/assets/" + asset, "assets/" + asset))
+        }
+        for (target, asset) in renderer.fingerprintedAssets.sorted(by: { $0.key < $1.key }) {
+            copies.append((renderer.theme.directory + "/assets/" + asset, target))
+        }
+        for file in site.staticFiles where file.outputPath.hasPrefix("media/") || renderer.plan.outputLanguages.contains(where: { file.outputPath.hasPrefix($0.code + "/") }) {
+            copies.append((file.source, file.outputPath))
+        }
+        for (source, target) in copies {
+            files.append(RenderedFile(path: target, bytes: FileSystem.read(source) ?? []))
+        }
+        var perLanguage: [(String, Int, Int)] = []
+        for language in renderer.plan.outputLanguages {
+            let entries = renderer.plan.plannedPages.filter { $0.language == language.code }
+            perLanguage.append((language.code, entries.filter { !$0.isFallback }.count, entries.filter(\.isFallback).count))
+        }
+        let report = BuildReport(
+            warnings: renderer.warnings,
+            pagesPerLanguage: perLanguage,
+            cities: site.cities.count,
+            aliases: jobs.filter { if case .alias = $0 { return true } else { return false } }.count,
+            staticFiles: copies.count,
+            filesWritten: files.count,
+            seconds: Date().timeIntervalSince(start)
+        )
+        return RenderedSite(files: files, report: report)
+    }
+
     /// Builds the site into the output folder. On any error the output folder is left as it was.
     public func build() async throws(BuildFailure) -> BuildReport {
         let start = Date()
-        let renderer = try await prepare()
+        let rendered = try await renderSite()
         let output = OutputFolder(path: options.outputDirectory)
         try output.prepareStaging()
         do {
-            let jobs = renderer.jobs
-            let files = await parallelMap(jobs) { renderer.render($0) }
-            for file in files { try output.write(file.path, file.bytes) }
-            let site = renderer.plan.site
-            for asset in renderer.theme.assets {
-                try output.copy(from: renderer.theme.directory + "/assets/" + asset, to: "assets/" + asset)
-            }
-            for (target, asset) in renderer.fingerprintedAssets.sorted(by: { $0.key < $1.key }) {
-                try output.copy(from: renderer.theme.directory + "/assets/" + asset, to: target)
-            }
-            for file in site.staticFiles where renderer.plan.outputLanguages.contains(where: { file.outputPath.hasPrefix($0.code + "/") }) || file.outputPath.hasPrefix("media/") {
-                try output.copy(from: file.source, to: file.outputPath)
-            }
+            for file in rendered.files { try output.write(file.path, file.bytes) }
             try output.swapIn()
-            var perLanguage: [(String, Int, Int)] = []
-            for language in renderer.plan.outputLanguages {
-                let entries = renderer.plan.plannedPages.filter { $0.language == language.code }
-                perLanguage.append((language.code, entries.filter { !$0.isFallback }.count + site.cities.count + 2, entries.filter(\.isFallback).count))
-            }
-            return BuildReport(
-                warnings: renderer.warnings,
-                pagesPerLanguage: perLanguage,
-                cities: site.cities.count,
-                aliases: jobs.filter { if case .alias = $0 { return true } else { return false } }.count,
-                staticFiles: site.staticFiles.count + renderer.theme.assets.count,
-                filesWritten: files.count,
-                seconds: Date().timeIntervalSince(start)
-            )
         } catch {
             output.discardStaging()
             throw error
         }
+        var report = rendered.report
+        report.seconds = Date().timeIntervalSince(start)
+        return report
     }
+}
+
+/// A whole site rendered in memory.
+public struct RenderedSite: Sendable {
+    public var files: [RenderedFile]
+    public var report: BuildReport
 }

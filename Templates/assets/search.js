@@ -41,11 +41,14 @@
     var form = (plural && strings[plural.select(n)]) || strings.other || "{count}";
     return form.replace("{count}", numbers ? numbers.format(n) : String(n));
   }
+  var generation = 0;
   function run(query) {
     var terms = fold(query).split(/\s+/).filter(Boolean);
-    results.textContent = "";
-    if (!terms.length) { status.textContent = ""; return; }
+    var mine = ++generation;
+    if (!terms.length) { results.textContent = ""; status.textContent = ""; return; }
     load().then(function (entries) {
+      if (mine !== generation) return;  // a newer search started meanwhile
+      results.textContent = "";
       var found = [];
       entries.forEach(function (entry) {
         var title = fold(entry.t);
@@ -83,6 +86,7 @@
   }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(timer);
     var query = input.value;
     history.replaceState(null, "", query ? "?q=" + encodeURIComponent(query) : location.pathname);
     run(query);

@@ -139,8 +139,8 @@ def test_search_is_diacritic_insensitive(server, browser, lang, query, expected)
     field = browser.find_element(By.ID, "search-input")
     field.send_keys(query)
     field.submit()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li a"))
-    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#search-results li a")]
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "search-status").text.strip())
+    titles = browser.execute_script("return Array.from(document.querySelectorAll('#search-results li a'), a => a.textContent)")
     assert titles[0] == expected, titles[:5]
 
 

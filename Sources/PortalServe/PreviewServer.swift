@@ -1,0 +1,212 @@
+import FlyingFox
+import Foundation
+import PortalBuild
+import PortalCore
+import PortalRender
+
+/// `portal serve`: builds the site in memory, serves it, rebuilds when Content/ or
+/// Templates/ change and reloads open pages. Nothing is written to the output folder,
+/// and the reload script exists only in what this server sends.
+public final class PreviewServer: Sendable {
+    public let options: BuildOptions
+    public let host: String
+    public let port: UInt16
+    public let store = SiteStore()
+    let log: @Sendable (String) -> Void
+    /// Seconds between two scans for changes.
+    let interval: Double
+
+    public init(options: BuildOptions, host: String = "127.0.0.1", port: UInt16 = 8080, interval: Double = 0.1,
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.options = options
+        self.host = host
+        self.port = port
+        self.interval = interval
+        self.log = log
+    }
+
+    /// Builds once and stores the result (or the diagnostics).
+    public func rebuild(changed: [String] = []) async {
+        let start = Date()
+        do {
+            let site = try await Builder(options: options).renderSite()
+            await store.replace(with: site.files)
+            let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
+            let what = changed.isEmpty ? "Built" : "Rebuilt after a change to \(changed.prefix(3).joined(separator: ", "))\(changed.count > 3 ? " …" : "")"
+            log("\(what): \(site.files.count) files in \(milliseconds) ms")
+        } catch {
+            await store.fail(error.diagnostics)
+            log(error.diagnostics.sorted().map(\.description).joined(separator: "\n"))
+            log("The build failed; the last good site is still served. Fix the file and save: the site rebuilds by itself.")
+        }
+    }
+
+    /// Serves until the task is cancelled.
+    public func run() async throws {
+        await rebuild()
+        let address = try sockaddr_in.inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port)
+        let server = HTTPServer(config: .init(address: address, timeout: 60, logger: .disabled))
+        let store = self.store
+        await server.appendRoute("*") { request in
+            await Self.respond(to: request, store: store)
+        }
+        let watcher = Task { await self.watch() }
+        defer { watcher.cancel() }
+        log("Serving on http://\(host):\(port)/ — press Ctrl-C to stop")
+        try await server.run()
+    }
+
+    /// Rebuilds whenever something below Content/ or Templates/ changes.
+    func watch() async {
+        let watcher = ChangeWatcher(folders: [options.contentDirectory, options.templatesDirectory])
+        var last = watcher.scan()
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+            let current = watcher.scan()
+            let changed = ChangeWatcher.changes(from: last, to: current)
+            guard !changed.isEmpty else { continue }
+            // Let an editor finish writing (several files, or a file in two steps).
+            try? await Task.sleep(nanoseconds: 30_000_000)
+            last = watcher.scan()
+            await rebuild(changed: changed)
+        }
+    }
+
+    // MARK: HTTP
+
+    static func respond(to request: HTTPRequest, store: SiteStore) async -> HTTPResponse {
+        let rawPath = request.target.path(percentEncoded: true)
+        let path = rawPath.removingPercentEncoding ?? rawPath
+        // Nothing outside the site root, however it is spelled.
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        if segments.contains("..") || path.contains("\\") || path.contains("\0") || !path.hasPrefix("/") {
+            return text(.forbidden, "Forbidden: the path leaves the site.\n")
+        }
+        switch path {
+        case "/_portal/reload.js":
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"], body: Data(LiveReload.script.utf8))
+        case "/_portal/overlay.css":
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"], body: Data(LiveReload.overlayStyle.utf8))
+        case "/_portal/wait":
+            let known = Int(request.query.first { $0.name == "v" }?.value ?? "") ?? -1
+            let version = await store.waitForChange(after: known, seconds: 25)
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: Data("{\"version\":\(version)}".utf8))
+        case "/_portal/problems":
+            let problems = await store.problems.map(\.description).joined(separator: "\n")
+            return text(.ok, problems.isEmpty ? "" : problems + "\n")
+        default:
+            break
+        }
+        var key = String(path.dropFirst())
+        if key.isEmpty || key.hasSuffix("/") { key += "index.html" }
+        let files = await store.files
+        let problems = await store.problems
+        let version = await store.version
+        if files.isEmpty {
+            return html(.internalServerError, LiveReload.problemsPage(problems, version: version))
+        }
+        if files[key] == nil, files[key + "/index.html"] != nil {
+            return HTTPResponse(statusCode: .movedPermanently, headers: [.location: path + "/"], body: Data())
+        }
+        var status = HTTPStatusCode.ok
+        var bytes = files[key]
+        if bytes == nil {
+            status = .notFound
+            let language = segments.count > 2 ? String(segments[1]) : ""
+            bytes = files[language + "/404.html"] ?? files["404.html"] ?? Array("Not found\n".utf8)
+            key = "404.html"
+        }
+        let type = contentType(key)
+        var body = bytes!
+        if type.hasPrefix("text/html") {
+            body = Array(LiveReload.inject(into: String(decoding: body, as: UTF8.self), version: version, problems: problems).utf8)
+        }
+        return HTTPResponse(statusCode: status, headers: [.contentType: type, .cacheControl: "no-store"], body: Data(body))
+    }
+
+    static func text(_ status: HTTPStatusCode, _ text: String) -> HTTPResponse {
+        HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Data(text.utf8))
+    }
+
+    static func html(_ status: HTTPStatusCode, _ text: String) -> HTTPResponse {
+        HTTPResponse(statusCode: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: Data(text.utf8))
+    }
+
+    static func contentType(_ path: String) -> String {
+        let types = [
+            "html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+            "json": "application/json", "xml": "application/xml", "txt": "text/plain; charset=utf-8",
+            "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+            "webp": "image/webp", "avif": "image/avif", "ico": "image/x-icon", "pdf": "application/pdf",
+            "woff2": "font/woff2", "woff": "font/woff",
+        ]
+        let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        return types[ext] ?? "application/octet-stream"
+    }
+}
+
+/// What the preview server adds to pages: a script that reloads them after a rebuild,
+/// and the diagnostics of a broken build over the last good page.
+enum LiveReload {
+    static let script = """
+    (function () {
+      "use strict";
+      var current = document.currentScript && document.currentScript.getAttribute("data-version");
+      function wait() {
+        fetch("/_portal/wait?v=" + current, { cache: "no-store" })
+          .then(function (response) { return response.json(); })
+          .then(function (data) {
+            if (String(data.version) !== String(current)) { location.reload(); } else { wait(); }
+          })
+          .catch(function () { setTimeout(wait, 1000); });
+      }
+      wait();
+    })();
+
+    """
+
+    static let overlayStyle = """
+    #portal-problems { position: fixed; inset: auto 0 0 0; max-height: 60vh; overflow: auto; z-index: 1000;
+      margin: 0; padding: 1rem 1.25rem; background: #2b0a0a; color: #fff; font: 14px/1.5 ui-monospace, monospace;
+      border-top: 4px solid #e0463a; white-space: pre-wrap; }
+    #portal-problems h2 { margin: 0 0 0.5rem; font: bold 16px/1.3 system-ui, sans-serif; }
+
+    """
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func overlay(_ problems: [Diagnostic]) -> String {
+        guard !problems.isEmpty else { return "" }
+        let lines = problems.sorted().map { escape($0.description) }.joined(separator: "\n")
+        return "<section id=\"portal-problems\" role=\"alert\"><h2>The last change broke the build: this is the last good version</h2>\(lines)</section>\n"
+    }
+
+    static func inject(into html: String, version: Int, problems: [Diagnostic]) -> String {
+        var page = html
+        let tail = overlay(problems) + "<script src=\"/_portal/reload.js\" data-version=\"\(version)\"></script>\n"
+        if !problems.isEmpty, let head = page.range(of: "</head>") {
+            page.insert(contentsOf: "<link rel=\"stylesheet\" href=\"/_portal/overlay.css\">\n", at: head.lowerBound)
+        }
+        if let body = page.range(of: "</body>", options: .backwards) {
+            page.insert(contentsOf: tail, at: body.lowerBound)
+        } else {
+            page += tail
+        }
+        return page
+    }
+
+    static func problemsPage(_ problems: [Diagnostic], version: Int) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>Build failed</title><link rel="stylesheet" href="/_portal/overlay.css"></head>
+        <body>
+        \(overlay(problems))<script src="/_portal/reload.js" data-version="\(version)"></script>
+        </body>
+        </html>
+
+        """
+    }
+}

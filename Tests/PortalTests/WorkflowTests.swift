@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+@testable import PortalBuild
+@testable import PortalServe
+import PortalCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain HTTP/1.1 GET over a socket, so that paths reach the server exactly as written.
+/// The blocking socket calls run on a Dispatch thread: on the two threads of Swift's
+/// cooperative pool they would starve the server under test.
+func httpGet(port: UInt16, _ path: String) async -> (status: Int, body: String) {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: blockingGet(port: port, path)) }
+    }
+}
+
+func blockingGet(port: UInt16, _ path: String) -> (status: Int, body: String) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return (0, "") }
+    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var data = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        data.append(contentsOf: buffer[0..<count])
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
+    let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+    return (status, body)
+}
+
+func freePort() -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+/// Polls until `condition` holds or `seconds` pass.
+func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return await condition()
+}
+
+@Suite("portal serve", .serialized)
+struct ServeTests {
+    @Test("serves the site, rebuilds after an edit, keeps the last good site after a broken edit, recovers by itself")
+    func editCycle() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let port = freePort()
+        let server = PreviewServer(options: fixture.options(), port: port, interval: 0.05, log: { _ in })
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        #expect(await eventually { await httpGet(port: port, "/en/about/").status == 200 })
+
+        let first = await httpGet(port: port, "/en/about/")
+        #expect(first.body.contains("<h1>The mission</h1>"))
+        #expect(first.body.contains("<script src=\"/_portal/reload.js\""), "the reload script is injected when serving")
+        #expect(!FileManager.default.fileExists(atPath: fixture.output), "serve writes nothing to the output folder")
+
+        // An edit is served.
+        try fixture.write("Content/en/about/_index.md", page("The mission, revised", "weight: 1", body: "New text."))
+        #expect(await eventually { await httpGet(port: port, "/en/about/").body.contains("<h1>The mission, revised</h1>") })
+        #expect(await httpGet(port: port, "/pl/about/").body.contains("<h1>Misja</h1>"))
+
+        // A broken edit: the last good page, with the diagnostics over it.
+        try fixture.write("Content/en/about/_index.md", "---\ntitle: [unclosed\n---\nText\n")
+        #expect(await eventually { await httpGet(port: port, "/_portal/problems").body.contains("Content/en/about/_index.md:") })
+        let broken = await httpGet(port: port, "/en/about/")
+        #expect(broken.status == 200)
+        #expect(broken.body.contains("<h1>The mission, revised</h1>"))
+        #expect(broken.body.contains("id=\"portal-problems\""))
+        #expect(broken.body.contains("Content/en/about/_index.md:3:1: error: invalid YAML"))
+
+        // Fixing the file recovers without anything else.
+        try fixture.write("Content/en/about/_index.md", page("The mission, fixed", "weight: 1"))
+        #expect(await eventually { await httpGet(port: port, "/en/about/").body.contains("<h1>The mission, fixed</h1>") })
+        let fixed = await httpGet(port: port, "/en/about/")
+        #expect(!fixed.body.contains("portal-problems"))
+    }
+
+    @Test("requests outside the site root are refused; unknown pages get the language's 404")
+    func paths() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        try fixture.write("secret.txt", "not for readers")
+        let port = freePort()
+        let server = PreviewServer(options: fixture.options(), port: port, log: { _ in })
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        #expect(await eventually { await httpGet(port: port, "/en/").status == 200 })
+        for path in ["/../secret.txt", "/en/../../secret.txt", "/%2e%2e/secret.txt", "/en/%2E%2E/%2E%2E/secret.txt"] {
+            let response = await httpGet(port: port, path)
+            #expect(response.status == 403 || response.status == 400 || response.status == 404, "\(path) → \(response.status)")
+            #expect(!response.body.contains("not for readers"), Comment(rawValue: path))
+        }
+        let missing = await httpGet(port: port, "/pl/nie-ma/")
+        #expect(missing.status == 404)
+        #expect(missing.body.contains("<html lang=\"pl-PL\""))
+        #expect(await httpGet(port: port, "/en/about").status == 301)
+    }
+
+    @Test("the reload script waits for the next version")
+    func longPoll() async throws {
+        let store = SiteStore()
+        await store.replace(with: [])
+        let version = await store.version
+        async let next = store.waitForChange(after: version, seconds: 5)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        await store.replace(with: [])
+        #expect(await next == version + 1)
+    }
+}
+
+@Suite("portal check, translations, new")
+struct CommandTests {
+    @Test("check finds problems without writing; strict and JSON forms")
+    func check() async throws {
+        let fixture = try Fixture(fiveLanguageSite().merging(["Content/en/about/contracts.md": page("Contracts", body: "[gone](/en/gone/)")]) { $1 })
+        defer { fixture.remove() }
+        let renderer = try await Builder(options: fixture.options()).prepare()
+        #expect(renderer.warnings.contains { $0.message == "link to '/en/gone/' leads to no page of the site" && $0.line == 4 })
+        #expect(!FileManager.default.fileExists(atPath: fixture.output))
+    }
+
+    @Test("translations: translated, missing, outdated from one git log pass, fallback")
+    func translations() throws {
+        let fixture = try Fixture([
+            "Content/site.yaml": "title: Cities\nbaseURL: https://cities.example.eu/\n",
+            "Content/en/_language.yaml": language("English", code: "en-GB", weight: 1),
+            "Content/pl/_language.yaml": language("Polski", code: "pl-PL", weight: 2),
+            "Content/en/_index.md": page("Home"),
+            "Content/pl/_index.md": page("Start"),
+            "Content/en/about.md": page("About"),
+            "Content/pl/about.md": page("O misji"),
+            "Content/en/news.md": page("News"),
+        ], theme: false)
+        defer { fixture.remove() }
+        // (git runs synchronously: a short process, and this suite starts no server)
+        func git(_ arguments: String...) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", fixture.root, "-c", "user.name=Editor", "-c", "user.email=editor@example.eu"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
+        }
+        // Without history: outdated cannot be told, and the report says why.
+        let noHistory = try TranslationReport.make(contentDirectory: fixture.content)
+        #expect(noHistory.historyNote?.contains("not in a git repository") == true)
+
+        try git("init", "-q")
+        try git("add", ".")
+        try git("commit", "-q", "-m", "first", "--date=2024-01-01T10:00:00Z")
+        // The English source changes after its translation.
+        try fixture.write("Content/en/about.md", page("About the mission"))
+        try git("add", ".")
+        try git("commit", "-q", "-m", "source changed")
+        let report = try TranslationReport.make(contentDirectory: fixture.content)
+        #expect(report.historyNote == nil)
+        let polish = try #require(report.languages.first { $0.code == "pl" })
+        #expect(polish.translated.map(\.key) == ["", "about"])
+        #expect(polish.outdated.map(\.key) == ["about"])
+        #expect(polish.missing.map(\.key) == ["news"])
+        #expect(polish.fallback.map(\.key) == ["news"])
+        #expect(report.text.contains("pl Polski           2        1         1         1"))
+        #expect(report.json.contains("\"outdated\":[{\"key\":\"about\""))
+
+        // Translating it again makes it current.
+        try fixture.write("Content/pl/about.md", page("O misji miast"))
+        let after = try TranslationReport.make(contentDirectory: fixture.content)
+        #expect(after.languages.first { $0.code == "pl" }?.outdated.isEmpty == true)
+    }
+
+    @Test("new page writes front matter with the title and today's date, and refuses to overwrite")
+    func newPage() throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let date = ISO8601DateFormatter().date(from: "2026-11-25T12:00:00Z")!
+        let path = try Scaffold.newPage("pl/news/nowy-kontrakt-klimatyczny", contentDirectory: fixture.content, today: date)
+        #expect(path == fixture.content + "/pl/news/nowy-kontrakt-klimatyczny.md")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("---\ntitle: \"Nowy kontrakt klimatyczny\"\ndate: 2026-11-25\n"))
+        #expect(throws: BuildFailure.self) { try Scaffold.newPage("pl/news/nowy-kontrakt-klimatyczny", contentDirectory: fixture.content) }
+        #expect(throws: BuildFailure.self) { try Scaffold.newPage("xx/page", contentDirectory: fixture.content) }
+    }
+
+    @Test("new language writes _language.yaml with the default strings to translate, and the site builds with it")
+    func newLanguage() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let (path, steps) = try Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates)
+        #expect(path == fixture.content + "/de/_language.yaml")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("languageName: \"Deutsch\""))
+        #expect(text.contains("  skipToContent: \"Skip to main content\""))
+        #expect(text.contains("  cityCount:\n    one: \"{count} city\"\n    other: \"{count} cities\""))
+        #expect(steps.contains("portal translations"))
+        try await fixture.build()
+        #expect(fixture.exists("de/about/index.html"))
+        #expect(throws: BuildFailure.self) { try Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates) }
+    }
+}
