@@ -18,3 +18,7 @@ int portal_rename_exchange(const char *a, const char *b) {
     return -1;
 #endif
 }
+
+int portal_syncfs(int fd) {
+    return syncfs(fd);
+}

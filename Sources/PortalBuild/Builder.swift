@@ -38,7 +38,7 @@ public struct Builder: Sendable {
         var site: Site?
         var warnings: [Diagnostic] = []
         do {
-            let loaded = try SiteLoader(contentDirectory: options.contentDirectory, includeDrafts: options.includeDrafts, baseURLOverride: options.baseURL).load()
+            let loaded = try await SiteLoader(contentDirectory: options.contentDirectory, includeDrafts: options.includeDrafts, baseURLOverride: options.baseURL).load()
             site = loaded.0
             warnings = loaded.1
         } catch {
@@ -112,7 +112,7 @@ public struct Builder: Sendable {
         let output = OutputFolder(path: options.outputDirectory)
         try output.prepareStaging()
         do {
-            for file in rendered.files { try output.write(file.path, file.bytes) }
+            try await output.write(rendered.files)
             try output.swapIn()
         } catch {
             output.discardStaging()

@@ -1,6 +1,7 @@
 import Foundation
 import CPortalSystem
 import PortalCore
+import PortalRender
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,32 @@ public struct OutputFolder: Sendable {
         }
     }
 
-    /// Writes one file below the staging folder, creating folders as needed.
+    /// Writes files below the staging folder, creating folders as needed: folders first,
+    /// each once, then the files on every core, one write call each.
+    public func write(_ files: [RenderedFile]) async throws(BuildFailure) {
+        var folders = Set<String>()
+        for file in files {
+            var folder = file.path
+            while let slash = folder.lastIndex(of: "/") {
+                folder = String(folder[..<slash])
+                if !folders.insert(folder).inserted { break }
+            }
+        }
+        for folder in folders.sorted() {
+            let target = stagingPath + "/" + folder
+            if mkdir(target, 0o755) != 0 && errno != EEXIST {
+                throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
+            }
+        }
+        let results = await parallelMap(files) { file -> Diagnostic? in
+            do throws(BuildFailure) { try self.writeFile(file.path, file.bytes) } catch { return error.diagnostics.first }
+            return nil
+        }
+        let problems = results.compactMap { $0 }
+        if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
+    }
+
+    /// Writes one file below the staging folder, creating its folder when needed.
     public func write(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) {
         let target = stagingPath + "/" + relative
         let folder = (target as NSString).deletingLastPathComponent
@@ -54,6 +80,11 @@ public struct OutputFolder: Sendable {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             catch { throw BuildFailure([.error(path + "/" + relative, "cannot create folder: \(Self.reason(error))")]) }
         }
+        try writeFile(relative, bytes)
+    }
+
+    func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) {
+        let target = stagingPath + "/" + relative
         let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
@@ -106,9 +137,13 @@ public struct OutputFolder: Sendable {
         try? FileManager.default.removeItem(atPath: stagingPath)
     }
 
-    /// Flushes the staged files so that a power loss after the swap cannot leave empty files.
+    /// Flushes the staged files (the file system holding them) so that a power loss
+    /// after the swap cannot leave a site of empty files.
     private func syncStaging() {
-        sync()
+        let fd = open(stagingPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = portal_syncfs(fd)
+        close(fd)
     }
 
     static func reason(_ error: Error) -> String {

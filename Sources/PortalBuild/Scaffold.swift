@@ -36,7 +36,7 @@ public enum Scaffold {
 
     /// Writes `Content/CODE/_language.yaml` with the default language's interface strings to translate.
     /// - Returns: the path written and the steps for the translator.
-    public static func newLanguage(_ code: String, contentDirectory: String, templatesDirectory: String) throws(BuildFailure) -> (String, String) {
+    public static func newLanguage(_ code: String, contentDirectory: String, templatesDirectory: String) async throws(BuildFailure) -> (String, String) {
         let lower = code.lowercased()
         guard SiteLoader.isLanguageTag(lower) else {
             throw BuildFailure([.error(code, "'\(code)' is not a language code", hint: "use a BCP 47 tag such as hr, de or pt-br")])
@@ -45,7 +45,7 @@ public enum Scaffold {
         guard !FileSystem.exists(path) else {
             throw BuildFailure([.error(path, "the language already exists; nothing was written")])
         }
-        let (site, _) = try SiteLoader(contentDirectory: contentDirectory).load()
+        let (site, _) = try await SiteLoader(contentDirectory: contentDirectory).load()
         let defaultLanguage = site.defaultLanguage
         var strings: [String: InterfaceString] = [:]
         var diagnostics = DiagnosticList()

@@ -28,8 +28,8 @@ public struct TranslationReport: Sendable {
     /// Nil when outdated translations could be found; else why not.
     public var historyNote: String?
 
-    public static func make(contentDirectory: String) throws(BuildFailure) -> TranslationReport {
-        let (site, _) = try SiteLoader(contentDirectory: contentDirectory, includeDrafts: true).load()
+    public static func make(contentDirectory: String) async throws(BuildFailure) -> TranslationReport {
+        let (site, _) = try await SiteLoader(contentDirectory: contentDirectory, includeDrafts: true).load()
         let defaultLanguage = site.defaultLanguage
         var sets: [String: [String: Page]] = [:]
         for page in site.pages { sets[page.translationKey ?? page.contentPath, default: [:]][page.language] = page }

@@ -160,35 +160,58 @@ public struct PageDate: Sendable, Hashable, Comparable {
 }
 
 /// A Markdown page of one language.
-public struct Page: Sendable {
-    public var language: String
+/// A class: pages are passed around a lot while rendering, and never change once loaded.
+public final class Page: Sendable {
+    public let language: String
     /// As shown in messages: `Content/pl/news/x.md`.
-    public var file: String
+    public let file: String
     /// Path below the language folder without `.md`; `_index` files use their folder: `news`, `` for the home.
-    public var contentPath: String
-    public var kind: PageKind
+    public let contentPath: String
+    public let kind: PageKind
     /// Site-relative URL path without the base path: `/pl/news/x/`.
-    public var urlPath: String
-    public var title: String
-    public var description: String?
-    public var summary: String?
-    public var date: PageDate?
-    public var lastmod: PageDate?
-    public var draft: Bool
-    public var weight: Int
-    public var tags: [String]
-    public var aliases: [Alias]
-    public var layout: String?
-    public var translationKey: String?
-    public var params: [String: DataValue]
-    public var body: String
+    public let urlPath: String
+    public let title: String
+    public let description: String?
+    public let summary: String?
+    public let date: PageDate?
+    public let lastmod: PageDate?
+    public let draft: Bool
+    public let weight: Int
+    public let tags: [String]
+    public let aliases: [Alias]
+    public let layout: String?
+    public let translationKey: String?
+    public let params: [String: DataValue]
+    public let body: String
     /// Line of the file on which the Markdown body starts.
-    public var bodyLine: Int
+    public let bodyLine: Int
 
     public struct Alias: Sendable, Hashable {
-        public var path: String
-        public var line: Int
-        public var column: Int
+        public let path: String
+        public let line: Int
+        public let column: Int
+    }
+
+    public init(language: String, file: String, contentPath: String, kind: PageKind, urlPath: String, title: String, description: String?, summary: String?, date: PageDate?, lastmod: PageDate?, draft: Bool, weight: Int, tags: [String], aliases: [Alias], layout: String?, translationKey: String?, params: [String: DataValue], body: String, bodyLine: Int) {
+        self.language = language
+        self.file = file
+        self.contentPath = contentPath
+        self.kind = kind
+        self.urlPath = urlPath
+        self.title = title
+        self.description = description
+        self.summary = summary
+        self.date = date
+        self.lastmod = lastmod
+        self.draft = draft
+        self.weight = weight
+        self.tags = tags
+        self.aliases = aliases
+        self.layout = layout
+        self.translationKey = translationKey
+        self.params = params
+        self.body = body
+        self.bodyLine = bodyLine
     }
 
     /// Which translation set this page belongs to.

@@ -7,26 +7,38 @@ extension SiteLoader {
         "weight", "tags", "aliases", "layout", "summary",
     ]
 
-    func loadPages(language: Language, into pages: inout [Page], staticFiles: inout [StaticFile], _ diagnostics: inout DiagnosticList) {
-        let folder = contentDirectory + "/" + languageFolderName(language)
-        let (files, escaping) = FileSystem.walk(folder)
-        for link in escaping {
-            diagnostics.error(display(languageFolderName(language) + "/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
-        }
-        for relative in files {
-            let shown = display(languageFolderName(language) + "/" + relative)
-            if relative == "_language.yaml" { continue }
-            guard relative.hasSuffix(".md") else {
-                staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))
-                continue
+    /// Every Markdown file of every language, read and parsed on every core.
+    func loadPages(languages: [Language], into pages: inout [Page], staticFiles: inout [StaticFile], _ diagnostics: inout DiagnosticList) async {
+        struct Job: Sendable { var path: String; var relative: String; var language: Language; var shown: String }
+        var jobs: [Job] = []
+        for language in languages {
+            let folder = contentDirectory + "/" + languageFolderName(language)
+            let (files, escaping) = FileSystem.walk(folder)
+            for link in escaping {
+                diagnostics.error(display(languageFolderName(language) + "/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
             }
-            do {
-                if let page = try loadPage(folder + "/" + relative, relative: relative, language: language, display: shown, &diagnostics) {
-                    pages.append(page)
+            for relative in files where relative != "_language.yaml" {
+                let shown = display(languageFolderName(language) + "/" + relative)
+                if relative.hasSuffix(".md") {
+                    jobs.append(Job(path: folder + "/" + relative, relative: relative, language: language, shown: shown))
+                } else {
+                    staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))
                 }
-            } catch {
-                diagnostics.append(contentsOf: error.diagnostics)
             }
+        }
+        let loader = self
+        let results = await parallelMap(jobs) { job -> (Page?, [Diagnostic]) in
+            var local = DiagnosticList()
+            do throws(BuildFailure) {
+                let page = try loader.loadPage(job.path, relative: job.relative, language: job.language, display: job.shown, &local)
+                return (page, local.items)
+            } catch {
+                return (nil, local.items + error.diagnostics)
+            }
+        }
+        for (page, problems) in results {
+            if let page { pages.append(page) }
+            diagnostics.append(contentsOf: problems)
         }
     }
 

@@ -24,7 +24,7 @@ public struct SiteLoader: Sendable {
 
     /// - Returns: the site and its warnings.
     /// - Throws: `BuildFailure` with every error (and warning) found.
-    public func load() throws(BuildFailure) -> (Site, [Diagnostic]) {
+    public func load() async throws(BuildFailure) -> (Site, [Diagnostic]) {
         var diagnostics = DiagnosticList()
         guard FileSystem.isDirectory(contentDirectory) else {
             throw BuildFailure([.error(contentDirectory, "the content folder does not exist", hint: "run portal in the folder that holds Content/, or pass --content DIR")])
@@ -42,9 +42,7 @@ public struct SiteLoader: Sendable {
 
         var pages: [Page] = []
         var staticFiles: [StaticFile] = []
-        for language in languages {
-            loadPages(language: language, into: &pages, staticFiles: &staticFiles, &diagnostics)
-        }
+        await loadPages(languages: languages, into: &pages, staticFiles: &staticFiles, &diagnostics)
         let knownLanguages = Set(languages.map(\.code))
         let cities = loadCities(knownLanguages: knownLanguages, &diagnostics)
         let (data, countryNames) = loadData(&diagnostics)

@@ -10,10 +10,31 @@ public enum Slug {
         "ŀ": "l", "Ŀ": "l", "ŧ": "t", "Ŧ": "t",
     ]
 
+    /// Folds of the Latin letters with diacritics (U+00C0–U+024F, U+1E00–U+1EFF), computed
+    /// once: slugs and the search index fold every character of every page.
+    private static let latinFolds: [UInt32: String] = {
+        var table: [UInt32: String] = [:]
+        for range in [0xC0...0x24F, 0x1E00...0x1EFF] {
+            for value in range {
+                guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
+                if let folded = slowFold(Character(scalar)) { table[UInt32(value)] = folded }
+            }
+        }
+        return table
+    }()
+
     /// Folds one character to lower-case ASCII letters or digits, or nil when it is
     /// none of those (punctuation, spaces, letters of other scripts).
     @inline(__always)
     static func fold(_ character: Character) -> String? {
+        if !character.isASCII, character.unicodeScalars.count == 1, let scalar = character.unicodeScalars.first,
+           (0xC0...0x24F).contains(scalar.value) || (0x1E00...0x1EFF).contains(scalar.value) {
+            return latinFolds[scalar.value]
+        }
+        return slowFold(character)
+    }
+
+    private static func slowFold(_ character: Character) -> String? {
         if character.isASCII {
             guard let ascii = character.asciiValue else { return nil }
             switch ascii {
@@ -53,15 +74,54 @@ public enum Slug {
     }
 
     /// Lower-case ASCII with diacritics removed but other characters kept, for search.
+    /// Works on Unicode scalars (not grapheme clusters): it runs over the text of every page.
     public static func searchFold(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            if let folded = fold(character) { out.append(folded) }
-            else if character.isWhitespace || character.isPunctuation || character.isSymbol { out.append(" ") }
-            else { out.append(contentsOf: character.lowercased()) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count)
+        var other = String.UnicodeScalarView()
+        func flushOther() {
+            if !other.isEmpty {
+                bytes.append(contentsOf: String(other).lowercased().utf8)
+                other = String.UnicodeScalarView()
+            }
         }
-        return out
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                flushOther()
+                let byte = UInt8(value)
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+                default: bytes.append(UInt8(ascii: " "))
+                }
+            } else if (0x300...0x36F).contains(value) {
+                continue  // a combining diacritic: dropped
+            } else if (0xC0...0x24F).contains(value) || (0x1E00...0x1EFF).contains(value) {
+                flushOther()
+                if let folded = latinFolds[value] { bytes.append(contentsOf: folded.utf8) } else { bytes.append(UInt8(ascii: " ")) }
+            } else if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                flushOther()
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                other.append(scalar)
+            }
+        }
+        flushOther()
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
+
+extension Unicode.GeneralCategory {
+    var isPunctuationOrSymbol: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol,
+             .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .format:
+            return true
+        default:
+            return false
+        }
+    }
+}

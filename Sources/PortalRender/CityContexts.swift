@@ -41,14 +41,7 @@ struct MapProjection: Sendable {
 
 extension SiteRenderer {
     func countryName(_ code: String, _ language: String) -> String {
-        if let name = site.countryNames[code]?[language] ?? site.countryNames[code]?[defaultLanguage] { return name }
-        return Countries.name(code, languageCode: strings[language]!.language.languageCode)
-    }
-
-    func sectorName(_ sector: String, _ language: String) -> String {
-        let text = strings[language]!.text("sector_" + sector)
-        if !text.isEmpty { return text }
-        return sector.prefix(1).uppercased() + sector.dropFirst().replacingOccurrences(of: "-", with: " ")
+        Self.countryName(code, language, site: site, languageCode: strings[language]!.language.languageCode)
     }
 
     func cityURLPath(_ city: City, _ language: String) -> String { "/\(language)/\(SitePlan.citiesPath)/\(city.id)/" }
@@ -56,20 +49,21 @@ extension SiteRenderer {
     func cityObject(_ index: Int, _ code: String) -> [String: Any] {
         let city = site.cities[index]
         let strings = self.strings[code]!
+        let facts = tables[code]!.cities[index]
         var object: [String: Any] = [
             "id": city.id,
-            "name": city.name(in: code),
+            "name": facts.name,
             "nativeName": city.name,
-            "hasOtherName": city.name(in: code) != city.name,
+            "hasOtherName": facts.name != city.name,
             "url": url(cityURLPath(city, code)),
             "country": city.country,
-            "countryName": countryName(city.country, code),
+            "countryName": facts.countryName,
             "countryURL": url("/\(code)/\(SitePlan.citiesPath)/#country-\(city.country.lowercased())"),
-            "sectors": city.sectors.map { ["id": $0, "name": sectorName($0, code)] },
+            "sectors": facts.sectors.map { ["id": $0.id, "name": $0.name] },
             "sectorIDs": city.sectors.joined(separator: " "),
             "pilotCity": city.pilotCity == true,
             "params": city.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) },
-            "searchName": Slug.searchFold(city.name(in: code) + " " + city.name),
+            "searchName": facts.searchName,
         ]
         if let population = city.population { object["population"] = LocalizedNumber(value: population, strings: strings) }
         if let year = city.targetYear { object["targetYear"] = String(year) }
@@ -80,12 +74,11 @@ extension SiteRenderer {
             object["sources"] = sources
             object["hasSources"] = !sources.isEmpty
         }
-        if let latitude = city.latitude, let longitude = city.longitude {
-            object["latitude"] = strings.format.decimal(latitude)
-            object["longitude"] = strings.format.decimal(longitude)
-            let point = mapProjection.point(latitude: latitude, longitude: longitude)
-            object["mapX"] = MapProjection.format(point.x)
-            object["mapY"] = MapProjection.format(point.y)
+        if let latitude = facts.latitude, let longitude = facts.longitude, let x = facts.mapX, let y = facts.mapY {
+            object["latitude"] = latitude
+            object["longitude"] = longitude
+            object["mapX"] = x
+            object["mapY"] = y
         }
         if let summary = citySummaries[index][code] {
             object["summary"] = summary
@@ -98,12 +91,7 @@ extension SiteRenderer {
     }
 
     /// Cities in the reader's alphabet order (diacritics folded), then by id.
-    func sortedCityIndices(_ code: String) -> [Int] {
-        site.cities.indices.sorted { a, b in
-            let na = Slug.searchFold(site.cities[a].name(in: code)), nb = Slug.searchFold(site.cities[b].name(in: code))
-            return na != nb ? na < nb : site.cities[a].id < site.cities[b].id
-        }
-    }
+    func sortedCityIndices(_ code: String) -> [Int] { tables[code]!.cityOrder }
 
     func mapObject(_ code: String, cities: [[String: Any]]) -> [String: Any] {
         [
@@ -125,19 +113,15 @@ extension SiteRenderer {
 
         var byCountry: [String: [[String: Any]]] = [:]
         for city in cities { byCountry[city["country"] as! String, default: []].append(city) }
-        let countries = byCountry.keys.sorted { a, b in
-            let na = Slug.searchFold(countryName(a, code)), nb = Slug.searchFold(countryName(b, code))
-            return na != nb ? na < nb : a < b
-        }
-        context["countries"] = countries.map { country -> [String: Any] in
+        context["countries"] = tables[code]!.countries.map { country, name -> [String: Any] in
             [
-                "code": country, "id": country.lowercased(), "name": countryName(country, code),
+                "code": country, "id": country.lowercased(), "name": name,
                 "count": LocalizedNumber(value: byCountry[country]!.count, strings: strings),
                 "cities": byCountry[country]!,
             ]
         }
         let sectors = Set(site.cities.flatMap(\.sectors)).sorted()
-        context["sectors"] = sectors.map { ["id": $0, "name": sectorName($0, code)] }
+        context["sectors"] = sectors.map { ["id": $0, "name": Self.sectorName($0, strings)] }
         context["hasSectors"] = !sectors.isEmpty
         context["labelYears"] = Set(site.cities.compactMap(\.missionLabel)).sorted().map { String($0) }
         context["pilotCount"] = LocalizedNumber(value: site.cities.filter { $0.pilotCity == true }.count, strings: strings)

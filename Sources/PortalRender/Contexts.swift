@@ -20,7 +20,7 @@ extension SiteRenderer {
             "direction": language.direction,
             "isDefault": language.code == defaultLanguage,
         ] as [String: Any]
-        context["t"] = strings.templateObject
+        context["t"] = tables[code]!.strings
         context["data"] = dataObject(code)
         context["asset"] = assetURLs
         context["url"] = url(urlPath)
@@ -105,55 +105,17 @@ extension SiteRenderer {
         }
     }
 
-    /// The main menu: `menus.main` from site.yaml, else the home's sections by weight.
+    /// The main menu, with the entries that lead to or above this page marked.
     func menu(_ code: String, current: String) -> [[String: Any]] {
-        var items: [(title: String, path: String)] = []
-        let strings = self.strings[code]!
-        if let entries = site.config.menus["main"] {
-            for entry in entries {
-                if let item = menuItem(entry.path, code, strings) { items.append(item) }
-            }
-        } else {
-            var sections: [(weight: Int, title: String, path: String)] = []
-            for (path, index) in plan.pathLookup[code] ?? [:] {
-                let page = site.pages[plan.plannedPages[index].pageIndex]
-                if page.kind == .section && page.parentPath.isEmpty && !path.isEmpty {
-                    sections.append((page.weight == 0 ? Int.max : page.weight, page.title, plan.plannedPages[index].urlPath))
-                }
-            }
-            let citiesIntro = plan.cityIndexIntro[code] ?? plan.cityIndexIntro[defaultLanguage]
-            let citiesWeight = citiesIntro.map { site.pages[$0].weight } ?? 0
-            if !site.cities.isEmpty {
-                sections.append((citiesWeight == 0 ? Int.max : citiesWeight, citiesTitle(code), "/\(code)/\(SitePlan.citiesPath)/"))
-            }
-            sections.sort { ($0.weight, $0.title, $0.path) < ($1.weight, $1.title, $1.path) }
-            items = sections.map { ($0.title, $0.path) }
-        }
-        return items.map { item in
+        tables[code]!.menu.map { item in
             let active = current == item.path || (current.hasPrefix(item.path) && item.path != "/\(code)/")
             return ["title": item.title, "url": url(item.path), "active": active, "current": current == item.path]
         }
     }
 
-    private func menuItem(_ path: String, _ code: String, _ strings: LanguageStrings) -> (title: String, path: String)? {
-        if path == SitePlan.citiesPath { return (citiesTitle(code), "/\(code)/\(SitePlan.citiesPath)/") }
-        if path == SitePlan.searchPath { return (searchTitle(code), "/\(code)/\(SitePlan.searchPath)/") }
-        guard let index = plan.pathLookup[code]?[path] else { return nil }
-        let entry = plan.plannedPages[index]
-        return (site.pages[entry.pageIndex].title, entry.urlPath)
-    }
+    func citiesTitle(_ code: String) -> String { Self.citiesTitle(plan: plan, code: code, strings: strings[code]!) }
 
-    func citiesTitle(_ code: String) -> String {
-        if let index = plan.cityIndexIntro[code] { return site.pages[index].title }
-        let text = strings[code]!.text("cities")
-        return text.isEmpty ? "Cities" : text
-    }
-
-    func searchTitle(_ code: String) -> String {
-        if let index = plan.searchIntro[code] { return site.pages[index].title }
-        let text = strings[code]!.text("search")
-        return text.isEmpty ? "Search" : text
-    }
+    func searchTitle(_ code: String) -> String { Self.searchTitle(plan: plan, code: code, strings: strings[code]!) }
 
     /// Home, then each section above the page that exists in this language.
     func breadcrumbs(_ code: String, contentPath: String) -> [[String: Any]] {
@@ -177,7 +139,7 @@ extension SiteRenderer {
 
     func dateFields(_ date: PageDate?, prefix: String, _ code: String, into object: inout [String: Any]) {
         guard let date else { return }
-        object[prefix] = strings[code]!.format.date(year: date.year, month: date.month, day: date.day)
+        object[prefix] = tables[code]?.dates[date] ?? strings[code]!.format.date(year: date.year, month: date.month, day: date.day)
         object[prefix + "ISO"] = date.isoDate
     }
 
@@ -213,12 +175,7 @@ extension SiteRenderer {
 
     /// Pages listed in a section, in this language: weight, then newest first, then title.
     func children(of contentPath: String, _ code: String) -> [PlannedPage] {
-        var result: [PlannedPage] = []
-        for (path, index) in plan.pathLookup[code] ?? [:] where !path.isEmpty {
-            let page = site.pages[plan.plannedPages[index].pageIndex]
-            if page.parentPath == contentPath && page.contentPath != contentPath { result.append(plan.plannedPages[index]) }
-        }
-        return sortPages(result)
+        (tables[code]!.children[contentPath] ?? []).map { plan.plannedPages[$0] }
     }
 
     func sortPages(_ entries: [PlannedPage]) -> [PlannedPage] {
@@ -268,9 +225,7 @@ extension SiteRenderer {
             context["pages"] = children(of: page.contentPath, code).map(pageSummary)
         case .home:
             context["sections"] = children(of: "", code).map(pageSummary)
-            let dated = (plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }
-                .filter { site.pages[$0.pageIndex].date != nil && !$0.isFallback }
-            context["recent"] = Array(sortByDate(dated).prefix(5)).map(pageSummary)
+            context["recent"] = tables[code]!.dated.prefix(5).map { pageSummary(plan.plannedPages[$0]) }
             context["cityCount"] = LocalizedNumber(value: site.cities.count, strings: strings[code]!)
             context["countryCount"] = LocalizedNumber(value: Set(site.cities.map(\.country)).count, strings: strings[code]!)
         case .page:

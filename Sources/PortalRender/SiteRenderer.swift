@@ -23,8 +23,10 @@ public struct SiteRenderer: Sendable {
     let origin: String
     let languageCodes: Set<String>
     let mapProjection: MapProjection
+    /// Per language code: what all its pages share.
+    let tables: [String: LanguageTables]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
-    public let warnings: [Diagnostic]
+    public private(set) var warnings: [Diagnostic]
 
     var site: Site { plan.site }
     var defaultLanguage: String { plan.defaultLanguage }
@@ -92,20 +94,18 @@ public struct SiteRenderer: Sendable {
             fingerprinted["assets/" + name] = asset
         }
 
+        let projection = MapProjection(cities: site.cities)
         var result = SiteRenderer(
             plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
             assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
             basePath: site.config.basePath, origin: site.config.origin,
             languageCodes: Set(site.languages.map(\.code)),
-            mapProjection: MapProjection(cities: site.cities), warnings: []
+            mapProjection: projection,
+            tables: makeTables(plan: plan, strings: strings, projection: projection),
+            warnings: []
         )
         diagnostics.append(contentsOf: result.checkLinks())
-        result = SiteRenderer(
-            plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
-            assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
-            basePath: site.config.basePath, origin: site.config.origin,
-            languageCodes: result.languageCodes, mapProjection: result.mapProjection, warnings: diagnostics.sorted
-        )
+        result.warnings = diagnostics.sorted
         return result
     }
 
@@ -200,23 +200,6 @@ public struct SiteRenderer: Sendable {
     func url(_ path: String) -> String { basePath + path }
     /// Site-relative path → absolute URL.
     func permalink(_ path: String) -> String { origin + path }
-}
-
-/// Runs `transform` over `items` on every core, keeping the order.
-public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) async -> [R] {
-    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    let chunk = max(1, (items.count + workers * 4 - 1) / (workers * 4))
-    return await withTaskGroup(of: (Int, [R]).self) { group in
-        var start = 0
-        while start < items.count {
-            let range = start..<min(items.count, start + chunk)
-            group.addTask { (range.lowerBound, items[range].map(transform)) }
-            start += chunk
-        }
-        var parts: [(Int, [R])] = []
-        for await part in group { parts.append(part) }
-        return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
-    }
 }
 
 /// A short, stable content hash for asset file names (FNV-1a, 64 bits).

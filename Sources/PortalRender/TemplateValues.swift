@@ -29,8 +29,8 @@ public struct LanguageStrings: Sendable {
     }
 
     /// The `t` object of templates: every string as text.
-    var templateObject: [String: Any] {
-        var object: [String: Any] = [:]
+    var templateObject: [String: String] {
+        var object: [String: String] = [:]
         for (key, value) in values {
             switch value {
             case .text(let text): object[key] = text

@@ -233,7 +233,7 @@ struct Translations: AsyncParsableCommand {
 
     func run() async throws {
         let content = self.content
-        switch await outcome({ () throws(BuildFailure) in try TranslationReport.make(contentDirectory: content) }) {
+        switch await outcome({ () async throws(BuildFailure) in try await TranslationReport.make(contentDirectory: content) }) {
         case .success(let result): print(format == .json ? result.json : result.text, terminator: "")
         case .failure(let failure):
             report(failure.diagnostics)
@@ -274,7 +274,7 @@ struct NewLanguage: AsyncParsableCommand {
 
     func run() async throws {
         let (content, templates, code) = (site.content, site.templates, self.code)
-        switch await outcome({ () throws(BuildFailure) in try Scaffold.newLanguage(code, contentDirectory: content, templatesDirectory: templates) }) {
+        switch await outcome({ () async throws(BuildFailure) in try await Scaffold.newLanguage(code, contentDirectory: content, templatesDirectory: templates) }) {
         case .success(let (written, steps)): print("Wrote \(written)\n\n\(steps)")
         case .failure(let failure):
             report(failure.diagnostics)

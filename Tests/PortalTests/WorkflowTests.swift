@@ -152,7 +152,7 @@ struct CommandTests {
     }
 
     @Test("translations: translated, missing, outdated from one git log pass, fallback")
-    func translations() throws {
+    func translations() async throws {
         let fixture = try Fixture([
             "Content/site.yaml": "title: Cities\nbaseURL: https://cities.example.eu/\n",
             "Content/en/_language.yaml": language("English", code: "en-GB", weight: 1),
@@ -176,7 +176,7 @@ struct CommandTests {
             #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
         }
         // Without history: outdated cannot be told, and the report says why.
-        let noHistory = try TranslationReport.make(contentDirectory: fixture.content)
+        let noHistory = try await TranslationReport.make(contentDirectory: fixture.content)
         #expect(noHistory.historyNote?.contains("not in a git repository") == true)
 
         try git("init", "-q")
@@ -186,7 +186,7 @@ struct CommandTests {
         try fixture.write("Content/en/about.md", page("About the mission"))
         try git("add", ".")
         try git("commit", "-q", "-m", "source changed")
-        let report = try TranslationReport.make(contentDirectory: fixture.content)
+        let report = try await TranslationReport.make(contentDirectory: fixture.content)
         #expect(report.historyNote == nil)
         let polish = try #require(report.languages.first { $0.code == "pl" })
         #expect(polish.translated.map(\.key) == ["", "about"])
@@ -198,7 +198,7 @@ struct CommandTests {
 
         // Translating it again makes it current.
         try fixture.write("Content/pl/about.md", page("O misji miast"))
-        let after = try TranslationReport.make(contentDirectory: fixture.content)
+        let after = try await TranslationReport.make(contentDirectory: fixture.content)
         #expect(after.languages.first { $0.code == "pl" }?.outdated.isEmpty == true)
     }
 
@@ -219,7 +219,7 @@ struct CommandTests {
     func newLanguage() async throws {
         let fixture = try Fixture(fiveLanguageSite())
         defer { fixture.remove() }
-        let (path, steps) = try Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates)
+        let (path, steps) = try await Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates)
         #expect(path == fixture.content + "/de/_language.yaml")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("languageName: \"Deutsch\""))
@@ -228,6 +228,6 @@ struct CommandTests {
         #expect(steps.contains("portal translations"))
         try await fixture.build()
         #expect(fixture.exists("de/about/index.html"))
-        #expect(throws: BuildFailure.self) { try Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates) }
+        await #expect(throws: BuildFailure.self) { try await Scaffold.newLanguage("de", contentDirectory: fixture.content, templatesDirectory: fixture.templates) }
     }
 }

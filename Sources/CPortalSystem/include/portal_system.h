@@ -5,4 +5,7 @@
 /// Returns 0 on success, -1 with errno set otherwise.
 int portal_rename_exchange(const char *a, const char *b);
 
+/// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
+int portal_syncfs(int fd);
+
 #endif

@@ -1,0 +1,169 @@
+import Foundation
+import PortalContent
+import PortalCore
+
+/// What every page of a language shares, computed once per build instead of once per page.
+struct LanguageTables: Sendable {
+    /// Main menu: title and site-relative path.
+    var menu: [(title: String, path: String)]
+    /// The `t` object of templates.
+    var strings: [String: String]
+    /// Section content path (`` for the home) → planned pages listed in it, in list order.
+    var children: [String: [Int]]
+    /// Dated real pages of the language, newest first (indices into plannedPages).
+    var dated: [Int]
+    /// Every date of the site written the language's way.
+    var dates: [PageDate: String]
+    /// Cities in the reader's alphabetical order.
+    var cityOrder: [Int]
+    /// Per city (by index in `site.cities`): the facts as the language writes them.
+    var cities: [CityFacts]
+    /// Country codes in the reader's alphabetical order, with their names.
+    var countries: [(code: String, name: String)]
+}
+
+/// One city's facts, formatted for one language.
+struct CityFacts: Sendable {
+    var name: String
+    var countryName: String
+    var searchName: String
+    var latitude: String?
+    var longitude: String?
+    var mapX: String?
+    var mapY: String?
+    var sectors: [(id: String, name: String)]
+}
+
+extension SiteRenderer {
+    static func makeTables(plan: SitePlan, strings: [String: LanguageStrings], projection: MapProjection) -> [String: LanguageTables] {
+        let site = plan.site
+        var tables: [String: LanguageTables] = [:]
+        var allDates = Set<PageDate>()
+        for page in site.pages {
+            if let date = page.date { allDates.insert(date) }
+            if let date = page.lastmod { allDates.insert(date) }
+        }
+        for language in plan.outputLanguages {
+            let code = language.code
+            let languageStrings = strings[code]!
+            var dates: [PageDate: String] = [:]
+            for date in allDates { dates[date] = languageStrings.format.date(year: date.year, month: date.month, day: date.day) }
+
+            let entries = (plan.pathLookup[code] ?? [:]).values.sorted()
+            var children: [String: [Int]] = [:]
+            for index in entries {
+                let page = site.pages[plan.plannedPages[index].pageIndex]
+                guard !page.contentPath.isEmpty else { continue }
+                children[page.parentPath, default: []].append(index)
+            }
+            for (key, list) in children { children[key] = sortForList(list, plan: plan) }
+            let dated = entries.filter { !plan.plannedPages[$0].isFallback && site.pages[plan.plannedPages[$0].pageIndex].date != nil }
+                .sorted { a, b in
+                    let da = site.pages[plan.plannedPages[a].pageIndex].date!, db = site.pages[plan.plannedPages[b].pageIndex].date!
+                    return da != db ? db < da : plan.plannedPages[a].urlPath < plan.plannedPages[b].urlPath
+                }
+
+            var facts: [CityFacts] = []
+            for city in site.cities {
+                let countryName = countryName(city.country, code, site: site, languageCode: language.languageCode)
+                var fact = CityFacts(
+                    name: city.name(in: code), countryName: countryName,
+                    searchName: Slug.searchFold(city.name(in: code) + " " + city.name),
+                    sectors: city.sectors.map { ($0, sectorName($0, languageStrings)) }
+                )
+                if let latitude = city.latitude, let longitude = city.longitude {
+                    fact.latitude = languageStrings.format.decimal(latitude)
+                    fact.longitude = languageStrings.format.decimal(longitude)
+                    let point = projection.point(latitude: latitude, longitude: longitude)
+                    fact.mapX = MapProjection.format(point.x)
+                    fact.mapY = MapProjection.format(point.y)
+                }
+                facts.append(fact)
+            }
+            let folded = facts.map { Slug.searchFold($0.name) }
+            let cityOrder = site.cities.indices.sorted { a, b in folded[a] != folded[b] ? folded[a] < folded[b] : site.cities[a].id < site.cities[b].id }
+            var countryNames: [String: String] = [:]
+            for (index, city) in site.cities.enumerated() { countryNames[city.country] = facts[index].countryName }
+            let countries = countryNames.sorted { a, b in
+                let fa = Slug.searchFold(a.value), fb = Slug.searchFold(b.value)
+                return fa != fb ? fa < fb : a.key < b.key
+            }.map { (code: $0.key, name: $0.value) }
+
+            tables[code] = LanguageTables(
+                menu: menuItems(plan: plan, code: code, strings: languageStrings),
+                strings: languageStrings.templateObject,
+                children: children, dated: dated, dates: dates,
+                cityOrder: cityOrder, cities: facts, countries: countries
+            )
+        }
+        return tables
+    }
+
+    /// List order: weight (unset last), then newest first, then title.
+    static func sortForList(_ indices: [Int], plan: SitePlan) -> [Int] {
+        let site = plan.site
+        return indices.sorted { a, b in
+            let ea = plan.plannedPages[a], eb = plan.plannedPages[b]
+            let pa = site.pages[ea.pageIndex], pb = site.pages[eb.pageIndex]
+            let wa = pa.weight == 0 ? Int.max : pa.weight, wb = pb.weight == 0 ? Int.max : pb.weight
+            if wa != wb { return wa < wb }
+            if pa.date != pb.date {
+                guard let da = pa.date else { return false }
+                guard let db = pb.date else { return true }
+                return db < da
+            }
+            if pa.title != pb.title { return pa.title < pb.title }
+            return ea.urlPath < eb.urlPath
+        }
+    }
+
+    static func countryName(_ code: String, _ language: String, site: Site, languageCode: String) -> String {
+        if let name = site.countryNames[code]?[language] ?? site.countryNames[code]?[site.defaultLanguage] { return name }
+        return Countries.name(code, languageCode: languageCode)
+    }
+
+    static func sectorName(_ sector: String, _ strings: LanguageStrings) -> String {
+        let text = strings.text("sector_" + sector)
+        if !text.isEmpty { return text }
+        return sector.prefix(1).uppercased() + sector.dropFirst().replacingOccurrences(of: "-", with: " ")
+    }
+
+    static func citiesTitle(plan: SitePlan, code: String, strings: LanguageStrings) -> String {
+        if let index = plan.cityIndexIntro[code] { return plan.site.pages[index].title }
+        let text = strings.text("cities")
+        return text.isEmpty ? "Cities" : text
+    }
+
+    static func searchTitle(plan: SitePlan, code: String, strings: LanguageStrings) -> String {
+        if let index = plan.searchIntro[code] { return plan.site.pages[index].title }
+        let text = strings.text("search")
+        return text.isEmpty ? "Search" : text
+    }
+
+    /// The main menu: `menus.main` from site.yaml, else the home's sections by weight.
+    static func menuItems(plan: SitePlan, code: String, strings: LanguageStrings) -> [(title: String, path: String)] {
+        let site = plan.site
+        if let entries = site.config.menus["main"] {
+            return entries.compactMap { entry in
+                if entry.path == SitePlan.citiesPath { return (citiesTitle(plan: plan, code: code, strings: strings), "/\(code)/\(SitePlan.citiesPath)/") }
+                if entry.path == SitePlan.searchPath { return (searchTitle(plan: plan, code: code, strings: strings), "/\(code)/\(SitePlan.searchPath)/") }
+                guard let index = plan.pathLookup[code]?[entry.path] else { return nil }
+                return (site.pages[plan.plannedPages[index].pageIndex].title, plan.plannedPages[index].urlPath)
+            }
+        }
+        var sections: [(weight: Int, title: String, path: String)] = []
+        for (path, index) in plan.pathLookup[code] ?? [:] {
+            let page = site.pages[plan.plannedPages[index].pageIndex]
+            if page.kind == .section && page.parentPath.isEmpty && !path.isEmpty {
+                sections.append((page.weight == 0 ? Int.max : page.weight, page.title, plan.plannedPages[index].urlPath))
+            }
+        }
+        if !site.cities.isEmpty {
+            let intro = plan.cityIndexIntro[code] ?? plan.cityIndexIntro[site.defaultLanguage]
+            let weight = intro.map { site.pages[$0].weight } ?? 0
+            sections.append((weight == 0 ? Int.max : weight, citiesTitle(plan: plan, code: code, strings: strings), "/\(code)/\(SitePlan.citiesPath)/"))
+        }
+        sections.sort { ($0.weight, $0.title, $0.path) < ($1.weight, $1.title, $1.path) }
+        return sections.map { ($0.title, $0.path) }
+    }
+}
