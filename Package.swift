@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .target(name: "PortalBuild", dependencies: ["CPortalSystem", "PortalCore", "PortalContent", "PortalRender"]),
         .target(name: "PortalServe", dependencies: [
-            "PortalBuild", "PortalCore", "PortalRender",
+            "PortalBuild", "PortalContent", "PortalCore", "PortalRender",
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .executableTarget(name: "portal", dependencies: [

@@ -71,7 +71,7 @@ public struct Builder: Sendable {
         return await Self.render(renderer, start: start)
     }
 
-    static func render(_ renderer: SiteRenderer, start: Date) async -> RenderedSite {
+    public static func render(_ renderer: SiteRenderer, start: Date) async -> RenderedSite {
         let jobs = renderer.jobs
         var files = await parallelMap(jobs) { renderer.render($0) }
         let site = renderer.plan.site

@@ -42,6 +42,17 @@ extension SiteLoader {
         }
     }
 
+    /// Reads one page again (after an edit), as `load()` would.
+    /// - Returns: nil when the page became a draft that is not built.
+    public func reloadPage(_ page: Page, language: Language) throws(BuildFailure) -> Page? {
+        let prefix = display(languageFolderName(language) + "/")
+        guard page.file.hasPrefix(prefix) else { throw BuildFailure([.error(page.file, "not a page of language \(language.code)")]) }
+        var diagnostics = DiagnosticList()
+        let reloaded = try loadPage(page.file, relative: String(page.file.dropFirst(prefix.count)), language: language, display: page.file, &diagnostics)
+        if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
+        return reloaded
+    }
+
     /// The folder name as written (it may differ from the code in case).
     func languageFolderName(_ language: Language) -> String {
         let parts = language.file.split(separator: "/")

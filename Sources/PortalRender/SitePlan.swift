@@ -16,7 +16,7 @@ public struct PlannedPage: Sendable {
 /// What the build writes, decided before anything is rendered: which page is at which
 /// URL in which language, which pages translate each other, menus and sections.
 public struct SitePlan: Sendable {
-    public let site: Site
+    public internal(set) var site: Site
     public let languages: [Language]
     /// Languages being built (`--languages`), in site order.
     public let outputLanguages: [Language]

@@ -7,12 +7,12 @@ import PortalMarkdown
 /// Renders every output of a planned site. All inputs are immutable, so jobs render in
 /// parallel in any order and give the same bytes.
 public struct SiteRenderer: Sendable {
-    public let plan: SitePlan
+    public internal(set) var plan: SitePlan
     public let theme: Theme
     /// Per language code.
     let strings: [String: LanguageStrings]
     /// Per index of `site.pages`.
-    let markdown: [RenderedMarkdown]
+    var markdown: [RenderedMarkdown]
     /// City index → language → summary HTML.
     let citySummaries: [[String: String]]
     /// `style_css` → `/assets/style.1a2b3c4d.css`.

@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import PortalBuild
+import PortalContent
 import PortalCore
 import PortalRender
 
@@ -12,6 +13,8 @@ public final class PreviewServer: Sendable {
     public let host: String
     public let port: UInt16
     public let store = SiteStore()
+    /// The renderer of the last good build, for rebuilds that touch a few outputs.
+    let state = RendererState()
     let log: @Sendable (String) -> Void
     /// Seconds between two scans for changes.
     let interval: Double
@@ -25,20 +28,56 @@ public final class PreviewServer: Sendable {
         self.log = log
     }
 
-    /// Builds once and stores the result (or the diagnostics).
+    /// Builds once and stores the result (or the diagnostics). After an edit that only
+    /// changed the text of pages, only the outputs that show that text are rendered again.
     public func rebuild(changed: [String] = []) async {
         let start = Date()
+        if !changed.isEmpty, let previous = await state.renderer, await rebuildText(of: changed, previous: previous, start: start) {
+            return
+        }
+        let builder = Builder(options: options)
         do {
-            let site = try await Builder(options: options).renderSite()
+            let renderer = try await builder.prepare()
+            let site = await Builder.render(renderer, start: start)
             await store.replace(with: site.files)
+            await state.set(renderer)
             let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
             let what = changed.isEmpty ? "Built" : "Rebuilt after a change to \(changed.prefix(3).joined(separator: ", "))\(changed.count > 3 ? " …" : "")"
             log("\(what): \(site.files.count) files in \(milliseconds) ms")
         } catch {
+            await state.set(nil)
             await store.fail(error.diagnostics)
             log(error.diagnostics.sorted().map(\.description).joined(separator: "\n"))
             log("The build failed; the last good site is still served. Fix the file and save: the site rebuilds by itself.")
         }
+    }
+
+    /// Re-renders what shows the text of the changed pages when nothing but their
+    /// Markdown body changed. Returns false when a full build is needed.
+    func rebuildText(of changed: [String], previous: SiteRenderer, start: Date) async -> Bool {
+        var renderer = previous
+        var jobs = Set<OutputJob>()
+        let loader = SiteLoader(contentDirectory: options.contentDirectory, includeDrafts: options.includeDrafts, baseURLOverride: options.baseURL)
+        for path in changed {
+            guard path.hasSuffix(".md"), FileSystem.exists(path),
+                  let index = renderer.plan.site.pages.firstIndex(where: { $0.file == path }),
+                  renderer.isOrdinaryPage(index) else { return false }
+            let old = renderer.plan.site.pages[index]
+            guard let language = renderer.plan.site.language(old.language) else { return false }
+            let page: Page?
+            do throws(BuildFailure) { page = try loader.reloadPage(old, language: language) } catch { return false }
+            guard let page, SiteRenderer.sameFrontMatter(old, page) else { return false }
+            let (updated, affected) = renderer.replacingBody(of: index, with: page)
+            renderer = updated
+            jobs.formUnion(affected)
+        }
+        let final = renderer
+        let files = await parallelMap(jobs.sorted { "\($0)" < "\($1)" }) { final.render($0) }
+        await store.update(files, removing: [])
+        await state.set(final)
+        let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
+        log("Rebuilt after a change to \(changed.prefix(3).joined(separator: ", ")): \(files.count) files in \(milliseconds) ms")
+        return true
     }
 
     /// Serves until the task is cancelled.
@@ -209,4 +248,9 @@ enum LiveReload {
 
         """
     }
+}
+
+actor RendererState {
+    private(set) var renderer: SiteRenderer?
+    func set(_ renderer: SiteRenderer?) { self.renderer = renderer }
 }

@@ -148,7 +148,10 @@ struct Check: AsyncParsableCommand {
         let result = await outcome { () async throws(BuildFailure) in try await Builder(options: options).prepare() }
         var diagnostics: [Diagnostic]
         switch result {
-        case .success(let renderer): diagnostics = renderer.warnings
+        case .success(let renderer):
+            // Render in memory (nothing is written) to check what templates produce.
+            let rendered = await Builder.render(renderer, start: Date())
+            diagnostics = renderer.warnings + OutputCheck.links(in: rendered, renderer: renderer) + OutputCheck.missingTranslations(renderer)
         case .failure(let failure): diagnostics = failure.diagnostics
         }
         if strict { diagnostics = diagnostics.map { var strictOne = $0; strictOne.severity = .error; return strictOne } }

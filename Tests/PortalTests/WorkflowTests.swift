@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import PortalBuild
 @testable import PortalServe
@@ -69,6 +70,13 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
     return await condition()
 }
 
+/// Log lines collected from a server under test.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
 @Suite("portal serve", .serialized)
 struct ServeTests {
     @Test("serves the site, rebuilds after an edit, keeps the last good site after a broken edit, recovers by itself")
@@ -105,6 +113,34 @@ struct ServeTests {
         #expect(await eventually { await httpGet(port: port, "/en/about/").body.contains("<h1>The mission, fixed</h1>") })
         let fixed = await httpGet(port: port, "/en/about/")
         #expect(!fixed.body.contains("portal-problems"))
+    }
+
+    @Test("a text edit re-renders only the outputs that show the text, and they equal a full build's")
+    func incrementalRebuild() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let lines = LogLines()
+        let server = PreviewServer(options: fixture.options(), log: { lines.append($0) })
+        await server.rebuild()
+        let before = await server.store.files
+        try fixture.write("Content/en/about/contracts.md", page("Climate City Contracts", "date: 2024-11-09\ndescription: What a contract is.", body: "Rewritten: contracts [about](/en/about/#citizens-at-the-centre)."))
+        await server.rebuild(changed: [fixture.content + "/en/about/contracts.md"])
+        let after = await server.store.files
+        let last = try #require(lines.all.last)
+        #expect(last.hasPrefix("Rebuilt after a change to"))
+        let count = Int(last.components(separatedBy: ": ").last?.split(separator: " ").first ?? "") ?? 0
+        #expect(count > 0 && count < 40, "only the affected outputs: \(last)")
+        let changed = after.keys.filter { after[$0] != before[$0] }.sorted()
+        #expect(changed.contains("en/about/contracts/index.html"))
+        #expect(changed.contains("pl/about/contracts/index.html"), "its fallback copies")
+        #expect(changed.contains("en/search/index.json"))
+        // The same bytes as a full build of the edited content.
+        let full = try await Builder(options: fixture.options()).renderSite()
+        var expected: [String: [UInt8]] = [:]
+        for file in full.files { expected[file.path] = file.bytes }
+        #expect(Set(after.keys) == Set(expected.keys))
+        let different = after.keys.filter { after[$0] != expected[$0] }.sorted()
+        #expect(different.isEmpty, "differs from a full build: \(different.prefix(5))")
     }
 
     @Test("requests outside the site root are refused; unknown pages get the language's 404")
@@ -149,6 +185,23 @@ struct CommandTests {
         let renderer = try await Builder(options: fixture.options()).prepare()
         #expect(renderer.warnings.contains { $0.message == "link to '/en/gone/' leads to no page of the site" && $0.line == 4 })
         #expect(!FileManager.default.fileExists(atPath: fixture.output))
+    }
+
+    @Test("check follows links in what templates render (front matter, menus, data files) and lists untranslated pages")
+    func checkRenderedOutput() async throws {
+        let fixture = try Fixture(fiveLanguageSite().merging([
+            "Content/data/links.yaml": "- {title: Gone, url: /en/gone/}\n- {title: Anchor, url: \"/en/about/#no-such-heading\"}\n- {title: Fine, url: \"/en/about/#citizens-at-the-centre\"}\n",
+            "Templates/partials/footer.mustache": "<footer><ul>{{#data.links}}<li><a href=\"{{url}}\">{{title}}</a></li>{{/data.links}}</ul></footer>\n",
+        ]) { $1 })
+        defer { fixture.remove() }
+        let renderer = try await Builder(options: fixture.options()).prepare()
+        let rendered = await Builder.render(renderer, start: Date())
+        let warnings = OutputCheck.links(in: rendered, renderer: renderer).map(\.message)
+        #expect(warnings.contains { $0.hasSuffix("links to '/en/gone/', which is not part of the site") })
+        #expect(warnings.contains { $0.hasSuffix("links to '/en/about/#no-such-heading', but that page has no id 'no-such-heading'") })
+        #expect(!warnings.contains { $0.contains("citizens-at-the-centre") })
+        let missing = OutputCheck.missingTranslations(renderer).map { "\($0.file.replacingOccurrences(of: fixture.root + "/", with: "")): \($0.message)" }
+        #expect(missing.contains("Content/en/about/contracts.md: not translated into pl, sl, ro, hr"))
     }
 
     @Test("translations: translated, missing, outdated from one git log pass, fallback")

@@ -1,0 +1,50 @@
+import PortalContent
+import PortalCore
+import PortalMarkdown
+
+/// A page whose text changed while its front matter stayed the same: only the outputs
+/// that show its text need rendering again.
+extension SiteRenderer {
+    /// True when `new` differs from `old` in its body only.
+    public static func sameFrontMatter(_ old: Page, _ new: Page) -> Bool {
+        old.title == new.title && old.description == new.description && old.summary == new.summary
+            && old.date == new.date && old.lastmod == new.lastmod && old.draft == new.draft && old.weight == new.weight
+            && old.tags == new.tags && old.aliases == new.aliases && old.layout == new.layout
+            && old.translationKey == new.translationKey && old.params == new.params && old.kind == new.kind
+            && old.urlPath == new.urlPath && old.contentPath == new.contentPath && old.language == new.language
+    }
+
+    /// Whether a page of the site is an ordinary page (not a city narrative or the
+    /// introduction of a generated page), so that `replacingBody` applies to it.
+    public func isOrdinaryPage(_ index: Int) -> Bool {
+        plan.plannedPages.contains { $0.pageIndex == index }
+    }
+
+    /// The renderer with page `index` replaced by `page` (same front matter, new text),
+    /// and the outputs that show that text.
+    public func replacingBody(of index: Int, with page: Page) -> (SiteRenderer, [OutputJob]) {
+        var copy = self
+        copy.plan.replacePage(index, with: page)
+        copy.markdown[index] = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML).render(page.body)
+        var jobs = Set<OutputJob>()
+        var languages = Set<String>()
+        for (plannedIndex, entry) in plan.plannedPages.enumerated() where entry.pageIndex == index {
+            jobs.insert(.page(plannedIndex))
+            languages.insert(entry.language)
+            // The list it appears in, and the home (recent pages).
+            if let parent = plan.pathLookup[entry.language]?[page.parentPath] { jobs.insert(.page(parent)) }
+            if let home = plan.pathLookup[entry.language]?[""] { jobs.insert(.page(home)) }
+        }
+        for language in languages {
+            jobs.insert(.feed(language))
+            jobs.insert(.searchIndex(language))
+        }
+        return (copy, jobs.sorted { "\($0)" < "\($1)" })
+    }
+}
+
+extension SitePlan {
+    mutating func replacePage(_ index: Int, with page: Page) {
+        site.pages[index] = page
+    }
+}
