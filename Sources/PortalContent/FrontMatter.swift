@@ -41,7 +41,14 @@ public struct FrontMatter: Sendable {
 
 /// Reads a file as UTF-8 text, without BOM and with LF line ends.
 public enum SourceText {
+    /// Larger files are refused: no page or data file of a portal comes near it, and it
+    /// keeps a mistaken or hostile file from exhausting the build machine.
+    public static let maximumSize = 16 * 1024 * 1024
+
     public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
+        if let size = FileSystem.size(path), size > maximumSize {
+            throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
+        }
         guard let data = FileSystem.read(path) else {
             throw BuildFailure([.error(display, "cannot read the file")])
         }

@@ -75,6 +75,9 @@ public enum YAMLDocument {
     ///   - lineOffset: added to every line (front matter starts below its `---`).
     /// - Returns: nil for an empty document.
     public static func parse(_ text: String, file: String, lineOffset: Int = 0) throws(BuildFailure) -> YAMLNode? {
+        if let (line, column) = firstAnchorOrAlias(text) {
+            throw BuildFailure([.error(file, line: line + lineOffset, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -96,6 +99,21 @@ public enum YAMLDocument {
         if depth > maximumDepth {
             if !diagnostics.hasErrors {
                 diagnostics.error(file, line: line, column: column, "YAML is nested more than \(maximumDepth) levels deep", hint: "flatten the structure")
+            }
+            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+        }
+        // Anchors and aliases can make a few lines stand for billions of values; no
+        // setting of a site needs them.
+        let anchored: Bool
+        switch node {
+        case .scalar(let scalar): anchored = scalar.anchor != nil
+        case .mapping(let mapping): anchored = mapping.anchor != nil
+        case .sequence(let sequence): anchored = sequence.anchor != nil
+        case .alias: anchored = true
+        }
+        if anchored {
+            if !diagnostics.items.contains(where: { $0.message.hasPrefix("YAML anchors") }) {
+                diagnostics.error(file, line: line, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")
             }
             return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
         }
@@ -122,9 +140,44 @@ public enum YAMLDocument {
         case .sequence(let sequence):
             return YAMLNode(kind: .sequence(sequence.map { convert($0, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics) }), line: line, column: column)
         case .alias:
-            diagnostics.error(file, line: line, column: column, "YAML aliases (*name) are not supported", hint: "write the value out")
             return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
         }
+    }
+
+    /// Where an anchor (`&name`) or alias (`*name`) starts a value, if anywhere. They let a
+    /// few lines stand for billions of values ("billion laughs"), and no site needs them,
+    /// so they are refused before the document is composed.
+    static func firstAnchorOrAlias(_ text: String) -> (Int, Int)? {
+        guard text.contains("&") || text.contains("*") else { return nil }
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let characters = Array(line)
+            var quote: Character?
+            var previous: Character = " "
+            var valueStart = true  // at the start of a line, after ': ', '- ', '[', '{' or ','
+            for (index, character) in characters.enumerated() {
+                if let open = quote {
+                    if character == open { quote = nil }
+                } else if character == "#" && (previous == " " || index == 0) {
+                    break
+                } else if character == "\"" || character == "'" {
+                    if valueStart { quote = character }
+                    valueStart = false
+                } else if character == "&" || character == "*" {
+                    if valueStart, index + 1 < characters.count, !characters[index + 1].isWhitespace { return (lineNumber, index + 1) }
+                    valueStart = false
+                } else if character == " " || character == "\t" {
+                    if previous == ":" || previous == "-" || previous == "," || previous == "[" || previous == "{" { valueStart = true }
+                } else if character == "[" || character == "{" || character == "," {
+                    valueStart = true
+                } else {
+                    valueStart = false
+                }
+                previous = character
+            }
+        }
+        return nil
     }
 
     static func diagnostic(for error: YamlError, file: String, lineOffset: Int) -> Diagnostic {

@@ -9,6 +9,13 @@ public enum FileSystem {
         return [UInt8](data)
     }
 
+    /// Size in bytes, following symbolic links.
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
     public static func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path)
     }

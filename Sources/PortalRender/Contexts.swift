@@ -309,6 +309,7 @@ extension SiteRenderer {
         <html lang="\(HTML.escape(languageCode))">
         <head>
         <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; base-uri 'none'">
         <title>\(href)</title>
         <link rel="canonical" href="\(HTML.escape(permalink(target)))">
         <meta name="robots" content="noindex">

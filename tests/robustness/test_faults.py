@@ -1,0 +1,112 @@
+"""Faults: a build killed at any moment, a full disk, an unwritable output folder.
+The previous complete site must stay in place, byte for byte."""
+import hashlib
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PORTAL = os.environ.get("PORTAL", os.path.join(ROOT, ".build", "release", "portal"))
+
+
+def tree(folder):
+    """Path -> sha256 of every file below folder."""
+    result = {}
+    for base, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(base, name)
+            with open(path, "rb") as f:
+                result[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
+    return result
+
+
+def build(site, output, **kwargs):
+    return subprocess.run([PORTAL, "build", "--quiet", "--content", os.path.join(site, "Content"),
+                           "--templates", os.path.join(site, "Templates"), "--output", output],
+                          capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The real portal's content and theme, in two versions that differ in one page."""
+    assert os.path.exists(PORTAL), "build portal first: make build"
+    work = tempfile.mkdtemp(prefix="portal-faults-")
+    shutil.copytree(os.path.join(ROOT, "Content"), os.path.join(work, "Content"))
+    shutil.copytree(os.path.join(ROOT, "Templates"), os.path.join(work, "Templates"))
+    yield work
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def set_version(site, version):
+    page = os.path.join(site, "Content", "en", "news", "_index.md")
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    text = text.split("\n\nEdition ")[0].rstrip("\n") + f"\n\nEdition {version}.\n"
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def test_killed_builds_leave_a_complete_site(site):
+    output = os.path.join(site, "Public")
+    snapshots = {}
+    for version in (1, 2):
+        set_version(site, version)
+        assert build(site, output).returncode == 0
+        snapshots[version] = tree(output)
+    assert snapshots[1] != snapshots[2]
+    started = time.perf_counter()
+    assert build(site, output).returncode == 0
+    duration = time.perf_counter() - started
+    rng = random.Random(2030)
+    outcomes = {1: 0, 2: 0}
+    version = 2
+    for trial in range(24):
+        version = 1 if version == 2 else 2
+        set_version(site, version)
+        process = subprocess.Popen([PORTAL, "build", "--quiet", "--content", os.path.join(site, "Content"),
+                                    "--templates", os.path.join(site, "Templates"), "--output", output],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration * 1.1))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = tree(output)
+        assert now in (snapshots[1], snapshots[2]), f"trial {trial}: the output folder is not a complete site"
+        outcomes[1 if now == snapshots[1] else 2] += 1
+    # The next build finishes the job and removes what killed builds left behind.
+    assert build(site, output).returncode == 0
+    assert tree(output) == snapshots[version]
+    leftovers = [name for name in os.listdir(site) if name.startswith(".Public.building")]
+    assert leftovers == []
+
+
+def test_full_disk_is_reported_and_the_old_site_stays(site):
+    output = os.path.join(site, "Public")
+    set_version(site, 1)
+    assert build(site, output).returncode == 0
+    before = tree(output)
+    set_version(site, 2)
+
+    def small_disk():
+        # Writes past 20 kB fail with EFBIG, as writes on a full disk fail with ENOSPC.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = build(site, output, preexec_fn=small_disk)
+    assert result.returncode != 0
+    assert "error: cannot write" in result.stderr
+    assert "was not changed" in result.stderr
+    assert tree(output) == before
+    assert [n for n in os.listdir(site) if n.startswith(".Public.building")] == []
+
+
+def test_unwritable_output_folder_is_reported(site):
+    result = build(site, "/proc/portal-output/Public")
+    assert result.returncode != 0
+    assert "error: cannot create the build folder" in result.stderr
