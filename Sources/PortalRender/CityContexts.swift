@@ -147,6 +147,7 @@ extension SiteRenderer {
             page["textLanguageCode"] = site.language(defaultLanguage)?.languageCode ?? defaultLanguage
             page["originalLanguageName"] = site.language(defaultLanguage)?.name ?? defaultLanguage
         }
+        page["hasContent"] = narrative != nil
         if let narrative {
             let source = site.pages[narrative]
             page["content"] = markdown[narrative].html
@@ -156,9 +157,13 @@ extension SiteRenderer {
         }
         context["page"] = page
         context["breadcrumbs"] = breadcrumbs(code, contentPath: "\(SitePlan.citiesPath)/\(city.id)")
-        var points = sortedCityIndices(code).map { cityObject($0, code) }
-        for i in points.indices where points[i]["id"] as? String == city.id { points[i]["current"] = true }
-        context["map"] = mapObject(code, cities: points)
+        // The other cities come from the language's map file (one file, not 112 dots
+        // on every city page); this city is drawn over it.
+        var current = object
+        current["current"] = true
+        var map = mapObject(code, cities: [current])
+        map["imageURL"] = url("/\(code)/\(SitePlan.citiesPath)/map.svg")
+        context["map"] = map
         return context
     }
 }

@@ -2,6 +2,7 @@
 public enum OutputJob: Sendable, Hashable {
     case page(Int)                     // index in SitePlan.plannedPages
     case cityIndex(String)             // language
+    case cityMap(String)               // language: the map of all cities as an SVG file
     case city(Int, String)             // index in Site.cities, language
     case search(String)
     case searchIndex(String)

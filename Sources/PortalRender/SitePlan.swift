@@ -149,6 +149,7 @@ public struct SitePlan: Sendable {
             let code = language.code
             let generated = site.config.file + " (generated)"
             claim(outputPath("/\(code)/\(citiesPath)/"), cityIndexIntro[code].map { site.pages[$0].file } ?? generated)
+            claim("\(code)/\(citiesPath)/map.svg", generated)
             claim(outputPath("/\(code)/\(searchPath)/"), searchIntro[code].map { site.pages[$0].file } ?? generated)
             claim("\(code)/\(searchPath)/index.json", generated)
             claim("\(code)/feed.xml", generated)

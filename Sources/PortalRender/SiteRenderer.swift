@@ -115,6 +115,7 @@ public struct SiteRenderer: Sendable {
         for index in plan.plannedPages.indices { jobs.append(.page(index)) }
         for language in plan.outputLanguages {
             jobs.append(.cityIndex(language.code))
+            if theme.templateFiles["cities-map"] != nil { jobs.append(.cityMap(language.code)) }
             for index in site.cities.indices { jobs.append(.city(index, language.code)) }
             jobs.append(.search(language.code))
             jobs.append(.searchIndex(language.code))
@@ -137,6 +138,10 @@ public struct SiteRenderer: Sendable {
             return html(SitePlan.outputPath(entry.urlPath), template: layout(for: page), pageContext(entry))
         case .cityIndex(let language):
             return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/"), template: "cities", cityIndexContext(language))
+        case .cityMap(let language):
+            let cities = sortedCityIndices(language).map { cityObject($0, language) }
+            let text = theme.library.render(["map": mapObject(language, cities: cities)] as [String: Any], withTemplate: "cities-map") ?? ""
+            return RenderedFile(path: "\(language)/\(SitePlan.citiesPath)/map.svg", bytes: Array(text.utf8))
         case .city(let index, let language):
             let city = site.cities[index]
             return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/\(city.id)/"), template: "city", cityContext(index, language))

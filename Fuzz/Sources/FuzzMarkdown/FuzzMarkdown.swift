@@ -1,0 +1,23 @@
+import CFuzzDriver
+import PortalMarkdown
+
+/// Any text through the cmark-gfm wrapper, safe and unsafe: heading ids are unique, and
+/// in safe mode no raw HTML tag reaches the output.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    let safe = MarkdownRenderer(unsafeHTML: false).render(text)
+    precondition(Set(safe.headingIDs).count == safe.headingIDs.count)
+    precondition(!safe.html.contains("<script"))
+    _ = MarkdownRenderer(unsafeHTML: true).render(text)
+    return 0
+}
+
+/// SwiftPM links an executable's entry as `FuzzMarkdown_main`; hand control to libFuzzer.
+@_cdecl("FuzzMarkdown_main")
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+}

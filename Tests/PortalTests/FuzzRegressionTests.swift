@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import PortalContent
+@testable import PortalCore
+@testable import PortalMarkdown
+
+/// Replays the fuzzers' seed corpora and every input a fuzzer found a problem with
+/// (Fuzz/regressions/<target>/), through the same code and invariants as the targets.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+    static let fuzzFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz").path
+
+    static func inputs(_ target: String) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        for folder in ["corpus", "regressions"] {
+            let path = fuzzFolder + "/" + folder + "/" + target
+            for name in FileSystem.list(path) where !name.hasPrefix(".") {
+                if let bytes = FileSystem.read(path + "/" + name) { result.append(bytes) }
+            }
+        }
+        return result
+    }
+
+    @Test("front matter", arguments: inputs("FuzzFrontMatter"))
+    func frontMatter(_ bytes: [UInt8]) {
+        guard let text = try? SourceText.decode(bytes, display: "fuzz.md") else { return }
+        if let split = try? FrontMatter.split(text, file: "fuzz.md") {
+            #expect(split.bodyLine >= 1)
+            if let yaml = split.yaml { _ = try? YAMLDocument.parse(yaml, file: "fuzz.md", lineOffset: split.yamlLine - 1) }
+        }
+    }
+
+    @Test("YAML", arguments: inputs("FuzzYAML"))
+    func yaml(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let node = try? YAMLDocument.parse(text, file: "fuzz.yaml") else { return }
+        _ = DataValue(node)
+        var diagnostics = DiagnosticList()
+        if node.mapping != nil { _ = SiteLoader.parseStrings(node, file: "fuzz.yaml", diagnostics: &diagnostics) }
+    }
+
+    @Test("slugs", arguments: inputs("FuzzSlug"))
+    func slug(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let slug = Slug.make(text)
+        #expect(slug.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
+        #expect(!slug.hasPrefix("-") && !slug.hasSuffix("-") && !slug.contains("--"))
+        _ = Slug.searchFold(text)
+    }
+
+    @Test("Markdown", arguments: inputs("FuzzMarkdown"))
+    func markdown(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let safe = MarkdownRenderer(unsafeHTML: false).render(text)
+        #expect(Set(safe.headingIDs).count == safe.headingIDs.count)
+        #expect(!safe.html.contains("<script"))
+    }
+}
