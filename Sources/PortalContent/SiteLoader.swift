@@ -83,22 +83,7 @@ public struct SiteLoader: Sendable {
             diagnostics.error(file, "site settings are missing", hint: "create Content/site.yaml with at least 'title:' and 'baseURL:'")
             return nil
         }
-        let root: YAMLNode
-        do {
-            let text = try SourceText.read(path, display: file)
-            guard let node = try YAMLDocument.parse(text, file: file) else {
-                diagnostics.error(file, line: 1, "site.yaml is empty", hint: "set at least 'title:' and 'baseURL:'")
-                return nil
-            }
-            root = node
-        } catch {
-            diagnostics.append(contentsOf: error.diagnostics)
-            return nil
-        }
-        guard root.mapping != nil else {
-            diagnostics.error(file, line: root.line, column: root.column, "site.yaml must be a mapping of settings (key: value)")
-            return nil
-        }
+        guard let root = readMapping(path, file: file, name: "site.yaml", example: "title: … and baseURL: …", &diagnostics) else { return nil }
         var reader = FieldReader(file: file, node: root)
         let title = reader.localized("title")
         if title == nil && root["title"] == nil {
@@ -184,6 +169,25 @@ public struct SiteLoader: Sendable {
         }
     }
 
+    /// A YAML file whose top level is a mapping; problems are reported, nil returned.
+    func readMapping(_ path: String, file: String, name: String, example: String, _ diagnostics: inout DiagnosticList) -> YAMLNode? {
+        do {
+            let text = try SourceText.read(path, display: file)
+            guard let root = try YAMLDocument.parse(text, file: file) else {
+                diagnostics.error(file, line: 1, "\(name) is empty", hint: "set at least \(example)")
+                return nil
+            }
+            guard root.mapping != nil else {
+                diagnostics.error(file, line: root.line, column: root.column, "\(name) must be a mapping (\(example))")
+                return nil
+            }
+            return root
+        } catch {
+            diagnostics.append(contentsOf: error.diagnostics)
+            return nil
+        }
+    }
+
     // MARK: languages
 
     /// `en`, `pl`, `pt-br`, `sr-latn`: BCP 47 language tags, lower case.
@@ -221,22 +225,7 @@ public struct SiteLoader: Sendable {
     }
 
     func loadLanguage(code: String, folder: String, file: String, _ diagnostics: inout DiagnosticList) -> Language? {
-        let root: YAMLNode
-        do {
-            let text = try SourceText.read(contentDirectory + "/" + folder + "/_language.yaml", display: file)
-            guard let node = try YAMLDocument.parse(text, file: file) else {
-                diagnostics.error(file, line: 1, "_language.yaml is empty", hint: "set at least 'languageName:'")
-                return nil
-            }
-            root = node
-        } catch {
-            diagnostics.append(contentsOf: error.diagnostics)
-            return nil
-        }
-        guard root.mapping != nil else {
-            diagnostics.error(file, line: root.line, column: root.column, "_language.yaml must be a mapping (languageName: …)")
-            return nil
-        }
+        guard let root = readMapping(contentDirectory + "/" + folder + "/_language.yaml", file: file, name: "_language.yaml", example: "languageName: …", &diagnostics) else { return nil }
         var reader = FieldReader(file: file, node: root)
         let name = reader.string("languageName")
         if name == nil && root["languageName"] == nil {

@@ -178,21 +178,6 @@ extension SiteRenderer {
         (tables[code]!.children[contentPath] ?? []).map { plan.plannedPages[$0] }
     }
 
-    func sortPages(_ entries: [PlannedPage]) -> [PlannedPage] {
-        entries.sorted { a, b in
-            let pa = site.pages[a.pageIndex], pb = site.pages[b.pageIndex]
-            let wa = pa.weight == 0 ? Int.max : pa.weight, wb = pb.weight == 0 ? Int.max : pb.weight
-            if wa != wb { return wa < wb }
-            if pa.date != pb.date {
-                guard let da = pa.date else { return false }
-                guard let db = pb.date else { return true }
-                return db < da
-            }
-            if pa.title != pb.title { return pa.title < pb.title }
-            return a.urlPath < b.urlPath
-        }
-    }
-
     // MARK: the kinds of page
 
     func pageContext(_ entry: PlannedPage) -> [String: Any] {

@@ -3,7 +3,9 @@ import PortalContent
 import PortalCore
 
 enum XML {
-    static func escape(_ text: String) -> String {
+    /// Escapes text for XML and HTML attributes and content; control characters, which
+    /// XML 1.0 does not allow, are left out.
+    static func escape(_ text: String, apostrophe: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -12,6 +14,7 @@ enum XML {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
+            case "'" where apostrophe: out += "&#39;"
             default:
                 // Control characters are not allowed in XML 1.0.
                 if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
@@ -59,7 +62,7 @@ extension SiteRenderer {
             entries.append("{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url(urlPath))),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(JSON.string(folded))}")
         }
         let strings = self.strings[code]!
-        for entry in sortPages((plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }) {
+        for entry in Self.sortForList(Array((plan.pathLookup[code] ?? [:]).values), plan: plan).map({ plan.plannedPages[$0] }) {
             let page = site.pages[entry.pageIndex]
             add(title: page.title, urlPath: entry.urlPath, summary: summaryText(entry.pageIndex), kind: strings.text("kind_" + page.kind.rawValue),
                 text: Self.excerpt(markdown[entry.pageIndex].plainText, limit: 3000))

@@ -156,6 +156,7 @@ func fiveLanguageSite() -> [String: String] {
         population: 272220
         coordinates: [46.0511, 14.5051]
         sectors: [energy, buildings]
+        summary: {en: "A *Slovenian* mission city."}
         """,
         "Content/cities/cluj-napoca.yaml": """
         name: Cluj-Napoca

@@ -61,7 +61,7 @@ func freePort() -> UInt16 {
 }
 
 /// Polls until `condition` holds or `seconds` pass.
-func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }

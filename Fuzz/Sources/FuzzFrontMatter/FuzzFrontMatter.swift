@@ -1,4 +1,3 @@
-import CFuzzDriver
 import PortalContent
 
 /// Any bytes: decoded (BOM, CRLF, invalid UTF-8) and split into front matter and body.
@@ -14,10 +13,3 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's entry as `FuzzFrontMatter_main`; hand control to libFuzzer.
-@_cdecl("FuzzFrontMatter_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
-}

@@ -1,4 +1,3 @@
-import CFuzzDriver
 import PortalMarkdown
 
 /// Any text through the cmark-gfm wrapper, safe and unsafe: heading ids are unique, and
@@ -14,10 +13,3 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's entry as `FuzzMarkdown_main`; hand control to libFuzzer.
-@_cdecl("FuzzMarkdown_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
-}

@@ -1,4 +1,3 @@
-import CFuzzDriver
 import PortalCore
 
 /// Transliteration and search folding: output is ASCII (slugs) and never grows a dash
@@ -17,10 +16,3 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's entry as `FuzzSlug_main`; hand control to libFuzzer.
-@_cdecl("FuzzSlug_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
-}

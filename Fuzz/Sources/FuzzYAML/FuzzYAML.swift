@@ -1,4 +1,3 @@
-import CFuzzDriver
 import PortalContent
 import PortalCore
 
@@ -15,10 +14,3 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's entry as `FuzzYAML_main`; hand control to libFuzzer.
-@_cdecl("FuzzYAML_main")
-public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
-}
