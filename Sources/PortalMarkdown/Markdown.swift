@@ -111,6 +111,7 @@ private struct TreeWalk {
     var imagesWithoutAlt: [RenderedMarkdown.Reference] = []
     var text = ""
     private var usedIDs: [String: Int] = [:]
+    private var assignedIDs = Set<String>()
 
     mutating func visit(_ document: OpaquePointer) {
         guard let iterator = cmark_iter_new(document) else { return }
@@ -125,12 +126,18 @@ private struct TreeWalk {
                 let title = Self.literalText(of: node)
                 var id = Slug.make(title)
                 if id.isEmpty { id = "section" }
-                if let count = usedIDs[id] {
-                    usedIDs[id] = count + 1
-                    id = "\(id)-\(count)"
-                } else {
-                    usedIDs[id] = 1
+                // "Results", "Results" and "Results 1" must not share an id: the suffix
+                // counts per base id, and skips ids already given.
+                if assignedIDs.contains(id) {
+                    let base = id
+                    var count = usedIDs[base] ?? 1
+                    repeat {
+                        id = "\(base)-\(count)"
+                        count += 1
+                    } while assignedIDs.contains(id)
+                    usedIDs[base] = count
                 }
+                assignedIDs.insert(id)
                 headings.append(Heading(node: node, id: id, level: cmark_node_get_heading_level(node)))
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""

@@ -210,4 +210,31 @@ struct FeatureTests {
         #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:33: warning: link to '/en/about/#nope': the page has no heading with id 'nope'") })
         #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:67: warning: image '/media/logo.svg' has no alternative text") })
     }
+
+    @Test("languageDirection rtl reaches <html dir>; a title map without the language gives the default language's text")
+    func directionAndTextSettings() async throws {
+        let fixture = try site([
+            "Content/ar/_language.yaml": "languageName: العربية\nlanguageCode: ar\nlanguageDirection: rtl\nweight: 9\n",
+        ])
+        defer { fixture.remove() }
+        try await fixture.build()
+        let arabic = try #require(fixture.read("ar/index.html"))
+        #expect(arabic.contains("<html lang=\"ar\" dir=\"rtl\">"))
+        #expect(arabic.contains("<title>Climate Cities</title>"), "site.title has no 'ar' entry: the English text")
+        let polish = try #require(fixture.read("pl/index.html"))
+        #expect(polish.contains("Miasta klimatyczne</span>"))
+    }
+
+    @Test("without menus in site.yaml the main menu lists the home's sections by weight, with the city directory")
+    func defaultMenu() async throws {
+        var files = fiveLanguageSite()
+        files["Content/site.yaml"] = "title: Cities\nbaseURL: https://cities.example.eu/\n"
+        let fixture = try Fixture(files)
+        defer { fixture.remove() }
+        try await fixture.build()
+        let html = try #require(fixture.read("en/index.html"))
+        let menu = try #require(html.range(of: "<nav class=\"main-menu\"").map { String(html[$0.lowerBound...].prefix(800)) })
+        let order = ["The mission", "Mission cities", "News"].compactMap { menu.range(of: ">\($0)</a>")?.lowerBound }
+        #expect(order.count == 3 && order == order.sorted(), "weights 1, 2, 3")
+    }
 }

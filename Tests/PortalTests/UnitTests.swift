@@ -1,6 +1,7 @@
 import Testing
 @testable import PortalContent
 @testable import PortalCore
+@testable import PortalMarkdown
 
 @Suite("Slugs and transliteration")
 struct SlugTests {
@@ -115,4 +116,14 @@ struct FrontMatterTests {
 
     @Test("not dates", arguments: ["9 November", "2023-02-29", "2024-13-01", "2024-11-09T25:00"])
     func notDates(_ text: String) { #expect(PageDate(text) == nil) }
+}
+
+@Suite("Markdown wrapper")
+struct MarkdownTests {
+    @Test("heading ids are unique even when a heading looks like a numbered repeat (found by fuzzing)")
+    func uniqueHeadingIDs() {
+        let rendered = MarkdownRenderer().render("# A\n\n# A\n\n# A 1\n\n# A\n")
+        #expect(rendered.headingIDs == ["a", "a-1", "a-1-1", "a-2"])
+        #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
+    }
 }

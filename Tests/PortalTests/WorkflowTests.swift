@@ -87,7 +87,7 @@ struct ServeTests {
         let server = PreviewServer(options: fixture.options(), port: port, interval: 0.05, log: { _ in })
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        #expect(await eventually { await httpGet(port: port, "/en/about/").status == 200 })
+        #expect(await eventually(120) { await httpGet(port: port, "/en/about/").status == 200 }, "the first build is served")
 
         let first = await httpGet(port: port, "/en/about/")
         #expect(first.body.contains("<h1>The mission</h1>"))
@@ -152,7 +152,7 @@ struct ServeTests {
         let server = PreviewServer(options: fixture.options(), port: port, log: { _ in })
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        #expect(await eventually { await httpGet(port: port, "/en/").status == 200 })
+        #expect(await eventually(120) { await httpGet(port: port, "/en/").status == 200 })
         for path in ["/../secret.txt", "/en/../../secret.txt", "/%2e%2e/secret.txt", "/en/%2E%2E/%2E%2E/secret.txt"] {
             let response = await httpGet(port: port, path)
             #expect(response.status == 403 || response.status == 400 || response.status == 404, "\(path) → \(response.status)")
