@@ -80,7 +80,8 @@ public enum YAMLDocument {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // UTF-8 named here: Yams' default looks the encoding up in the environment on every call.
+            root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch let error as YamlError {
             throw BuildFailure([diagnostic(for: error, file: file, lineOffset: lineOffset)])
         } catch {

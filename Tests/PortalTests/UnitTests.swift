@@ -2,6 +2,8 @@ import Testing
 @testable import PortalContent
 @testable import PortalCore
 @testable import PortalMarkdown
+@testable import PortalRender
+import Foundation
 
 @Suite("Slugs and transliteration")
 struct SlugTests {
@@ -125,5 +127,17 @@ struct MarkdownTests {
         let rendered = MarkdownRenderer().render("# A\n\n# A\n\n# A 1\n\n# A\n")
         #expect(rendered.headingIDs == ["a", "a-1", "a-1-1", "a-2"])
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
+    }
+}
+
+@Suite("Search index encoding")
+struct JSONStringTests {
+    @Test("JSON strings round-trip, with <, U+2028 and control characters escaped")
+    func roundTrip() throws {
+        let text = "Łódź \"quoted\" \\ back\nline\t<script>\u{2028}\u{2029}\u{1}ț"
+        let encoded = PortalRender.JSON.string(text)
+        #expect(!encoded.contains("<") && !encoded.contains("\u{2028}") && !encoded.contains("\u{1}"))
+        let decoded = try JSONSerialization.jsonObject(with: Data("[\(encoded)]".utf8)) as? [String]
+        #expect(decoded == [text])
     }
 }
