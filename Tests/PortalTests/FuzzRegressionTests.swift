@@ -10,19 +10,27 @@ import Testing
 struct FuzzRegressionTests {
     static let fuzzFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz").path
 
-    static func inputs(_ target: String) -> [[UInt8]] {
-        var result: [[UInt8]] = []
+    /// One input file, shown by its name in test reports.
+    struct Input: Sendable, CustomTestStringConvertible {
+        var name: String
+        var bytes: [UInt8]
+        var testDescription: String { name }
+    }
+
+    static func inputs(_ target: String) -> [Input] {
+        var result: [Input] = []
         for folder in ["corpus", "regressions"] {
             let path = fuzzFolder + "/" + folder + "/" + target
             for name in FileSystem.list(path) where !name.hasPrefix(".") {
-                if let bytes = FileSystem.read(path + "/" + name) { result.append(bytes) }
+                if let bytes = FileSystem.read(path + "/" + name) { result.append(Input(name: folder + "/" + name, bytes: bytes)) }
             }
         }
         return result
     }
 
     @Test("front matter", arguments: inputs("FuzzFrontMatter"))
-    func frontMatter(_ bytes: [UInt8]) {
+    func frontMatter(_ input: Input) {
+        let bytes = input.bytes
         guard let text = try? SourceText.decode(bytes, display: "fuzz.md") else { return }
         if let split = try? FrontMatter.split(text, file: "fuzz.md") {
             #expect(split.bodyLine >= 1)
@@ -31,7 +39,8 @@ struct FuzzRegressionTests {
     }
 
     @Test("YAML", arguments: inputs("FuzzYAML"))
-    func yaml(_ bytes: [UInt8]) {
+    func yaml(_ input: Input) {
+        let bytes = input.bytes
         let text = String(decoding: bytes, as: UTF8.self)
         guard let node = try? YAMLDocument.parse(text, file: "fuzz.yaml") else { return }
         _ = DataValue(node)
@@ -40,7 +49,8 @@ struct FuzzRegressionTests {
     }
 
     @Test("slugs", arguments: inputs("FuzzSlug"))
-    func slug(_ bytes: [UInt8]) {
+    func slug(_ input: Input) {
+        let bytes = input.bytes
         let text = String(decoding: bytes, as: UTF8.self)
         let slug = Slug.make(text)
         #expect(slug.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
@@ -49,7 +59,8 @@ struct FuzzRegressionTests {
     }
 
     @Test("Markdown", arguments: inputs("FuzzMarkdown"))
-    func markdown(_ bytes: [UInt8]) {
+    func markdown(_ input: Input) {
+        let bytes = input.bytes
         let text = String(decoding: bytes, as: UTF8.self)
         let safe = MarkdownRenderer(unsafeHTML: false).render(text)
         #expect(Set(safe.headingIDs).count == safe.headingIDs.count)
