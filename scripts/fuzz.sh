@@ -17,10 +17,16 @@ run() {
   work="$(mktemp -d)"
   cp Fuzz/corpus/"$target"/* "$work"/
   mkdir -p Fuzz/regressions/"$target"
+  local status=0
   .build-fuzz/debug/"$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-    -artifact_prefix=Fuzz/regressions/"$target"/ -print_final_stats=1 "$work" > ".build-fuzz/$target.log" 2>&1
-  local status=$?
-  echo "$target: $(grep -E '^stat::number_of_executed_units' ".build-fuzz/$target.log" | awk '{print $2}') executions in ${seconds} s, exit $status"
+    -artifact_prefix=Fuzz/regressions/"$target"/ -print_final_stats=1 "$work" > ".build-fuzz/$target.log" 2>&1 || status=$?
+  local runs
+  runs=$(grep -E '^stat::number_of_executed_units' ".build-fuzz/$target.log" | awk '{print $2}' || true)
+  if [ "$status" -eq 0 ]; then
+    echo "$target: ${runs:-?} executions in ${seconds} s, no crash"
+  else
+    echo "$target: FAILED (exit $status) after ${runs:-?} executions; the input is in Fuzz/regressions/$target/ (log: .build-fuzz/$target.log)"
+  fi
   rm -rf "$work"
   return $status
 }
