@@ -62,15 +62,15 @@ extension SiteRenderer {
     /// to lower-case ASCII so that `lodz` finds Łódź without any network access.
     func searchIndex(_ code: String) -> String {
         var entries: [String] = []
-        func add(title: String, urlPath: String, summary: String, kind: String, text: String) {
-            let folded = Slug.searchFold(title + " " + summary + " " + text)
-            entries.append("{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url(urlPath))),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(JSON.string(folded))}")
+        func add(title: String, urlPath: String, summary: String, kind: String, text: String, folded: String? = nil) {
+            let foldedJSON = folded ?? JSON.string(Slug.searchFold(title + " " + summary + " " + text))
+            entries.append("{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url(urlPath))),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(foldedJSON)}")
         }
         let strings = self.strings[code]!
         for entry in Self.sortForList(Array((plan.pathLookup[code] ?? [:]).values), plan: plan).map({ plan.plannedPages[$0] }) {
             let page = site.pages[entry.pageIndex]
             add(title: page.title, urlPath: entry.urlPath, summary: summaryText(entry.pageIndex), kind: strings.text("kind_" + page.kind.rawValue),
-                text: Self.excerpt(markdown[entry.pageIndex].plainText, limit: 3000))
+                text: "", folded: searchTexts[entry.pageIndex])
         }
         add(title: citiesTitle(code), urlPath: "/\(code)/\(SitePlan.citiesPath)/", summary: "", kind: strings.text("kind_section"), text: "")
         for index in sortedCityIndices(code) {
@@ -80,6 +80,13 @@ extension SiteRenderer {
             add(title: city.name(in: code), urlPath: cityURLPath(city, code), summary: countryName(city.country, code), kind: strings.text("kind_city"), text: text)
         }
         return "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+    }
+
+    /// A page's text for the search index, folded and JSON-encoded: computed once per
+    /// page (a fallback copy shares its original's), and again only when the page changes.
+    func searchText(_ pageIndex: Int) -> String {
+        let page = site.pages[pageIndex]
+        return JSON.string(Slug.searchFold(page.title + " " + summaryText(pageIndex) + " " + Self.excerpt(markdown[pageIndex].plainText, limit: 3000)))
     }
 
     // MARK: feeds

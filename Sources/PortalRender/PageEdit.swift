@@ -26,6 +26,7 @@ extension SiteRenderer {
         var copy = self
         copy.plan.replacePage(index, with: page)
         copy.markdown[index] = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML).render(page.body)
+        copy.searchTexts[index] = copy.searchText(index)
         var jobs = Set<OutputJob>()
         var languages = Set<String>()
         for (plannedIndex, entry) in plan.plannedPages.enumerated() where entry.pageIndex == index {

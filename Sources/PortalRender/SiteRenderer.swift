@@ -25,6 +25,8 @@ public struct SiteRenderer: Sendable {
     let mapProjection: MapProjection
     /// Per language code: what all its pages share.
     let tables: [String: LanguageTables]
+    /// Per index of `site.pages`: its text for the search index.
+    var searchTexts: [String]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
     public private(set) var warnings: [Diagnostic]
 
@@ -102,8 +104,11 @@ public struct SiteRenderer: Sendable {
             languageCodes: Set(site.languages.map(\.code)),
             mapProjection: projection,
             tables: makeTables(plan: plan, strings: strings, projection: projection),
+            searchTexts: [],
             warnings: []
         )
+        let partial = result
+        result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
         diagnostics.append(contentsOf: result.checkLinks())
         result.warnings = diagnostics.sorted
         return result

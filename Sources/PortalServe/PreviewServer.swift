@@ -95,9 +95,19 @@ public final class PreviewServer: Sendable {
         try await server.run()
     }
 
-    /// Rebuilds whenever something below Content/ or Templates/ changes.
+    /// Rebuilds whenever something below Content/ or Templates/ changes: told by the
+    /// kernel where it can, else by scanning every `interval` seconds.
     func watch() async {
-        let watcher = ChangeWatcher(folders: [options.contentDirectory, options.templatesDirectory])
+        let folders = [options.contentDirectory, options.templatesDirectory]
+        if let events = FileEvents(folders: folders) {
+            defer { events.stop() }
+            for await changed in events.batches() {
+                if Task.isCancelled { break }
+                await rebuild(changed: changed)
+            }
+            return
+        }
+        let watcher = ChangeWatcher(folders: folders)
         var last = watcher.scan()
         while !Task.isCancelled {
             try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
