@@ -161,13 +161,7 @@ extension SiteLoader {
     func loadCities(knownLanguages: Set<String>, _ diagnostics: inout DiagnosticList) -> [City] {
         let folder = contentDirectory + "/cities"
         var cities: [City] = []
-        for name in FileSystem.list(folder) where !name.hasPrefix(".") {
-            let file = display("cities/" + name)
-            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else {
-                diagnostics.warning(file, "not a city file: city files end in .yaml")
-                continue
-            }
-            let id = String(name[..<name.lastIndex(of: ".")!])
+        for (name, id, file) in yamlFiles("cities", kind: "city", &diagnostics) {
             do {
                 let text = try SourceText.read(folder + "/" + name, display: file)
                 guard let root = try YAMLDocument.parse(text, file: file) else {
@@ -273,19 +267,26 @@ extension SiteLoader {
         }
     }
 
+    /// The YAML files of a folder of `Content/`: (file name, name without extension, display path).
+    /// Other files are reported, not silently skipped.
+    func yamlFiles(_ folder: String, kind: String, _ diagnostics: inout DiagnosticList) -> [(String, String, String)] {
+        FileSystem.list(contentDirectory + "/" + folder).filter { !$0.hasPrefix(".") }.compactMap { name in
+            let file = display(folder + "/" + name)
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else {
+                diagnostics.warning(file, "not a \(kind) file: \(kind) files end in .yaml")
+                return nil
+            }
+            return (name, String(name[..<name.lastIndex(of: ".")!]), file)
+        }
+    }
+
     // MARK: data and media
 
     func loadData(_ diagnostics: inout DiagnosticList) -> ([String: DataValue], [String: [String: String]]) {
         let folder = contentDirectory + "/data"
         var data: [String: DataValue] = [:]
         var countryNames: [String: [String: String]] = [:]
-        for name in FileSystem.list(folder) where !name.hasPrefix(".") {
-            let file = display("data/" + name)
-            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else {
-                diagnostics.warning(file, "not a data file: data files end in .yaml")
-                continue
-            }
-            let key = String(name[..<name.lastIndex(of: ".")!])
+        for (name, key, file) in yamlFiles("data", kind: "data", &diagnostics) {
             guard key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), !key.isEmpty else {
                 diagnostics.error(file, "data file name '\(key)' cannot be used as data.\(key) in templates", hint: "use letters, digits and '_' only")
                 continue
