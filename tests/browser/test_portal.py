@@ -196,3 +196,51 @@ def test_lang_marks_text_in_another_language(server, browser):
     """A Slovenian page showing an untranslated city narrative marks it with lang."""
     browser.get(server + "/sl/cities/lodz/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sl-SI"
+
+
+def test_keyboard_only_reader(server, browser):
+    """Tab first reaches the skip link, which moves focus to the main content; the
+    language switcher, the menu and the city filter are reachable and usable by keys."""
+    from selenium.webdriver.common.keys import Keys
+    browser.get(server + "/pl/cities/")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    active = browser.switch_to.active_element
+    assert active.get_attribute("class") == "skip-link"
+    assert active.is_displayed(), "the skip link becomes visible on focus"
+    active.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 5).until(lambda d: d.execute_script("return document.activeElement.id") == "main")
+    # Walk the page with Tab: every control of the switcher, menu and filter gets focus.
+    browser.get(server + "/pl/cities/")
+    seen = []
+    for _ in range(60):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        element = browser.switch_to.active_element
+        seen.append(element.get_attribute("id") or element.get_attribute("hreflang") or element.text)
+        if element.get_attribute("id") == "filter-country":
+            break
+    assert "ro-RO" in seen, "the language switcher is reachable"
+    assert "Misja" in seen, "the main menu is reachable"
+    assert seen[-1] == "filter-country", "the city filter is reachable"
+    # Choose a country with the keyboard alone.
+    field = browser.switch_to.active_element
+    for _ in range(40):
+        if Select(field).first_selected_option.get_attribute("value") == "SI":
+            break
+        field.send_keys(Keys.ARROW_DOWN)
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "filter-status").text == "3 miasta")
+
+
+@pytest.mark.parametrize("path", ["/en/", "/pl/cities/", "/ro/cities/cluj-napoca/", "/sl/hubs/slovenia/", "/en/search/?q=lodz"])
+def test_dark_scheme_is_accessible(server, browser, path):
+    """axe-core on pages drawn in the dark colour scheme (prefers-color-scheme: dark)."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    try:
+        browser.get(server + path)
+        if "search" in path:
+            WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "search-status").text.strip())
+        assert browser.execute_script("return matchMedia('(prefers-color-scheme: dark)').matches")
+        axe, violations = axe_violations(browser)
+        assert violations == [], axe.report(violations)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
