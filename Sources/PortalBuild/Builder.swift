@@ -114,6 +114,7 @@ public struct Builder: Sendable {
         do {
             try await output.write(rendered.files)
             try output.swapIn()
+            await output.removePrevious()
         } catch {
             output.discardStaging()
             throw error

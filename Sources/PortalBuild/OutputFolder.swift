@@ -125,11 +125,20 @@ public struct OutputFolder: Sendable {
                 let reason = String(cString: strerror(errno))
                 throw BuildFailure([.error(path, "cannot replace the output folder: \(reason)", hint: "the previous site is left as it was")])
             }
-            try? FileManager.default.removeItem(atPath: stagingPath)
+            // The staging path now holds the previous site; `removePrevious()` deletes it.
         } else if rename(stagingPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             throw BuildFailure([.error(path, "cannot create the output folder: \(reason)")])
         }
+    }
+
+    /// Deletes the previous site (left at the staging path by the swap), its top-level
+    /// folders on every core: for a large site this is seconds of file system work.
+    public func removePrevious() async {
+        let staging = stagingPath
+        let entries = FileSystem.list(staging).map { staging + "/" + $0 }
+        _ = await parallelMap(entries) { entry in (try? FileManager.default.removeItem(atPath: entry)) != nil }
+        try? FileManager.default.removeItem(atPath: staging)
     }
 
     /// Drops the staging folder after a failure.
