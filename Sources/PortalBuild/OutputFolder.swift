@@ -103,14 +103,6 @@ public struct OutputFolder: Sendable {
         }
     }
 
-    /// Copies a file into the staging folder.
-    public func copy(from source: String, to relative: String) throws(BuildFailure) {
-        guard let bytes = FileSystem.read(source) else {
-            throw BuildFailure([.error(source, "cannot read the file to copy it")])
-        }
-        try write(relative, bytes)
-    }
-
     /// Makes the staged site the output folder in one step, then removes the old one.
     public func swapIn() throws(BuildFailure) {
         // Keep a tracked placeholder (Public/.gitkeep) where the project has one.

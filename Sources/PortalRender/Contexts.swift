@@ -219,14 +219,6 @@ extension SiteRenderer {
         return context
     }
 
-    func sortByDate(_ entries: [PlannedPage]) -> [PlannedPage] {
-        entries.sorted { a, b in
-            let da = site.pages[a.pageIndex].date!, db = site.pages[b.pageIndex].date!
-            if da != db { return db < da }
-            return a.urlPath < b.urlPath
-        }
-    }
-
     func searchContext(_ code: String) -> [String: Any] {
         let urlPath = "/\(code)/\(SitePlan.searchPath)/"
         var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: generatedAlternates(SitePlan.searchPath))

@@ -94,9 +94,8 @@ extension SiteRenderer {
     /// Atom feed of the language's dated pages, newest first.
     func feed(_ code: String) -> String {
         let language = strings[code]!.language
-        let dated = (plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }
-            .filter { !$0.isFallback && site.pages[$0.pageIndex].date != nil }
-        let entries = Array(sortByDate(dated).prefix(site.config.feedLimit))
+        // Dated real pages of the language, newest first, as the home lists them.
+        let entries = tables[code]!.dated.prefix(site.config.feedLimit).map { plan.plannedPages[$0] }
         let title = site.config.title.text(for: code, defaultLanguage: defaultLanguage) ?? ""
         let updated = entries.map { site.pages[$0.pageIndex].lastmod ?? site.pages[$0.pageIndex].date! }.max()
         var xml = """
