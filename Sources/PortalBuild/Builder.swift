@@ -23,6 +23,10 @@ public struct BuildReport: Sendable {
     public var aliases: Int
     public var staticFiles: Int
     public var filesWritten: Int
+    /// Of `filesWritten`, how many differed from the previous site (all of them for a
+    /// first build), and how many files of the previous site are gone.
+    public var filesChanged = 0
+    public var filesRemoved = 0
     public var seconds: Double
 }
 
@@ -34,6 +38,7 @@ public struct Builder: Sendable {
 
     /// Loads, checks and prepares everything without writing.
     public func prepare() async throws(BuildFailure) -> SiteRenderer {
+        var clock = PhaseClock()
         var errors: [Diagnostic] = []
         var site: Site?
         var warnings: [Diagnostic] = []
@@ -44,6 +49,7 @@ public struct Builder: Sendable {
         } catch {
             errors += error.diagnostics
         }
+        clock.lap("load content")
         var theme: Theme?
         do { theme = try Theme.load(from: options.templatesDirectory) } catch { errors += error.diagnostics }
         // Content and theme problems are reported together.
@@ -51,7 +57,10 @@ public struct Builder: Sendable {
         let plan = try SitePlan.make(site: site, languages: options.languages)
         let layoutErrors = checkLayouts(plan, theme)
         if !layoutErrors.isEmpty { throw BuildFailure(layoutErrors + warnings) }
-        return try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings)
+        clock.lap("load theme, plan")
+        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings)
+        clock.lap("prepare (markdown, tables, search text, links)")
+        return renderer
     }
 
     func checkLayouts(_ plan: SitePlan, _ theme: Theme) -> [Diagnostic] {
@@ -72,8 +81,10 @@ public struct Builder: Sendable {
     }
 
     public static func render(_ renderer: SiteRenderer, start: Date) async -> RenderedSite {
+        var clock = PhaseClock()
         let jobs = renderer.jobs
         var files = await parallelMap(jobs) { renderer.render($0) }
+        clock.lap("render templates")
         let site = renderer.plan.site
         var copies: [(String, String)] = []
         for asset in renderer.theme.assets {
@@ -106,20 +117,32 @@ public struct Builder: Sendable {
     }
 
     /// Builds the site into the output folder. On any error the output folder is left as it was.
-    public func build() async throws(BuildFailure) -> BuildReport {
+    /// `waiting` is called when another build holds the output folder.
+    public func build(waiting: () -> Void = {}) async throws(BuildFailure) -> BuildReport {
         let start = Date()
         let rendered = try await renderSite()
         let output = OutputFolder(path: options.outputDirectory)
+        var clock = PhaseClock()
+        let lock = try output.lock(waiting: waiting)
+        defer { close(lock) }
         try output.prepareStaging()
+        var files = rendered.files
+        // Keep a tracked placeholder (Public/.gitkeep) where the project has one.
+        if let keep = FileSystem.read(output.path + "/.gitkeep") { files.append(RenderedFile(path: ".gitkeep", bytes: keep)) }
+        clock.lap("prepare staging")
+        var written = OutputFolder.WriteReport()
         do {
-            try await output.write(rendered.files)
+            written = try await output.write(files)
+            clock.lap("write files")
             try output.swapIn()
-            await output.removePrevious()
+            clock.lap("flush, swap")
         } catch {
             output.discardStaging()
             throw error
         }
         var report = rendered.report
+        report.filesChanged = written.changed
+        report.filesRemoved = written.removed
         report.seconds = Date().timeIntervalSince(start)
         return report
     }

@@ -8,9 +8,15 @@ import Glibc
 
 /// Writes a new site beside the output folder and swaps it in only when it is complete,
 /// so that readers and a failed or killed build never see a half-written site.
+///
+/// The folder beside (`.Public.previous`) keeps the previous site between builds. The
+/// next build brings it up to date — writing only the files whose bytes changed,
+/// removing the files that are gone — and swaps it in. An edit to one page therefore
+/// writes a handful of files, unchanged files keep their modification times (so `rsync`
+/// and CDNs see what changed), and no build deletes a whole tree.
 public struct OutputFolder: Sendable {
     public let path: String
-    /// `Public` → `.Public.building-<pid>` beside it.
+    /// `Public` → `.Public.previous` beside it.
     public let stagingPath: String
 
     public init(path: String) {
@@ -19,57 +25,149 @@ public struct OutputFolder: Sendable {
         self.path = clean
         let url = URL(fileURLWithPath: clean)
         let parent = url.deletingLastPathComponent().path
-        stagingPath = parent + "/." + url.lastPathComponent + ".building-\(getpid())"
+        stagingPath = parent + "/." + url.lastPathComponent + ".previous"
     }
 
     var parent: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
     var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
-    /// Removes staging folders left by builds that were killed (their process is gone).
-    public func removeStaleStaging() {
-        let prefix = "." + name + ".building-"
-        for entry in FileSystem.list(parent) where entry.hasPrefix(prefix) {
-            let pid = Int32(entry.dropFirst(prefix.count)) ?? 0
-            if pid == getpid() || pid <= 0 || kill(pid, 0) != 0 {
-                try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+    /// Takes the build lock of the output folder (a `flock` on the folder above it), so
+    /// that two builds into the same folder run one after the other. Released when the
+    /// process ends.
+    public func lock(waiting: () -> Void = {}) throws(BuildFailure) -> Int32 {
+        if !FileSystem.isDirectory(parent) {
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw BuildFailure([.error(path, "cannot create the build folder \(parent): \(Self.reason(error))", hint: "check that the folder above the output folder is writable")])
             }
         }
+        let fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw BuildFailure([.error(path, "cannot open the folder above the output folder: \(String(cString: strerror(errno)))")])
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            waiting()
+            while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        return fd
     }
 
-    /// A fresh, empty staging folder.
+    /// Makes sure the folder beside exists (empty for a first build).
     public func prepareStaging() throws(BuildFailure) {
-        removeStaleStaging()
-        try? FileManager.default.removeItem(atPath: stagingPath)
-        do {
-            try FileManager.default.createDirectory(atPath: stagingPath, withIntermediateDirectories: true)
-        } catch {
-            throw BuildFailure([.error(path, "cannot create the build folder \(stagingPath): \(Self.reason(error))", hint: "check that the folder above the output folder is writable")])
+        var info = stat()
+        if lstat(stagingPath, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFDIR { return }
+            unlink(stagingPath)
+        }
+        if mkdir(stagingPath, 0o755) != 0 {
+            throw BuildFailure([.error(path, "cannot create the build folder \(stagingPath): \(String(cString: strerror(errno)))", hint: "check that the folder above the output folder is writable")])
         }
     }
 
-    /// Writes files below the staging folder, creating folders as needed: folders first,
-    /// each once, then the files on every core, one write call each.
-    public func write(_ files: [RenderedFile]) async throws(BuildFailure) {
+    /// What writing did.
+    public struct WriteReport: Sendable {
+        public var changed = 0
+        public var removed = 0
+    }
+
+    /// Brings the folder beside up to date with `files`: removes what is not part of the
+    /// site any more, creates missing folders (each once, parents first), then on every
+    /// core writes each file whose bytes differ, one write call each.
+    @discardableResult
+    public func write(_ files: [RenderedFile]) async throws(BuildFailure) -> WriteReport {
+        var report = WriteReport()
+        let existing = await Self.scan(stagingPath)
+        var wanted = Set<String>(minimumCapacity: files.count)
         var folders = Set<String>()
         for file in files {
+            wanted.insert(file.path)
             var folder = file.path
             while let slash = folder.lastIndex(of: "/") {
                 folder = String(folder[..<slash])
                 if !folders.insert(folder).inserted { break }
             }
         }
-        for folder in folders.sorted() {
+        // Files that are not wanted (or stand where a folder must be), then folders that
+        // are not wanted, deepest first.
+        for file in existing.files where !wanted.contains(file) {
+            unlink(stagingPath + "/" + file)
+            report.removed += 1
+        }
+        for folder in existing.folders.sorted(by: { $0.count > $1.count }) where !folders.contains(folder) {
+            if rmdir(stagingPath + "/" + folder) != 0 {
+                try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
+            }
+        }
+        for folder in folders.sorted() where !existing.folders.contains(folder) {
             let target = stagingPath + "/" + folder
             if mkdir(target, 0o755) != 0 && errno != EEXIST {
                 throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
             }
         }
-        let results = await parallelMap(files) { file -> Diagnostic? in
-            do throws(BuildFailure) { try self.writeFile(file.path, file.bytes) } catch { return error.diagnostics.first }
-            return nil
+        let existingFiles = existing.files
+        let results = await parallelMap(files) { file -> Result<Bool, BuildFailure> in
+            do throws(BuildFailure) {
+                return .success(try self.writeFile(file.path, file.bytes, mayExist: existingFiles.contains(file.path)))
+            } catch { return .failure(error) }
         }
-        let problems = results.compactMap { $0 }
+        var problems: [Diagnostic] = []
+        for result in results {
+            switch result {
+            case .success(let changed): if changed { report.changed += 1 }
+            case .failure(let failure): problems += failure.diagnostics
+            }
+        }
         if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
+        return report
+    }
+
+    /// Every file and folder below `root`, as relative paths; top-level folders are read
+    /// on every core.
+    static func scan(_ root: String) async -> (files: Set<String>, folders: Set<String>) {
+        let top = Self.entries(root)
+        let parts = await parallelMap(top) { entry -> (files: [String], folders: [String]) in
+            var files: [String] = []
+            var folders: [String] = []
+            if entry.isFolder {
+                var pending = [entry.name]
+                while let folder = pending.popLast() {
+                    folders.append(folder)
+                    for child in Self.entries(root + "/" + folder) {
+                        let relative = folder + "/" + child.name
+                        if child.isFolder { pending.append(relative) } else { files.append(relative) }
+                    }
+                }
+            } else {
+                files.append(entry.name)
+            }
+            return (files, folders)
+        }
+        var files = Set<String>()
+        var folders = Set<String>()
+        for part in parts {
+            files.formUnion(part.files)
+            folders.formUnion(part.folders)
+        }
+        return (files, folders)
+    }
+
+    /// Names in a folder with whether each is a folder (symbolic links count as files).
+    static func entries(_ folder: String) -> [(name: String, isFolder: Bool)] {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var result: [(String, Bool)] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                isFolder = lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            }
+            result.append((name, isFolder))
+        }
+        return result
     }
 
     /// Writes one file below the staging folder, creating its folder when needed.
@@ -80,20 +178,28 @@ public struct OutputFolder: Sendable {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             catch { throw BuildFailure([.error(path + "/" + relative, "cannot create folder: \(Self.reason(error))")]) }
         }
-        try writeFile(relative, bytes)
+        _ = try writeFile(relative, bytes, mayExist: true)
     }
 
-    func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) {
+    /// Writes one file unless it already holds exactly `bytes`; true when it was written.
+    func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> Bool {
         let target = stagingPath + "/" + relative
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(target, (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
         }
         defer { close(fd) }
+        if mayExist {
+            var info = stat()
+            if fstat(fd, &info) == 0 && Int(info.st_size) == bytes.count && Self.holds(fd, bytes) { return false }
+            if ftruncate(fd, 0) != 0 {
+                throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
+            }
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t(offset))
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -101,13 +207,25 @@ public struct OutputFolder: Sendable {
             }
             offset += written
         }
+        return true
     }
 
-    /// Makes the staged site the output folder in one step, then removes the old one.
+    /// Whether the open file (of the same size) holds exactly `bytes`.
+    static func holds(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        if bytes.isEmpty { return true }
+        var buffer = [UInt8](repeating: 0, count: bytes.count)
+        var offset = 0
+        while offset < bytes.count {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return false }
+            offset += count
+        }
+        return buffer == bytes
+    }
+
+    /// Makes the staged site the output folder in one step.
     public func swapIn() throws(BuildFailure) {
-        // Keep a tracked placeholder (Public/.gitkeep) where the project has one.
-        let keep = path + "/.gitkeep"
-        if FileSystem.exists(keep) { try? write(".gitkeep", FileSystem.read(keep) ?? []) }
         syncStaging()
         if FileSystem.exists(path) {
             // renameat2(RENAME_EXCHANGE) swaps both names atomically: at every moment
@@ -117,23 +235,15 @@ public struct OutputFolder: Sendable {
                 let reason = String(cString: strerror(errno))
                 throw BuildFailure([.error(path, "cannot replace the output folder: \(reason)", hint: "the previous site is left as it was")])
             }
-            // The staging path now holds the previous site; `removePrevious()` deletes it.
+            // The folder beside now holds the previous site, for the next build to update.
         } else if rename(stagingPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             throw BuildFailure([.error(path, "cannot create the output folder: \(reason)")])
         }
     }
 
-    /// Deletes the previous site (left at the staging path by the swap), its top-level
-    /// folders on every core: for a large site this is seconds of file system work.
-    public func removePrevious() async {
-        let staging = stagingPath
-        let entries = FileSystem.list(staging).map { staging + "/" + $0 }
-        _ = await parallelMap(entries) { entry in (try? FileManager.default.removeItem(atPath: entry)) != nil }
-        try? FileManager.default.removeItem(atPath: staging)
-    }
-
-    /// Drops the staging folder after a failure.
+    /// Drops the folder beside after a failed write (a full disk gets its space back;
+    /// the next build writes everything again).
     public func discardStaging() {
         try? FileManager.default.removeItem(atPath: stagingPath)
     }

@@ -74,7 +74,9 @@ struct Build: AsyncParsableCommand {
         options.includeDrafts = drafts
         options.languages = languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let progress = quiet ? nil : Progress.start()
-        let result = await outcome { () async throws(BuildFailure) in try await Builder(options: options).build() }
+        let result = await outcome { () async throws(BuildFailure) in try await Builder(options: options).build(waiting: {
+            FileHandle.standardError.write(Data("waiting for another build of \(options.outputDirectory)/ to finish…\n".utf8))
+        }) }
         progress?.cancel()
         switch result {
         case .success(let result):
@@ -122,7 +124,7 @@ enum Summary {
             }.joined(separator: " | ") + "\n"
             if index == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n" }
         }
-        text += "Aliases: \(report.aliases) · static files: \(report.staticFiles) · files written: \(report.filesWritten)"
+        text += "Aliases: \(report.aliases) · static files: \(report.staticFiles) · files: \(report.filesWritten) (changed: \(report.filesChanged), removed: \(report.filesRemoved))"
         if !report.warnings.isEmpty { text += " · warnings: \(report.warnings.count) (portal check lists them)" }
         text += "\nBuilt \(output)/ in \(Int(report.seconds * 1000)) ms"
         return text

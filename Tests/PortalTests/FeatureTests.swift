@@ -190,14 +190,66 @@ struct FeatureTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.output))
     }
 
-    @Test("stale staging folders of killed builds are removed")
-    func staleStaging() async throws {
+    @Test("a rebuild writes only what changed, removes what is gone, and unchanged files keep their time")
+    func incrementalOutput() async throws {
         let fixture = try site()
         defer { fixture.remove() }
-        let stale = fixture.root + "/.Public.building-999999"
-        try FileManager.default.createDirectory(atPath: stale + "/en", withIntermediateDirectories: true)
+        let first = try await fixture.build()
+        #expect(first.filesChanged == first.filesWritten, "a first build writes every file")
+        // The second build updates the folder beside, which is still empty.
         try await fixture.build()
-        #expect(!FileManager.default.fileExists(atPath: stale))
+        func modified(_ path: String) throws -> Date {
+            try #require(try FileManager.default.attributesOfItem(atPath: fixture.output + "/" + path)[.modificationDate] as? Date)
+        }
+        let contractsTime = try modified("en/about/contracts/index.html")
+        let before = fixture.snapshot()
+        try await Task.sleep(for: .milliseconds(20))
+        // An edit to one page's text, and a page removed.
+        let contracts = try #require(fiveLanguageSite()["Content/en/about/contracts.md"])
+        try fixture.write("Content/en/about/contracts.md", contracts.replacingOccurrences(of: "Climate City Contracts", with: "City Contracts for the climate"))
+        try FileManager.default.removeItem(atPath: fixture.content + "/pl/only-polish.md")
+        let report = try await fixture.build()
+        let after = fixture.snapshot()
+        #expect(report.filesChanged > 0 && report.filesChanged < report.filesWritten / 2, "\(report.filesChanged) of \(report.filesWritten) files changed")
+        #expect(report.filesChanged == after.filter { before[$0.key] != $0.value }.count, "the count is the files whose bytes differ")
+        #expect(after["en/about/contracts/index.html"] != before["en/about/contracts/index.html"])
+        #expect(try modified("en/about/contracts/index.html") > contractsTime)
+        let untouched = try #require(after.keys.first { $0.hasSuffix("index.html") && after[$0] == before[$0] })
+        #expect(try modified(untouched) <= contractsTime, "\(untouched) was not rewritten")
+        // The Polish fallback copy follows the English page; the removed page is gone.
+        #expect(String(decoding: try #require(after["pl/about/contracts/index.html"]), as: UTF8.self).contains("City Contracts for the climate"))
+        #expect(before["pl/only-polish/index.html"] != nil && after["pl/only-polish/index.html"] == nil)
+        #expect(report.filesRemoved == 1)
+        #expect(!FileManager.default.fileExists(atPath: fixture.output + "/pl/only-polish"), "its folder is gone too")
+        // A fresh build into another folder gives the same bytes.
+        let fresh = try Fixture(fiveLanguageSite())
+        defer { fresh.remove() }
+        try fixture.write("Content/en/about/contracts.md", contracts)
+        try fixture.write("Content/pl/only-polish.md", try #require(fiveLanguageSite()["Content/pl/only-polish.md"]))
+        try await fixture.build()
+        try await fresh.build()
+        #expect(fixture.snapshot() == fresh.snapshot())
+    }
+
+    @Test("a folder beside left half-written by a killed build is repaired by the next build")
+    func repairsFolderBeside() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        try await fixture.build()
+        try await fixture.build()
+        let good = fixture.snapshot()
+        // What a killed build can leave: a truncated file, a stray file and folder, a
+        // file where a folder belongs.
+        let beside = fixture.root + "/.Public.previous"
+        #expect(FileManager.default.fileExists(atPath: beside + "/en/index.html"), "the previous site is kept beside")
+        try Data("<!DOCTYPE html><ht".utf8).write(to: URL(fileURLWithPath: beside + "/en/index.html"))
+        try FileManager.default.createDirectory(atPath: beside + "/en/stray/deep", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/en/stray/deep/index.html"))
+        try FileManager.default.removeItem(atPath: beside + "/sl/about")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/sl/about"))
+        try await fixture.build()
+        #expect(fixture.snapshot() == good)
+        #expect(!fixture.exists("en/stray"))
     }
 
     @Test("broken internal links and anchors are reported as warnings with file and line")

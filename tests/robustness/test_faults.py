@@ -82,8 +82,9 @@ def test_killed_builds_leave_a_complete_site(site):
     # The next build finishes the job and removes what killed builds left behind.
     assert build(site, output).returncode == 0
     assert tree(output) == snapshots[version]
-    leftovers = [name for name in os.listdir(site) if name.startswith(".Public.building")]
-    assert leftovers == []
+    # Beside the output folder only the previous site is kept, complete and repaired.
+    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.previous"]
+    assert tree(os.path.join(site, ".Public.previous")) in (snapshots[1], snapshots[2])
 
 
 def test_full_disk_is_reported_and_the_old_site_stays(site):
@@ -92,6 +93,8 @@ def test_full_disk_is_reported_and_the_old_site_stays(site):
     assert build(site, output).returncode == 0
     before = tree(output)
     set_version(site, 2)
+    # Without the previous site beside, every file is written (an unchanged file is not).
+    shutil.rmtree(os.path.join(site, ".Public.previous"), ignore_errors=True)
 
     def small_disk():
         # Writes past 20 kB fail with EFBIG, as writes on a full disk fail with ENOSPC.
@@ -103,10 +106,26 @@ def test_full_disk_is_reported_and_the_old_site_stays(site):
     assert "error: cannot write" in result.stderr
     assert "was not changed" in result.stderr
     assert tree(output) == before
-    assert [n for n in os.listdir(site) if n.startswith(".Public.building")] == []
+    # The half-updated copy beside is dropped, which gives the disk its space back.
+    assert [n for n in os.listdir(site) if n.startswith(".Public.")] == []
 
 
 def test_unwritable_output_folder_is_reported(site):
     result = build(site, "/proc/portal-output/Public")
     assert result.returncode != 0
     assert "error: cannot create the build folder" in result.stderr
+
+
+def test_two_builds_at_once_take_turns(site):
+    output = os.path.join(site, "Public")
+    set_version(site, 1)
+    assert build(site, output).returncode == 0
+    expected = tree(output)
+    command = [PORTAL, "build", "--content", os.path.join(site, "Content"),
+               "--templates", os.path.join(site, "Templates"), "--output", output]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors = [first.communicate()[1], second.communicate()[1]]
+    assert first.returncode == 0 and second.returncode == 0, errors
+    assert tree(output) == expected
+    assert tree(os.path.join(site, ".Public.previous")) == expected
