@@ -44,6 +44,8 @@ public struct MarkdownRenderer: Sendable {
         return true
     }()
 
+    private static let inlineLock = InlineLock()
+
     public func render(_ markdown: String) -> RenderedMarkdown {
         _ = Self.registered
         var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS | CMARK_OPT_VALIDATE_UTF8
@@ -60,7 +62,14 @@ public struct MarkdownRenderer: Sendable {
         markdown.utf8CString.withUnsafeBufferPointer { buffer in
             cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
         }
-        guard let document = cmark_parser_finish(parser) else {
+        // cmark-gfm keeps the table of special inline characters in one global array:
+        // each parser adds its extensions' characters ('~' for strikethrough, ':' and
+        // 'w' for autolinks) when it starts parsing inlines and removes them when it is
+        // done, so a parser finishing on another thread makes this one miss `~~text~~`.
+        // Inline parsing happens in cmark_parser_finish; it runs one at a time, while
+        // block parsing, the tree walk and HTML rendering stay parallel.
+        let finished = Self.inlineLock.withLock { cmark_parser_finish(parser) }
+        guard let document = finished else {
             return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
         defer { cmark_node_free(document) }
@@ -176,5 +185,18 @@ private struct TreeWalk {
             child = cmark_node_next(current)
         }
         return result
+    }
+}
+
+/// A plain mutex around cmark-gfm's global inline state.
+private final class InlineLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }

@@ -32,6 +32,7 @@ public struct Theme: Sendable {
         guard FileSystem.isDirectory(directory) else {
             throw BuildFailure([.error(directory, "the templates folder does not exist", hint: "pass --templates DIR")])
         }
+        HTMLEscaping.registered
         var library = MustacheLibrary()
         var files: [String: String] = [:]
         var sources: [String: String] = [:]
@@ -44,14 +45,14 @@ public struct Theme: Sendable {
             let file = display(relative)
             do {
                 let text = try SourceText.read(directory + "/" + relative, display: file)
-                let template = try MustacheTemplate(string: text)
+                let template = try MustacheTemplate(string: HTMLEscaping.pragma + text)
                 library.register(template, named: name)
                 files[name] = file
                 sources[name] = text
             } catch let error as BuildFailure {
                 diagnostics.append(contentsOf: error.diagnostics)
             } catch let error as MustacheTemplate.ParserError {
-                diagnostics.error(file, line: error.context.lineNumber, column: error.context.columnNumber,
+                diagnostics.error(file, line: error.context.lineNumber - 1, column: error.context.columnNumber,
                                   "template syntax: \(describe(error.error))", hint: "near: \(error.context.line.trimmingCharacters(in: .whitespaces))")
             } catch {
                 diagnostics.error(file, "template cannot be read: \(error)")

@@ -128,6 +128,17 @@ struct MarkdownTests {
         #expect(rendered.headingIDs == ["a", "a-1", "a-1-1", "a-2"])
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
     }
+
+    @Test("documents rendered on every core all get their extensions (cmark-gfm's global inline table)")
+    func parallelExtensions() async {
+        let renderer = MarkdownRenderer()
+        let documents = (0..<4000).map { "Plan \($0): ~~old~~ and www.example.eu/\($0), see https://example.eu.\n\n| a | b |\n|---|---|\n| \($0) | ~x~ |\n" }
+        let expected = renderer.render(documents[0]).html
+        #expect(expected.contains("<del>old</del>") && expected.contains("<a href=\"http://www.example.eu/0\">") && expected.contains("<table>"))
+        let rendered = await parallelMap(documents) { renderer.render($0).html }
+        let wrong = rendered.filter { !($0.contains("<del>old</del>") && $0.contains("<del>x</del>") && $0.contains("<a href=\"https://example.eu\">")) }
+        #expect(wrong.isEmpty, "\(wrong.count) of \(documents.count) documents lost an extension")
+    }
 }
 
 @Suite("Search index encoding")
