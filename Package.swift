@@ -38,6 +38,6 @@ let package = Package(
             "PortalBuild", "PortalCore", "PortalRender", "PortalServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe"]),
+        .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe", "Yams"]),
     ]
 )

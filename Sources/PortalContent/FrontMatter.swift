@@ -59,10 +59,17 @@ public enum SourceText {
         var slice = bytes[...]
         if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
         if let text = String(validating: slice, as: UTF8.self) {
-            if text.contains("\r") {
-                return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            guard slice.contains(0x0D) else { return text }
+            // CR LF and lone CR become LF.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(slice.count)
+            var previousCR = false
+            for byte in slice {
+                if byte == 0x0D { bytes.append(0x0A); previousCR = true; continue }
+                if !(byte == 0x0A && previousCR) { bytes.append(byte) }
+                previousCR = false
             }
-            return text
+            return String(decoding: bytes, as: UTF8.self)
         }
         // Point at the first byte that is not UTF-8.
         var line = 1, column = 1

@@ -81,7 +81,8 @@ public enum YAMLDocument {
         let root: Node?
         do {
             // UTF-8 named here: Yams' default looks the encoding up in the environment on every call.
-            root = try Yams.compose(yaml: text, .default, .default, .utf8)
+            // Plain scalars are typed below (`plainTag`) without Yams' regular expressions.
+            root = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw BuildFailure([diagnostic(for: error, file: file, lineOffset: lineOffset)])
         } catch {
@@ -120,9 +121,12 @@ public enum YAMLDocument {
         }
         switch node {
         case .scalar(let scalar):
-            var tag = node.tag.rawValue
-            if let last = tag.split(separator: ":").last { tag = String(last) }
-            if scalar.style != .plain { tag = "str" }
+            var tag = scalar.tag.rawValue
+            if tag.isEmpty {
+                tag = scalar.style == .plain ? plainTag(scalar.string) : "str"
+            } else if let last = tag.split(separator: ":").last {
+                tag = String(last)
+            }
             return YAMLNode(kind: .scalar(scalar.string, tag: tag), line: line, column: column)
         case .mapping(let mapping):
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
@@ -144,6 +148,29 @@ public enum YAMLDocument {
             return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
         }
     }
+
+    /// YAML 1.1's type of a plain scalar, as Yams' default resolver gives it: words are
+    /// decided here (only true/false/yes/no/on/off and null words are not text), values
+    /// that may be numbers, dates or null go through the resolver's rules.
+    static func plainTag(_ text: String) -> String {
+        guard let first = text.utf8.first else { return "null" }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
+            let name = Resolver.default.resolveTag(of: Node.scalar(.init(text))).rawValue
+            return name.split(separator: ":").last.map(String.init) ?? "str"
+        case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+             UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+            guard text.utf8.count <= 5 else { return "str" }
+            if boolWords.contains(text) { return "bool" }
+            if text == "null" || text == "Null" || text == "NULL" { return "null" }
+            return "str"
+        default:
+            return "str"
+        }
+    }
+
+    private static let boolWords: Set<String> = ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
 
     /// Where an anchor (`&name`) or alias (`*name`) starts a value, if anywhere. They let a
     /// few lines stand for billions of values ("billion laughs"), and no site needs them,

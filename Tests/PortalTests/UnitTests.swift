@@ -4,6 +4,7 @@ import Testing
 @testable import PortalMarkdown
 @testable import PortalRender
 import Foundation
+import Yams
 
 @Suite("Slugs and transliteration")
 struct SlugTests {
@@ -118,6 +119,23 @@ struct FrontMatterTests {
 
     @Test("not dates", arguments: ["9 November", "2023-02-29", "2024-13-01", "2024-11-09T25:00"])
     func notDates(_ text: String) { #expect(PageDate(text) == nil) }
+}
+
+@Suite("YAML scalar types")
+struct YAMLTypeTests {
+    @Test("plain scalars get the type Yams' default resolver gives them")
+    func plainScalars() throws {
+        let samples = ["", "~", "null", "Null", "NULL", "nil", "yes", "Yes", "YES", "no", "NO", "on", "Off", "y", "n", "true", "True", "TRUE",
+                       "false", "trueish", "Tallinn", "Ordinary", "Łódź", "12", "-12", "+12", "0", "012", "019", "0x1F", "0b101", "1_000",
+                       "3.14", "-.5", ".5", "1e5", "1.5e-3", ".inf", "-.INF", ".nan", ".NaN", "190:20:30", "2024-11-09",
+                       "2024-11-09 10:30:00", "2024-11-09T10:30:00+01:00", "2024-1-9", "9 November", "<<", "=", "-", "- x", "+", ".", "1.2.3", "12 cities"]
+        for sample in samples {
+            let expected = Yams.Resolver.default.resolveTag(of: Yams.Node.scalar(.init(sample))).rawValue.split(separator: ":").last.map(String.init)
+            #expect(YAMLDocument.plainTag(sample) == expected, "\(sample)")
+        }
+        let node = try #require(try YAMLDocument.parse("a: yes\nb: 2024-11-09\nc: Tallinn\nd: '12'\ne: !!str 12\nf: 12\ng:\n", file: "x.yaml"))
+        #expect(["a", "b", "c", "d", "e", "f", "g"].map { node[$0]?.typeName } == ["true/false", "text", "text", "text", "text", "a number", "empty"])
+    }
 }
 
 @Suite("Markdown wrapper")
