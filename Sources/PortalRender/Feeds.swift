@@ -61,25 +61,43 @@ extension SiteRenderer {
     /// The per-language search index: titles, addresses, summaries, and the text folded
     /// to lower-case ASCII so that `lodz` finds Łódź without any network access.
     func searchIndex(_ code: String) -> String {
-        var entries: [String] = []
-        func add(title: String, urlPath: String, summary: String, kind: String, text: String, folded: String? = nil) {
-            let foldedJSON = folded ?? JSON.string(Slug.searchFold(title + " " + summary + " " + text))
-            entries.append("{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url(urlPath))),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(foldedJSON)}")
+        var text = "[\n"
+        for index in tables[code]!.searchOrder {
+            text += searchEntries[index]
+            text += ",\n"
         }
+        text += tables[code]!.citySearchEntries
+        text += "\n]\n"
+        return text
+    }
+
+    /// One search index entry as JSON.
+    static func searchEntry(title: String, url: String, summary: String, kind: String, folded: String) -> String {
+        "{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url)),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(folded)}"
+    }
+
+    /// The entry of a planned page: computed once per build, and again when the page changes.
+    func searchEntry(_ plannedIndex: Int) -> String {
+        let entry = plan.plannedPages[plannedIndex]
+        let page = site.pages[entry.pageIndex]
+        return Self.searchEntry(title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex),
+                                kind: strings[entry.language]!.text("kind_" + page.kind.rawValue), folded: searchTexts[entry.pageIndex])
+    }
+
+    /// The entries of the city directory and of every city, joined: once per language.
+    func citySearchEntries(_ code: String) -> String {
         let strings = self.strings[code]!
-        for entry in Self.sortForList(Array((plan.pathLookup[code] ?? [:]).values), plan: plan).map({ plan.plannedPages[$0] }) {
-            let page = site.pages[entry.pageIndex]
-            add(title: page.title, urlPath: entry.urlPath, summary: summaryText(entry.pageIndex), kind: strings.text("kind_" + page.kind.rawValue),
-                text: "", folded: searchTexts[entry.pageIndex])
-        }
-        add(title: citiesTitle(code), urlPath: "/\(code)/\(SitePlan.citiesPath)/", summary: "", kind: strings.text("kind_section"), text: "")
+        var entries = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section"),
+                                        folded: JSON.string(Slug.searchFold(citiesTitle(code) + "  ")))]
         for index in sortedCityIndices(code) {
             let city = site.cities[index]
             var text = city.name + " " + countryName(city.country, code) + " " + city.country
             if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(markdown[narrative].plainText, limit: 1000) }
-            add(title: city.name(in: code), urlPath: cityURLPath(city, code), summary: countryName(city.country, code), kind: strings.text("kind_city"), text: text)
+            let title = city.name(in: code), summary = countryName(city.country, code)
+            entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city"),
+                                            folded: JSON.string(Slug.searchFold(title + " " + summary + " " + text))))
         }
-        return "[\n" + entries.joined(separator: ",\n") + "\n]\n"
+        return entries.joined(separator: ",\n")
     }
 
     /// A page's text for the search index, folded and JSON-encoded: computed once per

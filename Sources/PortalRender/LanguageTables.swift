@@ -12,6 +12,10 @@ struct LanguageTables: Sendable {
     var children: [String: [Int]]
     /// Dated real pages of the language, newest first (indices into plannedPages).
     var dated: [Int]
+    /// Every page of the language in list order, as the search index lists them.
+    var searchOrder: [Int]
+    /// The search index entries of the city directory and the cities, joined.
+    var citySearchEntries = ""
     /// Every date of the site written the language's way.
     var dates: [PageDate: String]
     /// Cities in the reader's alphabetical order.
@@ -92,7 +96,7 @@ extension SiteRenderer {
             tables[code] = LanguageTables(
                 menu: menuItems(plan: plan, code: code, strings: languageStrings),
                 strings: languageStrings.templateObject,
-                children: children, dated: dated, dates: dates,
+                children: children, dated: dated, searchOrder: sortForList(entries, plan: plan), dates: dates,
                 cityOrder: cityOrder, cities: facts, countries: countries
             )
         }

@@ -15,22 +15,26 @@ extension SiteRenderer {
     }
 
     /// Whether a page of the site is an ordinary page (not a city narrative or the
-    /// introduction of a generated page), so that `replacingBody` applies to it.
+    /// introduction of a generated page), so that `replaceBody` applies to it.
     public func isOrdinaryPage(_ index: Int) -> Bool {
         plan.plannedPages.contains { $0.pageIndex == index }
     }
 
-    /// The renderer with page `index` replaced by `page` (same front matter, new text),
-    /// and the outputs that show that text.
-    public func replacingBody(of index: Int, with page: Page) -> (SiteRenderer, [OutputJob]) {
-        var copy = self
-        copy.plan.replacePage(index, with: page)
-        copy.markdown[index] = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML).render(page.body)
-        copy.searchTexts[index] = copy.searchText(index)
+    /// Replaces page `index` by `page` (same front matter, new text). Returns the page's
+    /// own outputs (with its fallback copies), and all outputs that show its text.
+    public mutating func replaceBody(of index: Int, with page: Page) -> (own: [OutputJob], all: [OutputJob]) {
+        plan.replacePage(index, with: page)
+        markdown[index] = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML).render(page.body)
+        searchTexts[index] = searchText(index)
+        for (plannedIndex, entry) in plan.plannedPages.enumerated() where entry.pageIndex == index {
+            searchEntries[plannedIndex] = searchEntry(plannedIndex)
+        }
         var jobs = Set<OutputJob>()
+        var own: [OutputJob] = []
         var languages = Set<String>()
         for (plannedIndex, entry) in plan.plannedPages.enumerated() where entry.pageIndex == index {
             jobs.insert(.page(plannedIndex))
+            own.append(.page(plannedIndex))
             languages.insert(entry.language)
             // The list it appears in, and the home (recent pages).
             if let parent = plan.pathLookup[entry.language]?[page.parentPath] { jobs.insert(.page(parent)) }
@@ -40,7 +44,7 @@ extension SiteRenderer {
             jobs.insert(.feed(language))
             jobs.insert(.searchIndex(language))
         }
-        return (copy, jobs.sorted { "\($0)" < "\($1)" })
+        return (own, jobs.sorted { "\($0)" < "\($1)" })
     }
 }
 

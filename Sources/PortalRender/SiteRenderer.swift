@@ -24,9 +24,11 @@ public struct SiteRenderer: Sendable {
     let languageCodes: Set<String>
     let mapProjection: MapProjection
     /// Per language code: what all its pages share.
-    let tables: [String: LanguageTables]
+    var tables: [String: LanguageTables]
     /// Per index of `site.pages`: its text for the search index.
     var searchTexts: [String]
+    /// Per index of `plan.plannedPages`: its search index entry.
+    var searchEntries: [String]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
     public private(set) var warnings: [Diagnostic]
 
@@ -105,10 +107,16 @@ public struct SiteRenderer: Sendable {
             mapProjection: projection,
             tables: makeTables(plan: plan, strings: strings, projection: projection),
             searchTexts: [],
+            searchEntries: [],
             warnings: []
         )
         let partial = result
         result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
+        let withTexts = result
+        result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) { withTexts.searchEntry($0) }
+        let codes = plan.outputLanguages.map(\.code)
+        let cityEntries = await parallelMap(codes) { withTexts.citySearchEntries($0) }
+        for (code, entries) in zip(codes, cityEntries) { result.tables[code]!.citySearchEntries = entries }
         diagnostics.append(contentsOf: result.checkLinks())
         result.warnings = diagnostics.sorted
         return result

@@ -42,21 +42,24 @@ public final class FileEvents: Sendable {
         if wd >= 0 { watches.withLock { $0[wd] = folder } }
     }
 
-    /// Batches of changed paths. A batch closes when no event came for `quiet` seconds,
-    /// so that an editor's save (often several events) is one batch.
+    /// Batches of changed paths, so that an editor's save (often several events) is one
+    /// batch. A batch closes 1 ms after the last event when every file written was also
+    /// closed, else when no event came for `quiet` seconds.
     public func batches(quiet: Double = 0.008) -> AsyncStream<[String]> {
         AsyncStream { continuation in
             let thread = Thread { [self] in
                 var pending = Set<String>()
+                var writing = Set<String>()  // modified or created, not yet closed
                 var buffer = [UInt8](repeating: 0, count: 64 * 1024)
                 while !stopped.withLock({ $0 }) {
                     var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                    let timeout = pending.isEmpty ? 200 : Int32(quiet * 1000)
+                    let timeout = pending.isEmpty ? 200 : writing.isEmpty ? 1 : Int32(quiet * 1000)
                     let ready = poll(&poller, 1, timeout)
                     if ready <= 0 {
                         if !pending.isEmpty {
                             continuation.yield(pending.sorted())
                             pending.removeAll()
+                            writing.removeAll()
                         }
                         continue
                     }
@@ -76,6 +79,11 @@ public final class FileEvents: Sendable {
                         let path = name.isEmpty ? folder : folder + "/" + name
                         if mask & UInt32(IN_ISDIR) != 0 && mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { watchTree(path) }
                         pending.insert(path)
+                        if mask & UInt32(IN_ISDIR) == 0 && mask & UInt32(IN_MODIFY | IN_CREATE) != 0 {
+                            writing.insert(path)
+                        } else if mask & UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) != 0 {
+                            writing.remove(path)
+                        }
                     }
                 }
                 continuation.finish()

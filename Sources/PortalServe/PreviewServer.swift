@@ -32,7 +32,9 @@ public final class PreviewServer: Sendable {
     /// changed the text of pages, only the outputs that show that text are rendered again.
     public func rebuild(changed: [String] = []) async {
         let start = Date()
-        if !changed.isEmpty, let previous = await state.renderer, await rebuildText(of: changed, previous: previous, start: start) {
+        // Taken out of the state, the renderer is the only owner of its tables, so an
+        // edit updates them in place instead of copying them.
+        if !changed.isEmpty, var renderer = await state.take(), await rebuildText(of: changed, renderer: &renderer, start: start) {
             return
         }
         let builder = Builder(options: options)
@@ -54,9 +56,10 @@ public final class PreviewServer: Sendable {
 
     /// Re-renders what shows the text of the changed pages when nothing but their
     /// Markdown body changed. Returns false when a full build is needed.
-    func rebuildText(of changed: [String], previous: SiteRenderer, start: Date) async -> Bool {
-        var renderer = previous
+    func rebuildText(of changed: [String], renderer: inout SiteRenderer, start: Date) async -> Bool {
         var jobs = Set<OutputJob>()
+        var ownJobs = Set<OutputJob>()
+        var steps = PhaseClock()
         let loader = SiteLoader(contentDirectory: options.contentDirectory, includeDrafts: options.includeDrafts, baseURLOverride: options.baseURL)
         for path in changed {
             guard path.hasSuffix(".md"), FileSystem.exists(path),
@@ -64,19 +67,29 @@ public final class PreviewServer: Sendable {
                   renderer.isOrdinaryPage(index) else { return false }
             let old = renderer.plan.site.pages[index]
             guard let language = renderer.plan.site.language(old.language) else { return false }
+            steps.lap("find page")
             let page: Page?
             do throws(BuildFailure) { page = try loader.reloadPage(old, language: language) } catch { return false }
             guard let page, SiteRenderer.sameFrontMatter(old, page) else { return false }
-            let (updated, affected) = renderer.replacingBody(of: index, with: page)
-            renderer = updated
+            steps.lap("reload page")
+            let (own, affected) = renderer.replaceBody(of: index, with: page)
+            steps.lap("replace body")
+            ownJobs.formUnion(own)
             jobs.formUnion(affected)
         }
         let final = renderer
-        let files = await parallelMap(jobs.sorted { "\($0)" < "\($1)" }) { final.render($0) }
-        await store.update(files, removing: [])
+        // The edited pages first: the page being looked at reloads at once; the lists,
+        // the home, the feed and the search index that show its text follow.
+        var clock = PhaseClock()
+        let own = await parallelMap(ownJobs.sorted { "\($0)" < "\($1)" }) { final.render($0) }
+        await store.update(own, removing: [])
+        clock.lap("edited pages served (\(Int(Date().timeIntervalSince(start) * 1000)) ms after the batch)")
         await state.set(final)
+        let rest = await parallelMap(jobs.subtracting(ownJobs).sorted { "\($0)" < "\($1)" }) { final.render($0) }
+        await store.update(rest, removing: [])
+        clock.lap("lists, home, feed, search index")
         let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
-        log("Rebuilt after a change to \(changed.prefix(3).joined(separator: ", ")): \(files.count) files in \(milliseconds) ms")
+        log("Rebuilt after a change to \(changed.prefix(3).joined(separator: ", ")): \(own.count + rest.count) files in \(milliseconds) ms")
         return true
     }
 
@@ -137,20 +150,20 @@ public final class PreviewServer: Sendable {
         case "/_portal/overlay.css":
             return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"], body: Data(LiveReload.overlayStyle.utf8))
         case "/_portal/wait":
+            // A page waits for a change to what it shows: its own file, or the overlay.
             let known = Int(request.query.first { $0.name == "v" }?.value ?? "") ?? -1
-            let version = await store.waitForChange(after: known, seconds: 25)
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: Data("{\"version\":\(version)}".utf8))
+            let pageParameter = request.query.first(where: { $0.name == "p" })?.value
+            let page = pageParameter.map { outputKey($0.removingPercentEncoding ?? $0) }
+            let changed = await store.waitForChange(after: known, path: page, seconds: 25)
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: Data("{\"reload\":\(changed)}".utf8))
         case "/_portal/problems":
             let problems = await store.problems.map(\.description).joined(separator: "\n")
             return text(.ok, problems.isEmpty ? "" : problems + "\n")
         default:
             break
         }
-        var key = String(path.dropFirst())
-        if key.isEmpty || key.hasSuffix("/") { key += "index.html" }
-        let files = await store.files
-        let problems = await store.problems
-        let version = await store.version
+        var key = outputKey(path)
+        let (files, problems, version) = await store.snapshot()
         if files.isEmpty {
             return html(.internalServerError, LiveReload.problemsPage(problems, version: version))
         }
@@ -171,6 +184,13 @@ public final class PreviewServer: Sendable {
             body = Array(LiveReload.inject(into: String(decoding: body, as: UTF8.self), version: version, problems: problems).utf8)
         }
         return HTTPResponse(statusCode: status, headers: [.contentType: type, .cacheControl: "no-store"], body: Data(body))
+    }
+
+    /// `/en/about/` → `en/about/index.html`.
+    static func outputKey(_ path: String) -> String {
+        var key = String(path.drop { $0 == "/" })
+        if key.isEmpty || key.hasSuffix("/") { key += "index.html" }
+        return key
     }
 
     static func text(_ status: HTTPStatusCode, _ text: String) -> HTTPResponse {
@@ -202,10 +222,10 @@ enum LiveReload {
       "use strict";
       var current = document.currentScript && document.currentScript.getAttribute("data-version");
       function wait() {
-        fetch("/_portal/wait?v=" + current, { cache: "no-store" })
+        fetch("/_portal/wait?v=" + current + "&p=" + encodeURIComponent(location.pathname), { cache: "no-store" })
           .then(function (response) { return response.json(); })
           .then(function (data) {
-            if (String(data.version) !== String(current)) { location.reload(); } else { wait(); }
+            if (data.reload) { location.reload(); } else { wait(); }
           })
           .catch(function () { setTimeout(wait, 1000); });
       }
@@ -263,4 +283,9 @@ enum LiveReload {
 actor RendererState {
     private(set) var renderer: SiteRenderer?
     func set(_ renderer: SiteRenderer?) { self.renderer = renderer }
+    /// The renderer, leaving none: the caller puts it back with `set`.
+    func take() -> SiteRenderer? {
+        defer { renderer = nil }
+        return renderer
+    }
 }

@@ -4,6 +4,7 @@ import Testing
 @testable import PortalBuild
 @testable import PortalServe
 import PortalCore
+import PortalRender
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -164,15 +165,34 @@ struct ServeTests {
         #expect(await httpGet(port: port, "/en/about").status == 301)
     }
 
-    @Test("the reload script waits for the next version")
+    @Test("an open page reloads when what it shows changes, not when another page does")
     func longPoll() async throws {
         let store = SiteStore()
-        await store.replace(with: [])
-        let version = await store.version
-        async let next = store.waitForChange(after: version, seconds: 5)
+        let page = RenderedFile(path: "en/about/index.html", bytes: Array("about".utf8))
+        let other = RenderedFile(path: "en/news/index.html", bytes: Array("news".utf8))
+        await store.replace(with: [page, other])
+        let known = await store.version
+        // Another page changes; the same bytes are written again: no reload.
+        async let quiet = store.waitForChange(after: known, path: page.path, seconds: 0.5)
         try await Task.sleep(nanoseconds: 100_000_000)
-        await store.replace(with: [])
-        #expect(await next == version + 1)
+        await store.update([RenderedFile(path: other.path, bytes: Array("news, edited".utf8)), page], removing: [])
+        #expect(await quiet == false)
+        // Its own bytes change: it reloads.
+        async let own = store.waitForChange(after: known, path: page.path, seconds: 5)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        await store.update([RenderedFile(path: page.path, bytes: Array("about, edited".utf8))], removing: [])
+        #expect(await own == true)
+        // A broken build shows its diagnostics on every page; so does the recovery.
+        let afterEdit = await store.version
+        async let broken = store.waitForChange(after: afterEdit, path: other.path, seconds: 5)
+        try await Task.sleep(nanoseconds: 100_000_000)
+        await store.fail([.error("Content/en/_index.md", line: 2, "broken")])
+        #expect(await broken == true)
+        let whileBroken = await store.version
+        await store.update([], removing: [])
+        #expect(await store.lastChange(of: other.path) > whileBroken, "the overlay goes away")
+        // A page that is not part of the site (a 404) reloads on any change.
+        #expect(await store.lastChange(of: "en/missing/index.html") == store.version)
     }
 }
 
