@@ -155,6 +155,8 @@ public enum YAMLDocument {
     static func plainTag(_ text: String) -> String {
         guard let first = text.utf8.first else { return "null" }
         switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9") where isDate(text):
+            return "timestamp"
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
              UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
             let name = Resolver.default.resolveTag(of: Node.scalar(.init(text))).rawValue
@@ -170,13 +172,27 @@ public enum YAMLDocument {
         }
     }
 
+    /// `2024-11-09`: the commonest value of front matter that is not text.
+    private static func isDate(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 7 {
+                if byte != UInt8(ascii: "-") { return false }
+            } else if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                return false
+            }
+        }
+        return true
+    }
+
     private static let boolWords: Set<String> = ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
 
     /// Where an anchor (`&name`) or alias (`*name`) starts a value, if anywhere. They let a
     /// few lines stand for billions of values ("billion laughs"), and no site needs them,
     /// so they are refused before the document is composed.
     static func firstAnchorOrAlias(_ text: String) -> (Int, Int)? {
-        guard text.contains("&") || text.contains("*") else { return nil }
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "*") }) else { return nil }
         var lineNumber = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1

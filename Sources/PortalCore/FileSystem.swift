@@ -58,15 +58,16 @@ public enum FileSystem {
             for name in list(absolute) where !name.hasPrefix(".") {
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
                 let childPath = root + "/" + childRelative
-                if let attributes = try? FileManager.default.attributesOfItem(atPath: childPath),
-                   attributes[.type] as? FileAttributeType == .typeSymbolicLink {
+                var info = stat()
+                if lstat(childPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
                     let target = URL(fileURLWithPath: childPath).resolvingSymlinksInPath().path
                     if !(target == realRoot || target.hasPrefix(realRoot + "/")) {
                         escaping.append(childRelative)
                         continue
                     }
                 }
-                if isDirectory(childPath) { visit(childRelative) } else { files.append(childRelative) }
+                let folder = info.st_mode & S_IFMT == S_IFLNK ? isDirectory(childPath) : info.st_mode & S_IFMT == S_IFDIR
+                if folder { visit(childRelative) } else { files.append(childRelative) }
             }
         }
         visit("")

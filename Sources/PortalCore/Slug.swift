@@ -56,21 +56,36 @@ public enum Slug {
         return result.isEmpty ? nil : result
     }
 
-    /// `Łódź Transport Plan` → `lodz-transport-plan`.
+    /// `Łódź Transport Plan` → `lodz-transport-plan`. Works on Unicode scalars: ASCII
+    /// letters and digits are kept (lower case), Latin letters with diacritics folded,
+    /// combining marks dropped, anything else separates words.
     public static func make(_ text: String) -> String {
-        var out = ""
+        var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         var pendingDash = false
-        for character in text {
-            if let folded = fold(character) {
-                if pendingDash && !out.isEmpty { out.append("-") }
-                pendingDash = false
-                out.append(folded)
+        func put(_ bytes: some Sequence<UInt8>) {
+            if pendingDash && !out.isEmpty { out.append(UInt8(ascii: "-")) }
+            pendingDash = false
+            out.append(contentsOf: bytes)
+        }
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                let byte = UInt8(value)
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): put(CollectionOfOne(byte))
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): put(CollectionOfOne(byte + 32))
+                default: pendingDash = true
+                }
+            } else if (0x300...0x36F).contains(value) {
+                continue  // a combining diacritic belongs to the letter before it
+            } else if let folded = (0xC0...0x24F).contains(value) || (0x1E00...0x1EFF).contains(value) ? latinFolds[value] : slowFold(Character(scalar)) {
+                put(folded.utf8)
             } else {
                 pendingDash = true
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Lower-case ASCII with diacritics removed but other characters kept, for search.

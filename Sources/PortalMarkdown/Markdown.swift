@@ -93,7 +93,7 @@ public struct MarkdownRenderer: Sendable {
             headingIDs: walk.headings.map(\.id),
             links: walk.links,
             imagesWithoutAlt: walk.imagesWithoutAlt,
-            plainText: walk.text
+            plainText: String(decoding: walk.text, as: UTF8.self)
         )
     }
 
@@ -118,7 +118,8 @@ private struct TreeWalk {
     var headings: [Heading] = []
     var links: [RenderedMarkdown.Reference] = []
     var imagesWithoutAlt: [RenderedMarkdown.Reference] = []
-    var text = ""
+    /// The plain text as UTF-8, literals joined by single spaces.
+    var text: [UInt8] = []
     private var usedIDs: [String: Int] = [:]
     private var assignedIDs = Set<String>()
 
@@ -161,8 +162,10 @@ private struct TreeWalk {
                 }
             case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_CODE_BLOCK:
                 if let literal = cmark_node_get_literal(node) {
-                    if !text.isEmpty && !text.hasSuffix(" ") { text.append(" ") }
-                    text.append(String(cString: literal))
+                    if let last = text.last, last != UInt8(ascii: " ") { text.append(UInt8(ascii: " ")) }
+                    literal.withMemoryRebound(to: UInt8.self, capacity: 1) { bytes in
+                        text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: strlen(literal)))
+                    }
                 }
             default:
                 break

@@ -211,7 +211,7 @@ extension SiteRenderer {
             }
             for link in rendered.links {
                 let destination = link.destination
-                if destination.isEmpty || destination.hasPrefix("//") || destination.contains(":") && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
+                if destination.isEmpty || destination.hasPrefix("//") || destination.contains(Character(":")) && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
                     continue
                 }
                 var path = destination

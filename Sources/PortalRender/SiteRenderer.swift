@@ -37,6 +37,7 @@ public struct SiteRenderer: Sendable {
 
     public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = []) async throws(BuildFailure) -> SiteRenderer {
         var diagnostics = DiagnosticList()
+        var clock = PhaseClock()
         diagnostics.append(contentsOf: loadWarnings)
         let site = plan.site
 
@@ -73,7 +74,9 @@ public struct SiteRenderer: Sendable {
 
         // Markdown of every page, once, on every core.
         let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
+        clock.lap("  strings")
         let markdown = await parallelMap(site.pages) { renderer.render($0.body) }
+        clock.lap("  markdown")
         var citySummaries: [[String: String]] = []
         for city in site.cities {
             var byLanguage: [String: String] = [:]
@@ -98,6 +101,7 @@ public struct SiteRenderer: Sendable {
             fingerprinted["assets/" + name] = asset
         }
 
+        clock.lap("  city summaries, assets")
         let projection = MapProjection(cities: site.cities)
         var result = SiteRenderer(
             plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
@@ -110,6 +114,7 @@ public struct SiteRenderer: Sendable {
             searchEntries: [],
             warnings: []
         )
+        clock.lap("  tables")
         let partial = result
         result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
         let withTexts = result
@@ -117,7 +122,9 @@ public struct SiteRenderer: Sendable {
         let codes = plan.outputLanguages.map(\.code)
         let cityEntries = await parallelMap(codes) { withTexts.citySearchEntries($0) }
         for (code, entries) in zip(codes, cityEntries) { result.tables[code]!.citySearchEntries = entries }
+        clock.lap("  search texts and entries")
         diagnostics.append(contentsOf: result.checkLinks())
+        clock.lap("  links")
         result.warnings = diagnostics.sorted
         return result
     }

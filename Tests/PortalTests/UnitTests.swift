@@ -26,6 +26,34 @@ struct SlugTests {
     @Test("runs of other characters become one dash, none at the ends", arguments: [("  --Hello,   World!--  ", "hello-world"), ("a/b", "a-b"), ("...", "")])
     func separators(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
 
+    @Test("slugs read scalar by scalar give what folding whole characters gives")
+    func scalarSlugsMatchCharacterFolding() {
+        // Character by character, the way slugs were first defined.
+        func reference(_ text: String) -> String {
+            var out = "", pendingDash = false
+            for character in text {
+                if let folded = Slug.fold(character) {
+                    if pendingDash && !out.isEmpty { out += "-" }
+                    pendingDash = false
+                    out += folded
+                } else {
+                    pendingDash = true
+                }
+            }
+            return out
+        }
+        var samples = ["Łódź Transport Plan", "Zażółć gęślą jaźń", "Țară și ţară", "e\u{301}te\u{323}", "a \u{301}b", "Ǆemal ǅ ǆ", "Ελληνικά και Русский",
+                       "東京 2030", "emoji 🌍🏙️ city", "👩‍👩‍👧 family", "ﬁnance Ａ", "ẞtraße", "İstanbul ı", "Ŀ·l ŀl", "tab\tnew\nline", "", "---", "x\u{0}y"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aąbcćČčdđeęéèëfghiíîjklłmnńoóöpqrsśșşštțţuüvwxyzźżžAĄÉŁŚŻ0123456789 -_.,;:!?/\\()[]'\"–—…\u{301}\u{323}ßæøœþðØ€😀")
+        for _ in 0..<500 {
+            samples.append(String((0..<Int.random(in: 1...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for sample in samples {
+            #expect(Slug.make(sample) == reference(sample), "\(sample.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test("search folding keeps words apart and drops diacritics")
     func searchFold() {
         #expect(Slug.searchFold("Łódź, Kraków!") == "lodz  krakow ")
