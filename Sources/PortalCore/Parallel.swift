@@ -3,7 +3,7 @@ import Foundation
 /// Runs `transform` over `items` on every core, keeping the order.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) async -> [R] {
     let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    let chunk = max(1, (items.count + workers * 4 - 1) / (workers * 4))
+    let chunk = max(1, (items.count + workers * 32 - 1) / (workers * 32))
     return await withTaskGroup(of: (Int, [R]).self) { group in
         var start = 0
         while start < items.count {
