@@ -85,7 +85,16 @@ public struct Builder: Sendable {
         let jobs = renderer.jobs
         var files = await parallelMap(jobs) { renderer.render($0) }
         clock.lap("render templates")
-        let site = renderer.plan.site
+        let copies = copies(renderer)
+        for (source, target) in copies {
+            files.append(RenderedFile(path: target, bytes: FileSystem.read(source) ?? []))
+        }
+        return RenderedSite(files: files, report: report(renderer, jobs: jobs, copies: copies.count, files: files.count, start: start))
+    }
+
+    /// Files copied as they are: theme assets (plain and fingerprinted), media and static
+    /// files of the languages built. Source path → output path.
+    static func copies(_ renderer: SiteRenderer) -> [(source: String, target: String)] {
         var copies: [(String, String)] = []
         for asset in renderer.theme.assets {
             copies.append((renderer.theme.directory + "/assets/" + asset, "assets/" + asset))
@@ -93,57 +102,96 @@ public struct Builder: Sendable {
         for (target, asset) in renderer.fingerprintedAssets.sorted(by: { $0.key < $1.key }) {
             copies.append((renderer.theme.directory + "/assets/" + asset, target))
         }
-        for file in site.staticFiles where file.outputPath.hasPrefix("media/") || renderer.plan.outputLanguages.contains(where: { file.outputPath.hasPrefix($0.code + "/") }) {
+        for file in renderer.plan.site.staticFiles where file.outputPath.hasPrefix("media/") || renderer.plan.outputLanguages.contains(where: { file.outputPath.hasPrefix($0.code + "/") }) {
             copies.append((file.source, file.outputPath))
         }
-        for (source, target) in copies {
-            files.append(RenderedFile(path: target, bytes: FileSystem.read(source) ?? []))
-        }
+        return copies
+    }
+
+    static func report(_ renderer: SiteRenderer, jobs: [OutputJob], copies: Int, files: Int, start: Date) -> BuildReport {
         var perLanguage: [(String, Int, Int)] = []
         for language in renderer.plan.outputLanguages {
             let entries = renderer.plan.plannedPages.filter { $0.language == language.code }
             perLanguage.append((language.code, entries.filter { !$0.isFallback }.count, entries.filter(\.isFallback).count))
         }
-        let report = BuildReport(
+        return BuildReport(
             warnings: renderer.warnings,
             pagesPerLanguage: perLanguage,
-            cities: site.cities.count,
+            cities: renderer.plan.site.cities.count,
             aliases: jobs.filter { if case .alias = $0 { return true } else { return false } }.count,
-            staticFiles: copies.count,
-            filesWritten: files.count,
+            staticFiles: copies,
+            filesWritten: files,
             seconds: Date().timeIntervalSince(start)
         )
-        return RenderedSite(files: files, report: report)
     }
 
     /// Builds the site into the output folder. On any error the output folder is left as it was.
     /// `waiting` is called when another build holds the output folder.
+    ///
+    /// Everything is loaded and checked first; then every file is rendered and written
+    /// at once, on every core, into the folder beside the output (so a rendered page is
+    /// not kept in memory), which is swapped in at the end.
     public func build(waiting: () -> Void = {}) async throws(BuildFailure) -> BuildReport {
         let start = Date()
-        let rendered = try await renderSite()
         let output = OutputFolder(path: options.outputDirectory)
-        var clock = PhaseClock()
         let lock = try output.lock(waiting: waiting)
         defer { close(lock) }
         try output.prepareStaging()
-        var files = rendered.files
+        // What the folder beside holds is read while the site loads.
+        let staging = output.stagingPath
+        let scan = Task { await OutputFolder.scan(staging) }
+        let renderer: SiteRenderer
+        do throws(BuildFailure) { renderer = try await prepare() } catch {
+            _ = await scan.value
+            output.discardStagingIfEmpty()
+            throw error
+        }
+        var clock = PhaseClock()
+        let jobs = renderer.jobs
+        let copies = Self.copies(renderer)
+        var allPaths = jobs.map { renderer.path(for: $0) } + copies.map(\.target)
         // Keep a tracked placeholder (Public/.gitkeep) where the project has one.
-        if let keep = FileSystem.read(output.path + "/.gitkeep") { files.append(RenderedFile(path: ".gitkeep", bytes: keep)) }
-        clock.lap("prepare staging")
-        var written = OutputFolder.WriteReport()
-        do {
-            written = try await output.write(files)
-            clock.lap("write files")
+        let keep = FileSystem.read(output.path + "/.gitkeep")
+        if keep != nil { allPaths.append(".gitkeep") }
+        var changed = 0
+        var removed = 0
+        let paths = allPaths
+        do throws(BuildFailure) {
+            let (existing, removedCount) = try output.prepareFolders(for: paths, holding: await scan.value)
+            removed = removedCount
+            clock.lap("prepare folders")
+            let jobCount = jobs.count
+            let results = await parallelMap(Array(paths.indices)) { index -> Result<Bool, BuildFailure> in
+                let bytes: [UInt8]
+                if index < jobCount {
+                    bytes = renderer.bytes(of: jobs[index])
+                } else if index < jobCount + copies.count {
+                    bytes = FileSystem.read(copies[index - jobCount].source) ?? []
+                } else {
+                    bytes = keep ?? []
+                }
+                do throws(BuildFailure) {
+                    return .success(try output.writeFile(paths[index], bytes, mayExist: existing.contains(paths[index])))
+                } catch { return .failure(error) }
+            }
+            var problems: [Diagnostic] = []
+            for result in results {
+                switch result {
+                case .success(let wrote): if wrote { changed += 1 }
+                case .failure(let failure): problems += failure.diagnostics
+                }
+            }
+            if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
+            clock.lap("render and write")
             try output.swapIn()
             clock.lap("flush, swap")
         } catch {
             output.discardStaging()
             throw error
         }
-        var report = rendered.report
-        report.filesChanged = written.changed
-        report.filesRemoved = written.removed
-        report.seconds = Date().timeIntervalSince(start)
+        var report = Self.report(renderer, jobs: jobs, copies: copies.count, files: paths.count - (keep == nil ? 0 : 1), start: start)
+        report.filesChanged = changed
+        report.filesRemoved = removed
         return report
     }
 }

@@ -63,34 +63,24 @@ public struct OutputFolder: Sendable {
         }
     }
 
-    /// What writing did.
-    public struct WriteReport: Sendable {
-        public var changed = 0
-        public var removed = 0
-    }
-
-    /// Brings the folder beside up to date with `files`: removes what is not part of the
-    /// site any more, creates missing folders (each once, parents first), then on every
-    /// core writes each file whose bytes differ, one write call each.
-    @discardableResult
-    public func write(_ files: [RenderedFile]) async throws(BuildFailure) -> WriteReport {
-        var report = WriteReport()
-        let existing = await Self.scan(stagingPath)
-        var wanted = Set<String>(minimumCapacity: files.count)
+    /// Makes the folder beside ready for the files at `paths`: removes what is not part
+    /// of the site any more (files, then folders, deepest first) and creates the missing
+    /// folders (each once, parents first). Returns the files that are already there, and
+    /// how many files were removed.
+    public func prepareFolders(for paths: [String], holding existing: (files: Set<String>, folders: Set<String>)) throws(BuildFailure) -> (existing: Set<String>, removed: Int) {
+        let wanted = Set(paths)
         var folders = Set<String>()
-        for file in files {
-            wanted.insert(file.path)
-            var folder = file.path
+        for path in paths {
+            var folder = path
             while let slash = folder.lastIndex(of: "/") {
                 folder = String(folder[..<slash])
                 if !folders.insert(folder).inserted { break }
             }
         }
-        // Files that are not wanted (or stand where a folder must be), then folders that
-        // are not wanted, deepest first.
+        var removed = 0
         for file in existing.files where !wanted.contains(file) {
             unlink(stagingPath + "/" + file)
-            report.removed += 1
+            removed += 1
         }
         for folder in existing.folders.sorted(by: { $0.count > $1.count }) where !folders.contains(folder) {
             if rmdir(stagingPath + "/" + folder) != 0 {
@@ -103,26 +93,12 @@ public struct OutputFolder: Sendable {
                 throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
             }
         }
-        let existingFiles = existing.files
-        let results = await parallelMap(files) { file -> Result<Bool, BuildFailure> in
-            do throws(BuildFailure) {
-                return .success(try self.writeFile(file.path, file.bytes, mayExist: existingFiles.contains(file.path)))
-            } catch { return .failure(error) }
-        }
-        var problems: [Diagnostic] = []
-        for result in results {
-            switch result {
-            case .success(let changed): if changed { report.changed += 1 }
-            case .failure(let failure): problems += failure.diagnostics
-            }
-        }
-        if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
-        return report
+        return (existing.files.intersection(wanted), removed)
     }
 
     /// Every file and folder below `root`, as relative paths; top-level folders are read
     /// on every core.
-    static func scan(_ root: String) async -> (files: Set<String>, folders: Set<String>) {
+    public static func scan(_ root: String) async -> (files: Set<String>, folders: Set<String>) {
         let top = Self.entries(root)
         let parts = await parallelMap(top) { entry -> (files: [String], folders: [String]) in
             var files: [String] = []
@@ -170,19 +146,8 @@ public struct OutputFolder: Sendable {
         return result
     }
 
-    /// Writes one file below the staging folder, creating its folder when needed.
-    public func write(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) {
-        let target = stagingPath + "/" + relative
-        let folder = (target as NSString).deletingLastPathComponent
-        if !FileSystem.isDirectory(folder) {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            catch { throw BuildFailure([.error(path + "/" + relative, "cannot create folder: \(Self.reason(error))")]) }
-        }
-        _ = try writeFile(relative, bytes, mayExist: true)
-    }
-
     /// Writes one file unless it already holds exactly `bytes`; true when it was written.
-    func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> Bool {
+    public func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> Bool {
         let target = stagingPath + "/" + relative
         let fd = open(target, (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -240,6 +205,12 @@ public struct OutputFolder: Sendable {
             let reason = String(cString: strerror(errno))
             throw BuildFailure([.error(path, "cannot create the output folder: \(reason)")])
         }
+    }
+
+    /// Removes the folder beside when it is empty: a first build that failed before
+    /// writing leaves nothing behind.
+    public func discardStagingIfEmpty() {
+        rmdir(stagingPath)
     }
 
     /// Drops the folder beside after a failed write (a full disk gets its space back;

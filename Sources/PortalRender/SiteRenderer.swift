@@ -150,44 +150,65 @@ public struct SiteRenderer: Sendable {
         return jobs
     }
 
-    public func render(_ job: OutputJob) -> RenderedFile {
+    /// Where a job's file goes, below the output folder; known before rendering.
+    public func path(for job: OutputJob) -> String {
         switch job {
-        case .page(let index):
-            let entry = plan.plannedPages[index]
-            let page = site.pages[entry.pageIndex]
-            return html(SitePlan.outputPath(entry.urlPath), template: layout(for: page), pageContext(entry))
-        case .cityIndex(let language):
-            return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/"), template: "cities", cityIndexContext(language))
-        case .cityMap(let language):
-            let cities = sortedCityIndices(language).map { cityObject($0, language) }
-            let text = theme.library.render(["map": mapObject(language, cities: cities)] as [String: Any], withTemplate: "cities-map") ?? ""
-            return RenderedFile(path: "\(language)/\(SitePlan.citiesPath)/map.svg", bytes: Array(text.utf8))
-        case .city(let index, let language):
-            let city = site.cities[index]
-            return html(SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/\(city.id)/"), template: "city", cityContext(index, language))
-        case .search(let language):
-            return html(SitePlan.outputPath("/\(language)/\(SitePlan.searchPath)/"), template: "search", searchContext(language))
-        case .searchIndex(let language):
-            return RenderedFile(path: "\(language)/\(SitePlan.searchPath)/index.json", bytes: Array(searchIndex(language).utf8))
-        case .feed(let language):
-            return RenderedFile(path: "\(language)/feed.xml", bytes: Array(feed(language).utf8))
-        case .notFound(let language):
-            return html("\(language)/404.html", template: "404", notFoundContext(language))
-        case .rootNotFound:
-            return html("404.html", template: "404", notFoundContext(defaultLanguage, root: true))
-        case .rootIndex:
-            return html("index.html", template: "root", rootContext())
-        case .sitemap:
-            return RenderedFile(path: "sitemap.xml", bytes: Array(sitemap().utf8))
-        case .robots:
-            let text = "User-agent: *\nAllow: /\n\nSitemap: \(origin)/sitemap.xml\n"
-            return RenderedFile(path: "robots.txt", bytes: Array(text.utf8))
-        case .alias(let from, let to, let language):
-            return RenderedFile(path: SitePlan.outputPath(from), bytes: Array(aliasPage(to: to, language: language).utf8))
+        case .page(let index): return SitePlan.outputPath(plan.plannedPages[index].urlPath)
+        case .cityIndex(let language): return SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/")
+        case .cityMap(let language): return "\(language)/\(SitePlan.citiesPath)/map.svg"
+        case .city(let index, let language): return SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/\(site.cities[index].id)/")
+        case .search(let language): return SitePlan.outputPath("/\(language)/\(SitePlan.searchPath)/")
+        case .searchIndex(let language): return "\(language)/\(SitePlan.searchPath)/index.json"
+        case .feed(let language): return "\(language)/feed.xml"
+        case .notFound(let language): return "\(language)/404.html"
+        case .rootNotFound: return "404.html"
+        case .rootIndex: return "index.html"
+        case .sitemap: return "sitemap.xml"
+        case .robots: return "robots.txt"
+        case .alias(let from, _, _): return SitePlan.outputPath(from)
         }
     }
 
-    func html(_ path: String, template: String, _ context: [String: Any]) -> RenderedFile {
+    public func render(_ job: OutputJob) -> RenderedFile {
+        RenderedFile(path: path(for: job), bytes: bytes(of: job))
+    }
+
+    /// The bytes of a job's file.
+    public func bytes(of job: OutputJob) -> [UInt8] {
+        switch job {
+        case .page(let index):
+            let entry = plan.plannedPages[index]
+            return html(template: layout(for: site.pages[entry.pageIndex]), pageContext(entry))
+        case .cityIndex(let language):
+            return html(template: "cities", cityIndexContext(language))
+        case .cityMap(let language):
+            let cities = sortedCityIndices(language).map { cityObject($0, language) }
+            let text = theme.library.render(["map": mapObject(language, cities: cities)] as [String: Any], withTemplate: "cities-map") ?? ""
+            return Array(text.utf8)
+        case .city(let index, let language):
+            return html(template: "city", cityContext(index, language))
+        case .search(let language):
+            return html(template: "search", searchContext(language))
+        case .searchIndex(let language):
+            return Array(searchIndex(language).utf8)
+        case .feed(let language):
+            return Array(feed(language).utf8)
+        case .notFound(let language):
+            return html(template: "404", notFoundContext(language))
+        case .rootNotFound:
+            return html(template: "404", notFoundContext(defaultLanguage, root: true))
+        case .rootIndex:
+            return html(template: "root", rootContext())
+        case .sitemap:
+            return Array(sitemap().utf8)
+        case .robots:
+            return Array("User-agent: *\nAllow: /\n\nSitemap: \(origin)/sitemap.xml\n".utf8)
+        case .alias(_, let to, let language):
+            return Array(aliasPage(to: to, language: language).utf8)
+        }
+    }
+
+    func html(template: String, _ context: [String: Any]) -> [UInt8] {
         var context = context
         // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
         // without repeating its section once per item.
@@ -197,7 +218,7 @@ public struct SiteRenderer: Sendable {
             }
         }
         let text = theme.library.render(context, withTemplate: template) ?? ""
-        return RenderedFile(path: path, bytes: Array(text.utf8))
+        return Array(text.utf8)
     }
 
     /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`
