@@ -27,6 +27,8 @@ public struct BuildReport: Sendable {
     /// first build), and how many files of the previous site are gone.
     public var filesChanged = 0
     public var filesRemoved = 0
+    /// Files rendered (the others were kept: their inputs had not changed).
+    public var pagesRendered = 0
     public var seconds: Double
 }
 
@@ -130,7 +132,9 @@ public struct Builder: Sendable {
     ///
     /// Everything is loaded and checked first; then every file is rendered and written
     /// at once, on every core, into the folder beside the output (so a rendered page is
-    /// not kept in memory), which is swapped in at the end.
+    /// not kept in memory), which is swapped in at the end. An HTML page whose inputs
+    /// did not change since it was written there is kept without rendering it
+    /// (`RenderCache`).
     public func build(waiting: () -> Void = {}) async throws(BuildFailure) -> BuildReport {
         let start = Date()
         let output = OutputFolder(path: options.outputDirectory)
@@ -155,15 +159,32 @@ public struct Builder: Sendable {
         if keep != nil { allPaths.append(".gitkeep") }
         var changed = 0
         var removed = 0
+        var rendered = 0
         let paths = allPaths
+        let cachePath = output.cachePath
+        var cache = RenderCache.load(cachePath)
+        let stagingTree = RenderCache.inode(staging)
+        let outputTree = RenderCache.inode(output.path)
+        let known = stagingTree.flatMap { cache.trees[$0] } ?? [:]
+        let base = renderer.baseKey(binary: RenderCache.binary)
+        /// What became of one file.
+        enum Outcome { case kept, wrote(Bool, OutputFolder.FileState, RenderKey?) }
         do throws(BuildFailure) {
             let (existing, removedCount) = try output.prepareFolders(for: paths, holding: await scan.value)
             removed = removedCount
             clock.lap("prepare folders")
             let jobCount = jobs.count
-            let results = await parallelMap(Array(paths.indices)) { index -> Result<Bool, BuildFailure> in
+            let results = await parallelMap(Array(paths.indices)) { index -> Result<Outcome, BuildFailure> in
                 let bytes: [UInt8]
-                if index < jobCount {
+                var key: RenderKey?
+                if index < jobCount, let input = renderer.htmlInput(for: jobs[index]) {
+                    key = RenderKey.of(input, base: base)
+                    if let key, let entry = known[paths[index]], entry.key == key,
+                       output.state(of: paths[index]) == OutputFolder.FileState(size: entry.size, modified: entry.modified) {
+                        return .success(.kept)
+                    }
+                    bytes = renderer.renderHTML(input)
+                } else if index < jobCount {
                     bytes = renderer.bytes(of: jobs[index])
                 } else if index < jobCount + copies.count {
                     bytes = FileSystem.read(copies[index - jobCount].source) ?? []
@@ -171,19 +192,33 @@ public struct Builder: Sendable {
                     bytes = keep ?? []
                 }
                 do throws(BuildFailure) {
-                    return .success(try output.writeFile(paths[index], bytes, mayExist: existing.contains(paths[index])))
+                    let (written, state) = try output.writeFile(paths[index], bytes, mayExist: existing.contains(paths[index]))
+                    return .success(.wrote(written, state, key))
                 } catch { return .failure(error) }
             }
             var problems: [Diagnostic] = []
-            for result in results {
+            var entries: [String: RenderCache.Entry] = [:]
+            for (index, result) in results.enumerated() {
                 switch result {
-                case .success(let wrote): if wrote { changed += 1 }
-                case .failure(let failure): problems += failure.diagnostics
+                case .success(.kept):
+                    entries[paths[index]] = known[paths[index]]
+                case .success(.wrote(let written, let state, let key)):
+                    if written { changed += 1 }
+                    if index < jobCount { rendered += 1 }
+                    if let key { entries[paths[index]] = RenderCache.Entry(key: key, size: state.size, modified: state.modified) }
+                case .failure(let failure):
+                    problems += failure.diagnostics
                 }
             }
             if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
             clock.lap("render and write")
             try output.swapIn()
+            // The folder written is now the output folder; the old output folder is beside.
+            var trees: [UInt64: [String: RenderCache.Entry]] = [:]
+            if let stagingTree { trees[stagingTree] = entries }
+            if let outputTree, let previous = cache.trees[outputTree] { trees[outputTree] = previous }
+            cache.trees = trees
+            cache.save(cachePath)
             clock.lap("flush, swap")
         } catch {
             output.discardStaging()
@@ -192,6 +227,7 @@ public struct Builder: Sendable {
         var report = Self.report(renderer, jobs: jobs, copies: copies.count, files: paths.count - (keep == nil ? 0 : 1), start: start)
         report.filesChanged = changed
         report.filesRemoved = removed
+        report.pagesRendered = rendered
         return report
     }
 }

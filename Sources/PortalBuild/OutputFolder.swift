@@ -28,6 +28,9 @@ public struct OutputFolder: Sendable {
         stagingPath = parent + "/." + url.lastPathComponent + ".previous"
     }
 
+    /// `Public` → `.Public.cache` beside it (see `RenderCache`).
+    public var cachePath: String { parent + "/." + name + ".cache" }
+
     var parent: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
     var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
@@ -146,17 +149,42 @@ public struct OutputFolder: Sendable {
         return result
     }
 
-    /// Writes one file unless it already holds exactly `bytes`; true when it was written.
-    public func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> Bool {
+    /// A file's size and modification time (nanoseconds since 1970).
+    public struct FileState: Equatable, Sendable {
+        public var size: Int
+        public var modified: Int64
+
+        public init(size: Int, modified: Int64) {
+            self.size = size
+            self.modified = modified
+        }
+
+        init(_ info: stat) {
+            size = Int(info.st_size)
+            modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        }
+    }
+
+    /// The state of a file below the folder beside; nil when it is not a regular file.
+    public func state(of relative: String) -> FileState? {
+        var info = stat()
+        guard lstat(stagingPath + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return FileState(info)
+    }
+
+    /// Writes one file unless it already holds exactly `bytes`. Returns whether it was
+    /// written, and the file's state afterwards.
+    @discardableResult
+    public func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> (written: Bool, state: FileState) {
         let target = stagingPath + "/" + relative
         let fd = open(target, (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
         }
         defer { close(fd) }
+        var info = stat()
         if mayExist {
-            var info = stat()
-            if fstat(fd, &info) == 0 && Int(info.st_size) == bytes.count && Self.holds(fd, bytes) { return false }
+            if fstat(fd, &info) == 0 && Int(info.st_size) == bytes.count && Self.holds(fd, bytes) { return (false, FileState(info)) }
             if ftruncate(fd, 0) != 0 {
                 throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
             }
@@ -172,7 +200,8 @@ public struct OutputFolder: Sendable {
             }
             offset += written
         }
-        return true
+        fstat(fd, &info)
+        return (true, FileState(info))
     }
 
     /// Whether the open file (of the same size) holds exactly `bytes`.

@@ -175,49 +175,59 @@ public struct SiteRenderer: Sendable {
 
     /// The bytes of a job's file.
     public func bytes(of job: OutputJob) -> [UInt8] {
+        if let input = htmlInput(for: job) { return renderHTML(input) }
         switch job {
-        case .page(let index):
-            let entry = plan.plannedPages[index]
-            return html(template: layout(for: site.pages[entry.pageIndex]), pageContext(entry))
-        case .cityIndex(let language):
-            return html(template: "cities", cityIndexContext(language))
         case .cityMap(let language):
             let cities = sortedCityIndices(language).map { cityObject($0, language) }
             let text = theme.library.render(["map": mapObject(language, cities: cities)] as [String: Any], withTemplate: "cities-map") ?? ""
             return Array(text.utf8)
-        case .city(let index, let language):
-            return html(template: "city", cityContext(index, language))
-        case .search(let language):
-            return html(template: "search", searchContext(language))
         case .searchIndex(let language):
             return Array(searchIndex(language).utf8)
         case .feed(let language):
             return Array(feed(language).utf8)
-        case .notFound(let language):
-            return html(template: "404", notFoundContext(language))
-        case .rootNotFound:
-            return html(template: "404", notFoundContext(defaultLanguage, root: true))
-        case .rootIndex:
-            return html(template: "root", rootContext())
         case .sitemap:
             return Array(sitemap().utf8)
         case .robots:
             return Array("User-agent: *\nAllow: /\n\nSitemap: \(origin)/sitemap.xml\n".utf8)
         case .alias(_, let to, let language):
             return Array(aliasPage(to: to, language: language).utf8)
+        case .page, .cityIndex, .city, .search, .notFound, .rootNotFound, .rootIndex:
+            return []  // HTML pages, above
         }
     }
 
-    func html(template: String, _ context: [String: Any]) -> [UInt8] {
-        var context = context
+    /// An HTML page to render: its template and everything the template can see.
+    public struct HTMLInput {
+        public var template: String
+        public var context: [String: Any]
+    }
+
+    /// The template and context of a job that is an HTML page; nil for other files.
+    public func htmlInput(for job: OutputJob) -> HTMLInput? {
+        switch job {
+        case .page(let index):
+            let entry = plan.plannedPages[index]
+            return HTMLInput(template: layout(for: site.pages[entry.pageIndex]), context: pageContext(entry))
+        case .cityIndex(let language): return HTMLInput(template: "cities", context: cityIndexContext(language))
+        case .city(let index, let language): return HTMLInput(template: "city", context: cityContext(index, language))
+        case .search(let language): return HTMLInput(template: "search", context: searchContext(language))
+        case .notFound(let language): return HTMLInput(template: "404", context: notFoundContext(language))
+        case .rootNotFound: return HTMLInput(template: "404", context: notFoundContext(defaultLanguage, root: true))
+        case .rootIndex: return HTMLInput(template: "root", context: rootContext())
+        case .cityMap, .searchIndex, .feed, .sitemap, .robots, .alias: return nil
+        }
+    }
+
+    public func renderHTML(_ input: HTMLInput) -> [UInt8] {
+        var context = input.context
         // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
         // without repeating its section once per item.
-        for (key, value) in context {
+        for (key, value) in input.context {
             if let list = value as? [Any] {
                 context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
             }
         }
-        let text = theme.library.render(context, withTemplate: template) ?? ""
+        let text = theme.library.render(context, withTemplate: input.template) ?? ""
         return Array(text.utf8)
     }
 

@@ -15,6 +15,8 @@ public struct Theme: Sendable {
     public var usedStrings: [String: StringUse]
     /// Files of `Templates/assets/`, relative to it, sorted.
     public var assets: [String]
+    /// Template name → its text.
+    public var sources: [String: String] = [:]
 
     public struct StringUse: Sendable, Hashable {
         public var file: String
@@ -98,7 +100,7 @@ public struct Theme: Sendable {
         }
         let assets = FileSystem.walk(directory + "/assets").files
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
-        return Theme(directory: directory, library: library, templateFiles: files, strings: strings, usedStrings: usedStrings, assets: assets)
+        return Theme(directory: directory, library: library, templateFiles: files, strings: strings, usedStrings: usedStrings, assets: assets, sources: sources)
     }
 
     private static func describe(_ error: Error) -> String {

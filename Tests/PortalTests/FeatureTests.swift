@@ -231,6 +231,55 @@ struct FeatureTests {
         #expect(fixture.snapshot() == fresh.snapshot())
     }
 
+    @Test("a rebuild renders only the pages whose inputs changed, and gives what a fresh build gives")
+    func renderCache() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        let first = try await fixture.build()
+        #expect(first.pagesRendered == first.filesWritten - first.staticFiles, "a first build renders everything")
+        // The second build writes into an empty folder beside: everything again. The third
+        // writes into the first build's copy, which it can keep.
+        try await fixture.build()
+        let unchanged = try await fixture.build()
+        // Only the files that are not HTML pages: per language (five) the city map, the
+        // search index and the feed; the sitemap and robots.txt.
+        #expect(unchanged.pagesRendered == 5 * 3 + 2)
+        #expect(unchanged.filesChanged == 0)
+
+        // A text edit: the page, its fallback copies, its section's list, the home…
+        let contracts = try #require(fiveLanguageSite()["Content/en/about/contracts.md"])
+        try fixture.write("Content/en/about/contracts.md", contracts.replacingOccurrences(of: "Contracts [about]", with: "Signed contracts [about]"))
+        let edited = try await fixture.build()
+        #expect(edited.pagesRendered > unchanged.pagesRendered && edited.pagesRendered < first.pagesRendered / 2, "\(edited.pagesRendered) of \(first.pagesRendered)")
+        let fresh = try Fixture(fiveLanguageSite().merging(["Content/en/about/contracts.md": contracts.replacingOccurrences(of: "Contracts [about]", with: "Signed contracts [about]")]) { $1 })
+        defer { fresh.remove() }
+        try await fresh.build()
+        #expect(fixture.snapshot() == fresh.snapshot())
+        // The next build writes into the older copy, where that page still has the old text.
+        try await fixture.build()
+        #expect(fixture.snapshot() == fresh.snapshot())
+
+        // A file changed by hand in the copy beside is rendered again, not trusted.
+        let beside = fixture.root + "/.Public.previous"
+        try Data("<!DOCTYPE html><p>changed by hand</p>".utf8).write(to: URL(fileURLWithPath: beside + "/en/about/index.html"))
+        try await fixture.build()
+        #expect(fixture.snapshot() == fresh.snapshot())
+
+        // A template change renders every page.
+        let footer = try String(contentsOfFile: fixture.templates + "/partials/footer.mustache", encoding: .utf8)
+        try fixture.write("Templates/partials/footer.mustache", footer.replacingOccurrences(of: "<footer class=\"site-footer\">", with: "<footer class=\"site-footer\" data-edition=\"2\">"))
+        let restyled = try await fixture.build()
+        #expect(restyled.pagesRendered == first.pagesRendered)
+        #expect(fixture.read("en/index.html")?.contains("data-edition=\"2\"") == true)
+
+        // Without the cache file, everything is rendered again, to the same bytes.
+        let before = fixture.snapshot()
+        try FileManager.default.removeItem(atPath: fixture.root + "/.Public.cache")
+        let uncached = try await fixture.build()
+        #expect(uncached.pagesRendered == first.pagesRendered)
+        #expect(fixture.snapshot() == before)
+    }
+
     @Test("a folder beside left half-written by a killed build is repaired by the next build")
     func repairsFolderBeside() async throws {
         let fixture = try site()

@@ -1,0 +1,202 @@
+import PortalCore
+
+/// A 128-bit fingerprint of everything an HTML page is rendered from: the theme, the
+/// interface strings, the portal binary, the template name and every value of the
+/// context. Equal keys mean equal pages, so a rebuild can keep a page it already wrote.
+public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    public var description: String { Self.hex(high) + Self.hex(low) }
+
+    public init?(hex text: Substring) {
+        guard text.utf8.count == 32, let high = UInt64(text.prefix(16), radix: 16), let low = UInt64(text.suffix(16), radix: 16) else { return nil }
+        self.init(high: high, low: low)
+    }
+
+    static func hex(_ value: UInt64) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
+    }
+
+    /// The key of a page: nil when the context holds a value the fingerprint does not
+    /// know (such a page is always rendered).
+    public static func of(_ input: SiteRenderer.HTMLInput, base: RenderKey) -> RenderKey? {
+        var hasher = FingerprintHasher()
+        hasher.add(base.high)
+        hasher.add(base.low)
+        hasher.add(input.template)
+        guard hasher.add(value: input.context) else { return nil }
+        return hasher.key
+    }
+}
+
+extension SiteRenderer {
+    /// What every page's key starts from: the templates, the interface strings of every
+    /// language, and `binary` (what identifies the portal program itself).
+    public func baseKey(binary: String) -> RenderKey {
+        var hasher = FingerprintHasher()
+        hasher.add(binary)
+        for name in theme.sources.keys.sorted() {
+            hasher.add(name)
+            hasher.add(theme.sources[name]!)
+        }
+        for code in strings.keys.sorted() {
+            let language = strings[code]!
+            hasher.add(code)
+            hasher.add(language.language.languageCode)
+            for key in language.values.keys.sorted() {
+                hasher.add(key)
+                switch language.values[key]! {
+                case .text(let text):
+                    hasher.add(text)
+                case .plural(let forms):
+                    for category in PluralCategory.allCases { hasher.add(forms[category] ?? "\u{0}") }
+                }
+            }
+        }
+        return hasher.key
+    }
+}
+
+/// Two independent 64-bit lanes (an FNV-style multiply, and a multiply–rotate mix) over
+/// a canonical encoding of the values, eight bytes at a time: type tags, lengths, and
+/// dictionary entries combined independently of their order.
+public struct FingerprintHasher {
+    private var a: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var b: UInt64 = 0x6a09_e667_f3bc_c908
+
+    public init() {}
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var x = value
+        x ^= x >> 33; x &*= 0xff51_afd7_ed55_8ccd
+        x ^= x >> 33; x &*= 0xc4ce_b9fe_1a85_ec53
+        x ^= x >> 33
+        return x
+    }
+
+    public var key: RenderKey { RenderKey(high: Self.mix(a), low: Self.mix(b ^ (a >> 1))) }
+
+    @inline(__always)
+    public mutating func add(_ word: UInt64) {
+        a = (a ^ word) &* 0x100_0000_01b3
+        b = (b ^ word) &* 0x9e37_79b9_7f4a_7c15
+        b = (b << 27) | (b >> 37)
+    }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) { add(UInt64(value)) }
+
+    public mutating func add(_ text: String) {
+        var text = text
+        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func add(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { add($0) }
+    }
+
+    private mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        add(UInt64(bytes.count) | 0x8000_0000_0000_0000)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            add(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        add(tail)
+    }
+
+    /// Adds one entry of a dictionary: each entry is hashed on its own and the results
+    /// summed, so the order of the entries does not matter and nothing is sorted.
+    private static func entry(_ key: String, _ value: Any) -> (UInt64, UInt64)? {
+        var hasher = FingerprintHasher()
+        hasher.add(key)
+        guard hasher.add(value: value) else { return nil }
+        let key = hasher.key
+        return (key.high, key.low)
+    }
+
+    /// Adds a template value; false for a type it does not know. Types are compared
+    /// exactly: casting one collection type to another would copy it.
+    mutating func add(value: Any) -> Bool {
+        let type = ObjectIdentifier(Swift.type(of: value))
+        if type == Self.string {
+            byte(UInt8(ascii: "s")); add(value as! String)
+        } else if type == Self.object {
+            let object = value as! [String: Any]
+            byte(UInt8(ascii: "m")); add(UInt64(object.count))
+            var sum: (UInt64, UInt64) = (0, 0)
+            for (key, item) in object {
+                guard let entry = Self.entry(key, item) else { return false }
+                sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
+            }
+            add(sum.0); add(sum.1)
+        } else if type == Self.bool {
+            byte(UInt8(ascii: "b")); byte(value as! Bool ? 1 : 0)
+        } else if type == Self.objects {
+            let objects = value as! [[String: Any]]
+            byte(UInt8(ascii: "l")); add(UInt64(objects.count))
+            for object in objects { guard add(value: object) else { return false } }
+        } else if type == Self.list {
+            let list = value as! [Any]
+            byte(UInt8(ascii: "a")); add(UInt64(list.count))
+            for item in list { guard add(value: item) else { return false } }
+        } else if type == Self.strings {
+            let strings = value as! [String: String]
+            byte(UInt8(ascii: "t")); add(UInt64(strings.count))
+            var sum: (UInt64, UInt64) = (0, 0)
+            for (key, text) in strings {
+                var hasher = FingerprintHasher()
+                hasher.add(key); hasher.add(text)
+                let entry = hasher.key
+                sum = (sum.0 &+ entry.high, sum.1 &+ entry.low)
+            }
+            add(sum.0); add(sum.1)
+        } else if type == Self.stringObjects {
+            let objects = value as! [[String: String]]
+            byte(UInt8(ascii: "L")); add(UInt64(objects.count))
+            for object in objects { guard add(value: object) else { return false } }
+        } else if type == Self.texts {
+            let texts = value as! [String]
+            byte(UInt8(ascii: "x")); add(UInt64(texts.count))
+            for text in texts { add(text) }
+        } else if type == Self.int {
+            byte(UInt8(ascii: "i")); add(UInt64(bitPattern: Int64(value as! Int)))
+        } else if type == Self.double {
+            byte(UInt8(ascii: "d")); add((value as! Double).bitPattern)
+        } else if type == Self.number {
+            // Its plural strings are part of the base key (all interface strings).
+            let number = value as! LocalizedNumber
+            byte(UInt8(ascii: "n")); add(UInt64(bitPattern: Int64(number.value))); add(number.strings.language.code)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    private static let string = ObjectIdentifier(String.self)
+    private static let bool = ObjectIdentifier(Bool.self)
+    private static let int = ObjectIdentifier(Int.self)
+    private static let double = ObjectIdentifier(Double.self)
+    private static let object = ObjectIdentifier([String: Any].self)
+    private static let objects = ObjectIdentifier([[String: Any]].self)
+    private static let list = ObjectIdentifier([Any].self)
+    private static let strings = ObjectIdentifier([String: String].self)
+    private static let texts = ObjectIdentifier([String].self)
+    private static let stringObjects = ObjectIdentifier([[String: String]].self)
+    private static let number = ObjectIdentifier(LocalizedNumber.self)
+}
