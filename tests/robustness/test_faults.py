@@ -82,9 +82,16 @@ def test_killed_builds_leave_a_complete_site(site):
     # The next build finishes the job and removes what killed builds left behind.
     assert build(site, output).returncode == 0
     assert tree(output) == snapshots[version]
-    # Beside the output folder only the previous site is kept, complete and repaired.
-    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.previous"]
+    # Beside the output folder only the previous site (complete and repaired) and the
+    # render cache are kept.
+    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.cache", ".Public.previous"]
     assert tree(os.path.join(site, ".Public.previous")) in (snapshots[1], snapshots[2])
+    # Two more builds, each into a copy that killed builds wrote into: the render cache
+    # must not keep anything they left.
+    for other in (1 if version == 2 else 2, version):
+        set_version(site, other)
+        assert build(site, output).returncode == 0
+        assert tree(output) == snapshots[other]
 
 
 def test_full_disk_is_reported_and_the_old_site_stays(site):
@@ -107,7 +114,7 @@ def test_full_disk_is_reported_and_the_old_site_stays(site):
     assert "was not changed" in result.stderr
     assert tree(output) == before
     # The half-updated copy beside is dropped, which gives the disk its space back.
-    assert [n for n in os.listdir(site) if n.startswith(".Public.")] == []
+    assert [n for n in os.listdir(site) if n.startswith(".Public.")] == [".Public.cache"]
 
 
 def test_unwritable_output_folder_is_reported(site):
