@@ -3,10 +3,10 @@
 
   1. the 10k corpus (4 languages x 2,500 pages + 112 cities), built alternately with
      portal and hugo (A B A B ...), RUNS times each: median wall time, CPU time and
-     peak memory (from /usr/bin/time -v), and the ratios. Portal is measured three ways:
-     a full build into an empty output folder with the project's theme, a rebuild with
-     the previous site kept (what `make site` does the second time), and a full build
-     with bench/minimal-theme (templates doing what the corpus' Hugo layouts do);
+     peak memory (from /usr/bin/time -v), and the ratios. Portal is measured four ways:
+     a full build (every page rendered) with the project's theme, a rebuild with nothing
+     changed, a full build with bench/minimal-theme (templates doing what the corpus'
+     Hugo layouts do), and a first build into an empty folder;
   2. how time and memory of full builds grow at 1k, 10k and 40k pages;
   3. portal serve: time from a one-page edit on the 10k corpus to the new page served,
      and until every output showing the text is rebuilt.
@@ -59,13 +59,23 @@ def timed(command, cwd):
     return wall, cpu, peak
 
 
-def portal_build(folder, cold=False, templates=None):
-    """A build into portal-public/. cold: with no previous site (the output folder and the
-    copy kept beside it removed first), so every file is written."""
+def portal_build(folder, mode="full", templates=None):
+    """A build into portal-public/ (portal-public-minimal/ with another theme).
+
+    full:    every page rendered (the render cache removed first); the output folder and
+             the previous site beside it are kept, as Hugo keeps its public/ folder;
+    rebuild: nothing changed since the last two builds (the render cache kept, and it
+             knows the copy beside, which the build before the last one wrote);
+    empty:   a first build, into an empty folder (the old one removed and the disk
+             synced first, so that deleting it is not counted)."""
     output = os.path.join(folder, "portal-public" if templates is None else "portal-public-minimal")
-    if cold:
+    beside = os.path.join(folder, "." + os.path.basename(output))
+    if mode == "empty":
         shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(os.path.join(folder, "." + os.path.basename(output) + ".previous"), ignore_errors=True)
+        shutil.rmtree(beside + ".previous", ignore_errors=True)
+    if mode in ("empty", "full") and os.path.exists(beside + ".cache"):
+        os.remove(beside + ".cache")
+    os.sync()
     command = [PORTAL, "build", "--quiet", "--output", output]
     if templates:
         command += ["--templates", templates]
@@ -73,6 +83,7 @@ def portal_build(folder, cold=False, templates=None):
 
 
 def hugo_build(folder):
+    os.sync()  # as before portal's builds: nothing of the previous run is left to flush
     return timed(["hugo", "--quiet", "--destination", os.path.join(folder, "hugo-public")], os.path.join(folder, "hugo"))
 
 
@@ -148,24 +159,32 @@ def main():
 
     ten = corpus(args.work, 2500)
     minimal = os.path.join(ROOT, "bench", "minimal-theme")
-    rows = {"cold": [], "rebuild": [], "minimal": [], "hugo": []}
-    portal_build(ten)  # the previous site, for the rebuilds
+    rows = {"full": [], "rebuild": [], "empty": [], "minimal": [], "hugo": []}
+    for _ in range(2):  # the output folder and the previous site beside it
+        portal_build(ten)
+        portal_build(ten, templates=minimal)
+    hugo_build(ten)
     for _ in range(args.runs):
-        rows["cold"].append(portal_build(ten, cold=True))
+        rows["full"].append(portal_build(ten, "full"))
         if not args.no_hugo:
             rows["hugo"].append(hugo_build(ten))
-        rows["rebuild"].append(portal_build(ten))
-        rows["minimal"].append(portal_build(ten, cold=True, templates=minimal))
+        portal_build(ten, "rebuild")  # the render cache knows both copies again
+        rows["rebuild"].append(portal_build(ten, "rebuild"))
+        rows["minimal"].append(portal_build(ten, "full", templates=minimal))
+    for _ in range(args.runs):
+        rows["empty"].append(portal_build(ten, "empty"))
+    portal_build(ten)  # both copies again, for the scaling runs below
     labels = {
-        "cold": "portal, full build (empty output folder)",
-        "rebuild": "portal, rebuild (previous site kept)",
+        "full": "portal, full build (every page rendered)",
+        "rebuild": "portal, rebuild, nothing changed",
         "minimal": "portal, full build, minimal theme",
+        "empty": "portal, first build into an empty folder",
         "hugo": "hugo (the corpus' minimal layouts)",
     }
-    print(f"10k corpus (10,020 pages + 4 x 112 city pages), median of {args.runs} alternating runs")
+    print(f"10k corpus (10,020 pages + 4 x 112 city pages), median of {args.runs} runs, alternating with hugo")
     print(f"{'':44} {'wall s':>7} {'cpu s':>7} {'MiB':>6}   {'wall/hugo':>9} {'MiB/hugo':>8}")
     h = medians(rows["hugo"]) if rows["hugo"] else None
-    for key in ("cold", "rebuild", "minimal", "hugo"):
+    for key in ("full", "rebuild", "minimal", "empty", "hugo"):
         if not rows[key]:
             continue
         m = medians(rows[key])
@@ -174,12 +193,14 @@ def main():
     print("targets: wall <= 0.20 x hugo, memory <= 0.25 x hugo")
     print()
 
-    print("Scaling: full builds (median of runs)")
+    print("Scaling: full builds, every page rendered (median of runs)")
     print(f"{'pages':>7} {'portal s':>9} {'MiB':>6} {'ms/page':>8}" + ("" if args.no_hugo else f" {'hugo s':>7} {'MiB':>6}"))
     for size in sizes:
         folder = corpus(args.work, size)
         pages = size * 4
-        ps = medians([portal_build(folder, cold=True) for _ in range(args.runs)])
+        for _ in range(2):
+            portal_build(folder)
+        ps = medians([portal_build(folder, "full") for _ in range(args.runs)])
         line = f"{pages:7d} {ps[0]:9.2f} {ps[2]:6.0f} {ps[0] * 1000 / pages:8.3f}"
         if not args.no_hugo:
             hs = medians([hugo_build(folder) for _ in range(args.runs)])

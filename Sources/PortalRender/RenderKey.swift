@@ -148,13 +148,11 @@ public struct FingerprintHasher {
         } else if type == Self.bool {
             byte(UInt8(ascii: "b")); byte(value as! Bool ? 1 : 0)
         } else if type == Self.objects {
-            let objects = value as! [[String: Any]]
-            byte(UInt8(ascii: "l")); add(UInt64(objects.count))
-            for object in objects { guard add(value: object) else { return false } }
+            return add(list: value as! [[String: Any]], tag: "l")
         } else if type == Self.list {
-            let list = value as! [Any]
-            byte(UInt8(ascii: "a")); add(UInt64(list.count))
-            for item in list { guard add(value: item) else { return false } }
+            return add(list: value as! [Any], tag: "a")
+        } else if type == Self.stringObjects {
+            return add(list: value as! [[String: String]], tag: "L")
         } else if type == Self.strings {
             let strings = value as! [String: String]
             byte(UInt8(ascii: "t")); add(UInt64(strings.count))
@@ -166,10 +164,6 @@ public struct FingerprintHasher {
                 sum = (sum.0 &+ entry.high, sum.1 &+ entry.low)
             }
             add(sum.0); add(sum.1)
-        } else if type == Self.stringObjects {
-            let objects = value as! [[String: String]]
-            byte(UInt8(ascii: "L")); add(UInt64(objects.count))
-            for object in objects { guard add(value: object) else { return false } }
         } else if type == Self.texts {
             let texts = value as! [String]
             byte(UInt8(ascii: "x")); add(UInt64(texts.count))
@@ -185,6 +179,12 @@ public struct FingerprintHasher {
         } else {
             return false
         }
+        return true
+    }
+
+    private mutating func add<Item>(list: [Item], tag: Unicode.Scalar) -> Bool {
+        byte(UInt8(ascii: tag)); add(UInt64(list.count))
+        for item in list { guard add(value: item) else { return false } }
         return true
     }
 

@@ -35,6 +35,21 @@ def nginx_binary():
     pytest.fail("nginx is not installed (make setup-test installs it)")
 
 
+def wait_until_serving(base, process, name, seconds):
+    """Returns when base + "/en/" answers; fails when the process ends or time is up."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/en/", timeout=1)
+            return
+        except Exception:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"{name} stopped: {output}")
+            time.sleep(0.05)
+    pytest.fail(f"{name} did not answer within {seconds} s")
+
+
 @pytest.fixture(scope="session")
 def server():
     """nginx on a free loopback port serving Public/ with the project's configuration."""
@@ -70,14 +85,7 @@ http {{
     process = subprocess.Popen([nginx_binary(), "-c", os.path.join(work, "nginx.conf"), "-p", work],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/en/", timeout=1)
-            break
-        except Exception:
-            if process.poll() is not None:
-                pytest.fail("nginx did not start: " + process.stdout.read().decode())
-            time.sleep(0.05)
+    wait_until_serving(base, process, "nginx", seconds=5)
     yield base
     process.terminate()
     process.wait(timeout=10)

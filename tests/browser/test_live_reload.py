@@ -5,13 +5,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, wait_until_serving
 
 PORTAL = os.environ.get("PORTAL", os.path.join(ROOT, ".build", "release", "portal"))
 NEWS = os.path.join("Content", "en", "news", "scientific-conference.md")
@@ -26,13 +25,7 @@ def preview():
     process = subprocess.Popen([PORTAL, "serve", "--port", str(port)], cwd=work,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(base + "/en/", timeout=1)
-            break
-        except Exception:
-            assert process.poll() is None, "portal serve stopped"
-            time.sleep(0.1)
+    wait_until_serving(base, process, "portal serve", seconds=60)
     yield base, work
     process.terminate()
     process.wait(timeout=10)
