@@ -61,4 +61,4 @@ sanitizers: setup
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
 clean:
-	rm -rf .build .build-* Public/* screenshots .bench
+	rm -rf .build .build-* Public/* .Public.previous .Public.cache screenshots .bench

@@ -82,16 +82,30 @@ public struct Builder: Sendable {
         return await Self.render(renderer, start: start)
     }
 
-    public static func render(_ renderer: SiteRenderer, start: Date) async -> RenderedSite {
+    /// Renders every file in memory. With `memo` (what an earlier render in this process
+    /// produced), an HTML page whose fingerprint is unchanged is taken from it instead of
+    /// rendered; the site's memo is returned in `memo` for the next render.
+    public static func render(_ renderer: SiteRenderer, start: Date, memo: RenderMemo? = nil) async -> RenderedSite {
         var clock = PhaseClock()
         let jobs = renderer.jobs
-        var files = await parallelMap(jobs) { renderer.render($0) }
+        let base = renderer.baseKey(binary: "")
+        let known = memo?.pages ?? [:]
+        let results = await parallelMap(jobs) { job -> (RenderedFile, RenderKey?) in
+            let path = renderer.path(for: job)
+            guard let input = renderer.htmlInput(for: job) else { return (RenderedFile(path: path, bytes: renderer.bytes(of: job)), nil) }
+            let key = RenderKey.of(input, base: base)
+            if let key, let page = known[path], page.key == key { return (RenderedFile(path: path, bytes: page.bytes), key) }
+            return (RenderedFile(path: path, bytes: renderer.renderHTML(input)), key)
+        }
+        var files = results.map(\.0)
+        var pages: [String: (key: RenderKey, bytes: [UInt8])] = [:]
+        for (file, key) in results { if let key { pages[file.path] = (key, file.bytes) } }
         clock.lap("render templates")
         let copies = copies(renderer)
         for (source, target) in copies {
             files.append(RenderedFile(path: target, bytes: FileSystem.read(source) ?? []))
         }
-        return RenderedSite(files: files, report: report(renderer, jobs: jobs, copies: copies.count, files: files.count, start: start))
+        return RenderedSite(files: files, report: report(renderer, jobs: jobs, copies: copies.count, files: files.count, start: start), memo: RenderMemo(pages: pages))
     }
 
     /// Files copied as they are: theme assets (plain and fingerprinted), media and static
@@ -236,4 +250,11 @@ public struct Builder: Sendable {
 public struct RenderedSite: Sendable {
     public var files: [RenderedFile]
     public var report: BuildReport
+    /// Its HTML pages by fingerprint, for the next render.
+    public var memo = RenderMemo(pages: [:])
+}
+
+/// HTML pages of a render in memory with their fingerprints (see `RenderKey`).
+public struct RenderMemo: Sendable {
+    var pages: [String: (key: RenderKey, bytes: [UInt8])]
 }

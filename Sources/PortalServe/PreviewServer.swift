@@ -40,9 +40,11 @@ public final class PreviewServer: Sendable {
         let builder = Builder(options: options)
         do {
             let renderer = try await builder.prepare()
-            let site = await Builder.render(renderer, start: start)
+            // Pages whose inputs did not change are taken from the last full render.
+            let site = await Builder.render(renderer, start: start, memo: await state.memo)
             await store.replace(with: site.files)
             await state.set(renderer)
+            await state.set(memo: site.memo)
             let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
             let what = changed.isEmpty ? "Built" : "Rebuilt after a change to \(changed.prefix(3).joined(separator: ", "))\(changed.count > 3 ? " …" : "")"
             log("\(what): \(site.files.count) files in \(milliseconds) ms")
@@ -282,7 +284,10 @@ enum LiveReload {
 
 actor RendererState {
     private(set) var renderer: SiteRenderer?
+    /// The HTML pages of the last full render, by fingerprint.
+    private(set) var memo: RenderMemo?
     func set(_ renderer: SiteRenderer?) { self.renderer = renderer }
+    func set(memo: RenderMemo) { self.memo = memo }
     /// The renderer, leaving none: the caller puts it back with `set`.
     func take() -> SiteRenderer? {
         defer { renderer = nil }

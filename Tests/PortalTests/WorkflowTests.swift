@@ -116,6 +116,27 @@ struct ServeTests {
         #expect(!fixed.body.contains("portal-problems"))
     }
 
+    @Test("a title edit rebuilds everything, keeping unchanged pages from the last render, and equals a full build")
+    func memoRebuild() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let server = PreviewServer(options: fixture.options(), log: { _ in })
+        await server.rebuild()
+        let before = await server.store.files
+        // A new title shows in the page, its fallback copies, the lists, the feed and search.
+        try fixture.write("Content/en/about/contracts.md", page("Contracts of the mission cities", "date: 2024-11-09\ndescription: What a contract is.", body: "Contracts [about](/en/about/#citizens-at-the-centre)."))
+        await server.rebuild(changed: [fixture.content + "/en/about/contracts.md"])
+        let after = await server.store.files
+        #expect(after["en/about/contracts/index.html"].map { String(decoding: $0, as: UTF8.self).contains("<h1>Contracts of the mission cities</h1>") } == true)
+        #expect(after["pl/about/contracts/index.html"] != before["pl/about/contracts/index.html"], "its fallback copy")
+        let full = try await Builder(options: fixture.options()).renderSite()
+        var expected: [String: [UInt8]] = [:]
+        for file in full.files { expected[file.path] = file.bytes }
+        #expect(Set(after.keys) == Set(expected.keys))
+        let different = after.keys.filter { after[$0] != expected[$0] }.sorted()
+        #expect(different.isEmpty, "differs from a full build: \(different.prefix(5))")
+    }
+
     @Test("a text edit re-renders only the outputs that show the text, and they equal a full build's")
     func incrementalRebuild() async throws {
         let fixture = try Fixture(fiveLanguageSite())
