@@ -129,12 +129,7 @@ struct ServeTests {
         let after = await server.store.files
         #expect(after["en/about/contracts/index.html"].map { String(decoding: $0, as: UTF8.self).contains("<h1>Contracts of the mission cities</h1>") } == true)
         #expect(after["pl/about/contracts/index.html"] != before["pl/about/contracts/index.html"], "its fallback copy")
-        let full = try await Builder(options: fixture.options()).renderSite()
-        var expected: [String: [UInt8]] = [:]
-        for file in full.files { expected[file.path] = file.bytes }
-        #expect(Set(after.keys) == Set(expected.keys))
-        let different = after.keys.filter { after[$0] != expected[$0] }.sorted()
-        #expect(different.isEmpty, "differs from a full build: \(different.prefix(5))")
+        try await expectFullBuild(of: fixture, equals: after)
     }
 
     @Test("a text edit re-renders only the outputs that show the text, and they equal a full build's")
@@ -157,12 +152,7 @@ struct ServeTests {
         #expect(changed.contains("pl/about/contracts/index.html"), "its fallback copies")
         #expect(changed.contains("en/search/index.json"))
         // The same bytes as a full build of the edited content.
-        let full = try await Builder(options: fixture.options()).renderSite()
-        var expected: [String: [UInt8]] = [:]
-        for file in full.files { expected[file.path] = file.bytes }
-        #expect(Set(after.keys) == Set(expected.keys))
-        let different = after.keys.filter { after[$0] != expected[$0] }.sorted()
-        #expect(different.isEmpty, "differs from a full build: \(different.prefix(5))")
+        try await expectFullBuild(of: fixture, equals: after)
     }
 
     @Test("requests outside the site root are refused; unknown pages get the language's 404")
@@ -215,6 +205,16 @@ struct ServeTests {
         // A page that is not part of the site (a 404) reloads on any change.
         #expect(await store.lastChange(of: "en/missing/index.html") == store.version)
     }
+}
+
+/// The served files are exactly what a full build of the fixture's content gives.
+func expectFullBuild(of fixture: Fixture, equals served: [String: [UInt8]]) async throws {
+    let full = try await Builder(options: fixture.options()).renderSite()
+    var expected: [String: [UInt8]] = [:]
+    for file in full.files { expected[file.path] = file.bytes }
+    #expect(Set(served.keys) == Set(expected.keys))
+    let different = served.keys.filter { served[$0] != expected[$0] }.sorted()
+    #expect(different.isEmpty, "differs from a full build: \(different.prefix(5))")
 }
 
 @Suite("portal check, translations, new")
