@@ -64,7 +64,7 @@ struct Build: AsyncParsableCommand {
     var languages: String?
     @Flag(name: .shortAndLong, help: "Print only errors.")
     var quiet = false
-    @Flag(name: .shortAndLong, help: "Also list every warning in full and every file written.")
+    @Flag(name: .shortAndLong, help: "Also list every warning in full.")
     var verbose = false
 
     func run() async throws {
