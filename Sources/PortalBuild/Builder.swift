@@ -157,10 +157,11 @@ public struct Builder: Sendable {
         try output.prepareStaging()
         // What the folder beside holds is read while the site loads.
         let staging = output.stagingPath
-        let scan = Task { await OutputFolder.scan(staging) }
+        // On a thread of its own, started now: the cooperative pool is busy loading.
+        let scan = BackgroundResult { OutputFolder.scanFolders(staging) }
         let renderer: SiteRenderer
         do throws(BuildFailure) { renderer = try await prepare() } catch {
-            _ = await scan.value
+            _ = await scan.value()
             output.discardStagingIfEmpty()
             throw error
         }
@@ -184,7 +185,9 @@ public struct Builder: Sendable {
         /// What became of one file.
         enum Outcome { case kept, wrote(Bool, OutputFolder.FileState, RenderKey?) }
         do throws(BuildFailure) {
-            let (existing, removedCount) = try output.prepareFolders(for: paths, holding: await scan.value)
+            let held = await scan.value()
+            clock.lap("read the folder beside")
+            let (existing, removedCount) = try output.prepareFolders(for: paths, holding: held)
             removed = removedCount
             clock.lap("prepare folders")
             let jobCount = jobs.count
@@ -257,4 +260,36 @@ public struct RenderedSite: Sendable {
 /// HTML pages of a render in memory with their fingerprints (see `RenderKey`).
 public struct RenderMemo: Sendable {
     var pages: [String: (key: RenderKey, bytes: [UInt8])]
+}
+
+/// A value computed on a thread of its own, started at once, awaited later.
+final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Value?
+    private var waiting: CheckedContinuation<Value, Never>?
+
+    init(_ compute: @escaping @Sendable () -> Value) {
+        Thread.detachNewThread { [self] in
+            let value = compute()
+            lock.lock()
+            result = value
+            let continuation = waiting
+            waiting = nil
+            lock.unlock()
+            continuation?.resume(returning: value)
+        }
+    }
+
+    func value() async -> Value {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(returning: result)
+            } else {
+                waiting = continuation
+                lock.unlock()
+            }
+        }
+    }
 }

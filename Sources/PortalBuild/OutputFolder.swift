@@ -75,7 +75,7 @@ public struct OutputFolder: Sendable {
         var folders = Set<String>()
         for path in paths {
             var folder = path
-            while let slash = folder.lastIndex(of: "/") {
+            while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
                 folder = String(folder[..<slash])
                 if !folders.insert(folder).inserted { break }
             }
@@ -85,12 +85,12 @@ public struct OutputFolder: Sendable {
             unlink(stagingPath + "/" + file)
             removed += 1
         }
-        for folder in existing.folders.sorted(by: { $0.count > $1.count }) where !folders.contains(folder) {
+        for folder in existing.folders.filter({ !folders.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
             if rmdir(stagingPath + "/" + folder) != 0 {
                 try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
             }
         }
-        for folder in folders.sorted() where !existing.folders.contains(folder) {
+        for folder in folders.filter({ !existing.folders.contains($0) }).sorted() {
             let target = stagingPath + "/" + folder
             if mkdir(target, 0o755) != 0 && errno != EEXIST {
                 throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
@@ -99,32 +99,21 @@ public struct OutputFolder: Sendable {
         return (existing.files.intersection(wanted), removed)
     }
 
-    /// Every file and folder below `root`, as relative paths; top-level folders are read
-    /// on every core.
-    public static func scan(_ root: String) async -> (files: Set<String>, folders: Set<String>) {
-        let top = Self.entries(root)
-        let parts = await parallelMap(top) { entry -> (files: [String], folders: [String]) in
-            var files: [String] = []
-            var folders: [String] = []
-            if entry.isFolder {
-                var pending = [entry.name]
-                while let folder = pending.popLast() {
-                    folders.append(folder)
-                    for child in Self.entries(root + "/" + folder) {
-                        let relative = folder + "/" + child.name
-                        if child.isFolder { pending.append(relative) } else { files.append(relative) }
-                    }
-                }
-            } else {
-                files.append(entry.name)
-            }
-            return (files, folders)
-        }
+    /// Every file and folder below `root`, as relative paths.
+    public static func scanFolders(_ root: String) -> (files: Set<String>, folders: Set<String>) {
         var files = Set<String>()
         var folders = Set<String>()
-        for part in parts {
-            files.formUnion(part.files)
-            folders.formUnion(part.folders)
+        var pending = [""]
+        while let folder = pending.popLast() {
+            for child in Self.entries(folder.isEmpty ? root : root + "/" + folder) {
+                let relative = folder.isEmpty ? child.name : folder + "/" + child.name
+                if child.isFolder {
+                    folders.insert(relative)
+                    pending.append(relative)
+                } else {
+                    files.insert(relative)
+                }
+            }
         }
         return (files, folders)
     }

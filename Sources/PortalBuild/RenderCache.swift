@@ -24,26 +24,30 @@ struct RenderCache {
 
     static let header = "portal-render-cache 1"
 
-    /// The cache file; an empty cache when it is missing or not understood.
+    /// The cache file; an empty cache when it is missing or not understood. Read as
+    /// bytes: it has a line per page.
     static func load(_ path: String) -> RenderCache {
+        guard let bytes = FileSystem.read(path) else { return RenderCache() }
         var cache = RenderCache()
-        guard let bytes = FileSystem.read(path) else { return cache }
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
-        guard lines.first == Substring(header) else { return cache }
-        lines = lines.dropFirst()
         var tree: UInt64?
-        for line in lines {
-            if line.hasPrefix("tree ") {
-                tree = UInt64(line.dropFirst(5))
+        var first = true
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            if first {
+                guard line.elementsEqual(header.utf8) else { return RenderCache() }
+                first = false
+                continue
+            }
+            if line.starts(with: "tree ".utf8) {
+                tree = UInt64(String(decoding: line.dropFirst(5), as: UTF8.self))
                 if let tree { cache.trees[tree] = [:] }
                 continue
             }
-            let fields = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
-            guard let tree, fields.count == 4, let key = RenderKey(hex: fields[0]), let size = Int(fields[1]), let modified = Int64(fields[2]) else {
+            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
+            guard let tree, fields.count == 4, let key = RenderKey(hex: fields[0]),
+                  let size = Int(decimal: fields[1]), let modified = Int(decimal: fields[2]) else {
                 return RenderCache()
             }
-            cache.trees[tree]![String(fields[3])] = Entry(key: key, size: size, modified: modified)
+            cache.trees[tree]![String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, modified: Int64(modified))
         }
         return cache
     }
@@ -75,4 +79,38 @@ struct RenderCache {
         guard stat("/proc/self/exe", &info) == 0 else { return "unknown \(UUID())" }
         return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ino)"
     }()
+}
+
+extension Int {
+    /// A non-negative decimal number written in ASCII digits.
+    init?(decimal digits: ArraySlice<UInt8>) {
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+            if overflow || carry { return nil }
+            value = sum
+        }
+        self = value
+    }
+}
+
+extension RenderKey {
+    /// 32 hexadecimal digits, as `description` writes them.
+    init?(hex digits: ArraySlice<UInt8>) {
+        guard digits.count == 32 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0
+        for (index, digit) in digits.enumerated() {
+            let value: UInt64
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt64(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = UInt64(digit - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            if index < 16 { high = high << 4 | value } else { low = low << 4 | value }
+        }
+        self.init(high: high, low: low)
+    }
 }

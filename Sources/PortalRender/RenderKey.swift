@@ -14,11 +14,6 @@ public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { Self.hex(high) + Self.hex(low) }
 
-    public init?(hex text: Substring) {
-        guard text.utf8.count == 32, let high = UInt64(text.prefix(16), radix: 16), let low = UInt64(text.suffix(16), radix: 16) else { return nil }
-        self.init(high: high, low: low)
-    }
-
     static func hex(_ value: UInt64) -> String {
         let text = String(value, radix: 16)
         return String(repeating: "0", count: 16 - text.count) + text
