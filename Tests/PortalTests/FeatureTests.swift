@@ -27,9 +27,7 @@ struct FeatureTests {
 
     @Test("missingTranslations: skip writes no fallback pages, and the switcher leads to the home")
     func skipMode() async throws {
-        var files = fiveLanguageSite()
-        files["Content/site.yaml"] = "title: Cities\nbaseURL: https://cities.example.eu/\nmissingTranslations: skip\n"
-        let fixture = try Fixture(files)
+        let fixture = try site(["Content/site.yaml": "title: Cities\nbaseURL: https://cities.example.eu/\nmissingTranslations: skip\n"])
         defer { fixture.remove() }
         try await fixture.build()
         #expect(!fixture.exists("sl/about/contracts/index.html"))
@@ -328,9 +326,7 @@ struct FeatureTests {
 
     @Test("without menus in site.yaml the main menu lists the home's sections by weight, with the city directory")
     func defaultMenu() async throws {
-        var files = fiveLanguageSite()
-        files["Content/site.yaml"] = "title: Cities\nbaseURL: https://cities.example.eu/\n"
-        let fixture = try Fixture(files)
+        let fixture = try site(["Content/site.yaml": "title: Cities\nbaseURL: https://cities.example.eu/\n"])
         defer { fixture.remove() }
         try await fixture.build()
         let html = try #require(fixture.read("en/index.html"))
