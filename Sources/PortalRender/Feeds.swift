@@ -3,25 +3,46 @@ import PortalContent
 import PortalCore
 
 enum XML {
-    /// Escapes text for XML and HTML attributes and content; control characters, which
-    /// XML 1.0 does not allow, are left out.
-    static func escape(_ text: String, apostrophe: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'" where apostrophe: out += "&#39;"
-            default:
-                // Control characters are not allowed in XML 1.0.
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
-                out.unicodeScalars.append(scalar)
+    /// Escapes text for XML and HTML attributes and content, on UTF-8 bytes: it runs
+    /// over every value of every page. Control characters, which XML 1.0 does not
+    /// allow, are left out unless `dropControls` is false (Mustache keeps them).
+    static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
+        var text = text
+        return text.withUTF8 { bytes -> String in
+            func isDropped(_ byte: UInt8) -> Bool {
+                dropControls && byte < 0x20 && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r")
+            }
+            var extra = 0
+            var changed = false
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "<"), UInt8(ascii: ">"): extra += 3
+                case UInt8(ascii: "&"): extra += 4
+                case UInt8(ascii: "\""): extra += 5
+                case UInt8(ascii: "'") where apostrophe: extra += 4
+                default: if isDropped(byte) { changed = true }
+                }
+            }
+            if extra == 0 && !changed { return String(decoding: bytes, as: UTF8.self) }
+            return String(unsafeUninitializedCapacity: bytes.count + extra) { output in
+                var index = 0
+                func put(_ text: StaticString) {
+                    text.withUTF8Buffer { for byte in $0 { output[index] = byte; index += 1 } }
+                }
+                for byte in bytes {
+                    switch byte {
+                    case UInt8(ascii: "<"): put("&lt;")
+                    case UInt8(ascii: ">"): put("&gt;")
+                    case UInt8(ascii: "&"): put("&amp;")
+                    case UInt8(ascii: "\""): put("&quot;")
+                    case UInt8(ascii: "'") where apostrophe: put("&#39;")
+                    default:
+                        if !isDropped(byte) { output[index] = byte; index += 1 }
+                    }
+                }
+                return index
             }
         }
-        return out
     }
 }
 
