@@ -92,10 +92,8 @@ public struct Builder: Sendable {
         let known = memo?.pages ?? [:]
         let results = await parallelMap(jobs) { job -> (RenderedFile, RenderKey?) in
             let path = renderer.path(for: job)
-            guard let input = renderer.htmlInput(for: job) else { return (RenderedFile(path: path, bytes: renderer.bytes(of: job)), nil) }
-            let key = RenderKey.of(input, base: base)
-            if let key, let page = known[path], page.key == key { return (RenderedFile(path: path, bytes: page.bytes), key) }
-            return (RenderedFile(path: path, bytes: renderer.renderHTML(input)), key)
+            let (bytes, key) = renderer.output(of: job, base: base) { known[path]?.key == $0 }
+            return (RenderedFile(path: path, bytes: bytes ?? known[path]!.bytes), key)
         }
         var files = results.map(\.0)
         var pages: [String: (key: RenderKey, bytes: [UInt8])] = [:]
@@ -194,15 +192,14 @@ public struct Builder: Sendable {
             let results = await parallelMap(Array(paths.indices)) { index -> Result<Outcome, BuildFailure> in
                 let bytes: [UInt8]
                 var key: RenderKey?
-                if index < jobCount, let input = renderer.htmlInput(for: jobs[index]) {
-                    key = RenderKey.of(input, base: base)
-                    if let key, let entry = known[paths[index]], entry.key == key,
-                       output.state(of: paths[index]) == OutputFolder.FileState(size: entry.size, modified: entry.modified) {
-                        return .success(.kept)
+                if index < jobCount {
+                    // A page is current when the copy beside holds it as it was written.
+                    let entry = known[paths[index]]
+                    let made = renderer.output(of: jobs[index], base: base) { key in
+                        entry.map { $0.key == key && output.state(of: paths[index]) == OutputFolder.FileState(size: $0.size, modified: $0.modified) } ?? false
                     }
-                    bytes = renderer.renderHTML(input)
-                } else if index < jobCount {
-                    bytes = renderer.bytes(of: jobs[index])
+                    guard let rendered = made.bytes else { return .success(.kept) }
+                    (bytes, key) = (rendered, made.key)
                 } else if index < jobCount + copies.count {
                     bytes = FileSystem.read(copies[index - jobCount].source) ?? []
                 } else {

@@ -32,6 +32,15 @@ public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension SiteRenderer {
+    /// A job's bytes and, for an HTML page, its key; the bytes are nil when `isCurrent`
+    /// says the page of that key is already there, and then nothing is rendered.
+    public func output(of job: OutputJob, base: RenderKey, isCurrent: (RenderKey) -> Bool) -> (bytes: [UInt8]?, key: RenderKey?) {
+        guard let input = htmlInput(for: job) else { return (bytes(of: job), nil) }
+        let key = RenderKey.of(input, base: base)
+        if let key, isCurrent(key) { return (nil, key) }
+        return (renderHTML(input), key)
+    }
+
     /// What every page's key starts from: the templates, the interface strings of every
     /// language, and `binary` (what identifies the portal program itself).
     public func baseKey(binary: String) -> RenderKey {
