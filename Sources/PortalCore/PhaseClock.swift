@@ -4,8 +4,9 @@ import Foundation
 /// variable `PORTAL_TIMINGS` is set (used by `bench/` and when looking into a slow build).
 public struct PhaseClock: Sendable {
     public static let enabled = ProcessInfo.processInfo.environment["PORTAL_TIMINGS"] != nil
-    private var last = DispatchTime.now().uptimeNanoseconds
-    private var lastCPU = PhaseClock.cpuTime()
+    // Read only when timings are on: a clock costs nothing otherwise.
+    private var last = PhaseClock.enabled ? DispatchTime.now().uptimeNanoseconds : 0
+    private var lastCPU = PhaseClock.enabled ? PhaseClock.cpuTime() : 0
 
     public init() {}
 

@@ -223,7 +223,7 @@ public struct SiteRenderer: Sendable {
         // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
         // without repeating its section once per item.
         for (key, value) in input.context {
-            if let list = value as? [Any] {
+            if let list = value as? any TemplateList {
                 context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
             }
         }
@@ -257,6 +257,11 @@ public struct SiteRenderer: Sendable {
     /// Site-relative path → absolute URL.
     func permalink(_ path: String) -> String { origin + path }
 }
+
+/// A list in a template context, of any element type; asking it whether it is empty
+/// does not copy it (a cast to `[Any]` would, for every list of every page).
+protocol TemplateList { var isEmpty: Bool { get } }
+extension Array: TemplateList {}
 
 /// A short, stable content hash for asset file names (FNV-1a, 64 bits).
 public enum Fingerprint {
