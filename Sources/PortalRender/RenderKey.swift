@@ -103,10 +103,6 @@ public struct FingerprintHasher {
         text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
 
-    public mutating func add(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { add($0) }
-    }
-
     private mutating func add(_ bytes: UnsafeRawBufferPointer) {
         add(UInt64(bytes.count) | 0x8000_0000_0000_0000)
         var offset = 0

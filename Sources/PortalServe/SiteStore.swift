@@ -56,8 +56,6 @@ public actor SiteStore {
         bump()
     }
 
-    public func file(_ path: String) -> [UInt8]? { files[path] }
-
     /// Files, diagnostics and version as of one moment.
     public func snapshot() -> (files: [String: [UInt8]], problems: [Diagnostic], version: Int) { (files, problems, version) }
 
