@@ -38,6 +38,8 @@ let package = Package(
             "PortalBuild", "PortalCore", "PortalRender", "PortalServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe", "Yams"]),
+        .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe", "Yams",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
     ]
 )

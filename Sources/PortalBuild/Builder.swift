@@ -226,6 +226,11 @@ public struct Builder: Sendable {
             }
             if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
             clock.lap("render and write")
+            if PhaseClock.enabled {
+                for (name, count) in renderer.partialMemoCounts.sorted(by: { $0.key < $1.key }) {
+                    FileHandle.standardError.write(Data("  partial \(name): \(count.hits) stored HTML used, \(count.misses) rendered\n".utf8))
+                }
+            }
             try output.swapIn()
             // The folder written is now the output folder; the old output folder is beside.
             var trees: [UInt64: [String: RenderCache.Entry]] = [:]

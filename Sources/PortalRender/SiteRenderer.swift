@@ -31,6 +31,12 @@ public struct SiteRenderer: Sendable {
     var searchEntries: [String]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
     public private(set) var warnings: [Diagnostic]
+    /// Partials rendered once for every page they come out the same on; nil renders every
+    /// partial on every page.
+    var memo: PartialMemo?
+
+    /// Per memoized partial: how often its stored HTML was used, and how often it was rendered.
+    public var partialMemoCounts: [String: (hits: Int, misses: Int)] { memo?.counts ?? [:] }
 
     var site: Site { plan.site }
     var defaultLanguage: String { plan.defaultLanguage }
@@ -112,7 +118,8 @@ public struct SiteRenderer: Sendable {
             tables: makeTables(plan: plan, strings: strings, projection: projection),
             searchTexts: [],
             searchEntries: [],
-            warnings: []
+            warnings: [],
+            memo: PartialMemo(theme: theme)
         )
         clock.lap("  tables")
         let partial = result
@@ -179,7 +186,7 @@ public struct SiteRenderer: Sendable {
         switch job {
         case .cityMap(let language):
             let cities = sortedCityIndices(language).map { cityObject($0, language) }
-            let text = theme.library.render(["map": mapObject(language, cities: cities)] as [String: Any], withTemplate: "cities-map") ?? ""
+            let text = theme.library.render(TemplateRoot(values: ["map": mapObject(language, cities: cities)], memo: nil), withTemplate: "cities-map") ?? ""
             return Array(text.utf8)
         case .searchIndex(let language):
             return Array(searchIndex(language).utf8)
@@ -227,7 +234,8 @@ public struct SiteRenderer: Sendable {
                 context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
             }
         }
-        let text = theme.library.render(context, withTemplate: input.template) ?? ""
+        let library = memo?.library ?? theme.library
+        let text = library.render(TemplateRoot(values: context, memo: memo), withTemplate: input.template) ?? ""
         return Array(text.utf8)
     }
 

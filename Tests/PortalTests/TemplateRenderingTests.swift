@@ -1,0 +1,126 @@
+import Foundation
+import Mustache
+import Testing
+@testable import PortalBuild
+@testable import PortalRender
+
+/// The two ways the renderer saves template work (a partial's HTML reused where it
+/// comes out the same, context values wrapped for faster lookups) must not change a
+/// byte of what a page shows.
+@Suite("Template rendering: partial memo and wrapped values")
+struct TemplateRenderingTests {
+    /// Every file of a fixture site, rendered with the memo and without it.
+    func renderBothWays(_ fixture: Fixture) async throws -> (memo: [String: [UInt8]], plain: [String: [UInt8]], renderer: SiteRenderer) {
+        let renderer = try await Builder(options: fixture.options()).prepare()
+        #expect(renderer.memo != nil)
+        var plainRenderer = renderer
+        plainRenderer.memo = nil
+        var memo: [String: [UInt8]] = [:]
+        var plain: [String: [UInt8]] = [:]
+        // Twice over the jobs, so that the second round is served from the memo.
+        for _ in 0..<2 {
+            for job in renderer.jobs {
+                memo[renderer.path(for: job)] = renderer.bytes(of: job)
+            }
+        }
+        for job in plainRenderer.jobs {
+            plain[plainRenderer.path(for: job)] = plainRenderer.bytes(of: job)
+        }
+        return (memo, plain, renderer)
+    }
+
+    @Test("the repository theme: every page is the same with and without the memo, and the menu and footer are reused")
+    func repositoryTheme() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let (memo, plain, renderer) = try await renderBothWays(fixture)
+        #expect(memo.count == plain.count)
+        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
+        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
+        let counts = renderer.partialMemoCounts
+        #expect((counts["partials/footer"]?.hits ?? 0) > 0)
+        #expect((counts["partials/menu"]?.hits ?? 0) > 0)
+        // One footer per language, whatever the number of pages.
+        #expect(counts["partials/footer"]?.misses == renderer.plan.outputLanguages.count)
+    }
+
+    @Test("a partial whose output depends on the page is rendered for each page that differs")
+    func partialThatDependsOnThePage() async throws {
+        // The partial reads `noindex` (only some pages have it), the page title in one
+        // branch only, and an interface string: pages that differ in any of these must
+        // not share its HTML.
+        let fixture = try Fixture(fiveLanguageSite().merging([
+            "Templates/partials/footer.mustache": """
+            <footer>{{#noindex}}<p>hidden: {{page.title}}</p>{{/noindex}}{{^noindex}}<p>{{t.search}}</p>{{/noindex}}<p>{{lang.code}}</p></footer>
+
+            """,
+        ]) { $1 })
+        defer { fixture.remove() }
+        let (memo, plain, renderer) = try await renderBothWays(fixture)
+        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
+        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
+        #expect(renderer.memo?.memoizedPartials.contains("partials/footer") == true)
+        let notFound = String(decoding: memo["en/404.html"] ?? [], as: UTF8.self)
+        #expect(notFound.contains("<p>hidden: "))
+        let home = String(decoding: memo["en/index.html"] ?? [], as: UTF8.self)
+        #expect(home.contains("<footer><p>Search</p><p>en</p></footer>"))
+        let polishHome = String(decoding: memo["pl/index.html"] ?? [], as: UTF8.self)
+        #expect(polishHome.contains("<p>pl</p></footer>"))
+    }
+
+    @Test("which partials may be memoized, read from the templates")
+    func memoPlan() {
+        let sources = [
+            "page": "{{<base}}{{$main}}{{>top}}{{#list}}{{>item}}{{/list}}{{/main}}{{/base}}",
+            "base": "<html>{{>header}}\n  {{>indented}}\n{{$main}}{{/main}}{{>nested}}{{>blocky}}{{>dotted}}</html>",
+            "header": "<h>{{t.title}}</h>",
+            "top": "{{#menu}}{{url}}{{/menu}}",
+            "item": "{{title}}",
+            "indented": "<i>{{x}}</i>",
+            "nested": "<n>{{>header}}</n>",
+            "blocky": "{{$slot}}default{{/slot}}",
+            "dotted": "{{.}}",
+        ]
+        #expect(MemoPlan.memoizable(sources: sources) == ["header", "top"])
+        // `header` is also included from a partial inside a section: no longer at the top.
+        var inSection = sources
+        inSection["page"] = "{{<base}}{{$main}}{{#list}}{{>nested}}{{/list}}{{/main}}{{/base}}"
+        #expect(!MemoPlan.memoizable(sources: inSection).contains("header"))
+        // Changed delimiters hide tags: nothing is memoized.
+        var delimiters = sources
+        delimiters["item"] = "{{=<% %>=}}<%title%>"
+        #expect(MemoPlan.memoizable(sources: delimiters).isEmpty)
+    }
+
+    @Test("wrapped values print, branch and transform as the plain values do")
+    func wrappedValues() throws {
+        let values: [String: Any] = [
+            "title": "Łódź & <Kraków>",
+            "empty": "",
+            "flag": false,
+            "count": 3,
+            "ratio": 2.5,
+            "page": ["title": "Climate \"contracts\"", "tags": ["energy", "transport", "buildings"], "params": ["a": 1] as [String: Any]] as [String: Any],
+            "t": ["search": "Szukaj", "cities": "Miasta"],
+            "items": [["name": "b", "on": true], ["name": "a", "on": false]] as [[String: Any]],
+            "mixed": ["x", 1, true, ["k": "v"] as [String: Any]] as [Any],
+            "pairs": [["k": "v"]] as [[String: String]],
+        ]
+        let templates = [
+            "{{title}} {{{title}}} {{&title}} {{count}} {{ratio}} {{flag}}",
+            "{{#empty}}[{{.}}]{{/empty}}{{^empty}}none{{/empty}}{{#title}}<{{.}}>{{/title}}",
+            "{{page.title}} {{#page}}{{title}} {{t.search}}{{/page}} {{page.params}} {{t}}",
+            "{{#page.tags}}{{.}},{{/page.tags}} {{#sorted(page.tags)}}{{.}};{{/sorted(page.tags)}} {{count(page.tags)}} {{first(page.tags)}}",
+            "{{uppercased(title)}} {{lowercased(page.title)}} {{reversed(title)}} {{capitalized(t.search)}} {{empty(empty)}}",
+            "{{#items}}{{name}}{{#on}}+{{/on}}{{^on}}-{{/on}}{{#first()}}F{{/first()}}{{index()}}{{/items}} {{count(items)}} {{#reversed(items)}}{{name}}{{/reversed(items)}}",
+            "{{#mixed}}({{.}}{{k}}){{/mixed}} {{#pairs}}{{k}}{{/pairs}} {{missing}} {{page.missing}} {{#missing}}x{{/missing}}",
+            "{{count(t)}} {{#sorted(t)}}{{key}}={{value}} {{/sorted(t)}} {{#page.title}}{{title}}{{/page.title}}",
+        ]
+        for text in templates {
+            let template = try MustacheTemplate(string: text)
+            let plain = template.render(values)
+            let wrapped = template.render(TemplateRoot(values: values, memo: nil))
+            #expect(wrapped == plain, "template: \(text)")
+        }
+    }
+}
