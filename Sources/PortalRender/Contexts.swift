@@ -9,20 +9,8 @@ extension SiteRenderer {
 
     /// What every HTML page has: site, language, strings, menus, switcher.
     func baseContext(language code: String, urlPath: String, translationID: String?, alternates: [Alternate]?) -> [String: Any] {
-        let strings = self.strings[code]!
-        let language = strings.language
         var context: [String: Any] = [:]
-        context["site"] = siteObject(code)
-        context["lang"] = [
-            "code": language.code,
-            "name": language.name,
-            "languageCode": language.languageCode,
-            "direction": language.direction,
-            "isDefault": language.code == defaultLanguage,
-        ] as [String: Any]
-        context["t"] = tables[code]!.strings
-        context["data"] = dataObject(code)
-        context["asset"] = assetURLs
+        for (key, value) in tables[code]!.shared { context[key] = value }
         context["url"] = url(urlPath)
         context["permalink"] = permalink(urlPath)
         context["canonical"] = permalink(urlPath)
@@ -44,6 +32,24 @@ extension SiteRenderer {
             context["alternates"] = [Any]()
         }
         return context
+    }
+
+    /// What every page of a language shows alike, built (and fingerprinted) once.
+    func sharedValues(_ code: String) -> [String: SharedValue] {
+        let language = strings[code]!.language
+        return [
+            "site": SharedValue(siteObject(code)),
+            "lang": SharedValue([
+                "code": language.code,
+                "name": language.name,
+                "languageCode": language.languageCode,
+                "direction": language.direction,
+                "isDefault": language.code == defaultLanguage,
+            ] as [String: Any]),
+            "t": SharedValue(tables[code]!.strings),
+            "data": SharedValue(dataObject(code)),
+            "asset": SharedValue(assetURLs),
+        ]
     }
 
     private func siteObject(_ code: String) -> [String: Any] {

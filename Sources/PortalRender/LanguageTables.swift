@@ -16,6 +16,8 @@ struct LanguageTables: Sendable {
     var searchOrder: [Int]
     /// The search index entries of the city directory and the cities, joined.
     var citySearchEntries = ""
+    /// `site`, `lang`, `t`, `data` and `asset`: the same on every page of the language.
+    var shared: [String: SharedValue] = [:]
     /// Every date of the site written the language's way.
     var dates: [PageDate: String]
     /// Cities in the reader's alphabetical order.

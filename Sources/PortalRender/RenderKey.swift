@@ -172,6 +172,9 @@ public struct FingerprintHasher {
             byte(UInt8(ascii: "i")); add(UInt64(bitPattern: Int64(value as! Int)))
         } else if type == Self.double {
             byte(UInt8(ascii: "d")); add((value as! Double).bitPattern)
+        } else if type == Self.shared {
+            guard let key = (value as! SharedValue).key else { return false }
+            byte(UInt8(ascii: "S")); add(key.high); add(key.low)
         } else if type == Self.number {
             // Its plural strings are part of the base key (all interface strings).
             let number = value as! LocalizedNumber
@@ -199,4 +202,23 @@ public struct FingerprintHasher {
     private static let texts = ObjectIdentifier([String].self)
     private static let stringObjects = ObjectIdentifier([[String: String]].self)
     private static let number = ObjectIdentifier(LocalizedNumber.self)
+    private static let shared = ObjectIdentifier(SharedValue.self)
+}
+
+/// A context value that every page of a language shares (`site`, `t`, `data` …): built
+/// once per language, and fingerprinted once, not on every page that shows it.
+final class SharedValue: @unchecked Sendable {
+    /// The value as built; never changed.
+    let value: Any
+    /// The value as templates read it (see `TemplateValue`).
+    let wrapped: Any
+    /// Its fingerprint; nil when it holds a type the fingerprint does not know.
+    let key: RenderKey?
+
+    init(_ value: Any) {
+        self.value = value
+        self.wrapped = TemplateValue.wrap(value)
+        var hasher = FingerprintHasher()
+        key = hasher.add(value: value) ? hasher.key : nil
+    }
 }

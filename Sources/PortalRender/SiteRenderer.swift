@@ -121,6 +121,7 @@ public struct SiteRenderer: Sendable {
             warnings: [],
             memo: PartialMemo(theme: theme)
         )
+        for code in result.tables.keys { result.tables[code]!.shared = result.sharedValues(code) }
         clock.lap("  tables")
         let partial = result
         result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }

@@ -24,6 +24,7 @@ enum TemplateValue {
         if type == stringObjects { return (value as! [[String: String]]).map(TemplateStrings.init(values:)) }
         if type == texts { return (value as! [String]).map(TemplateText.init(text:)) }
         if type == list { return (value as! [Any]).map(wrap) }
+        if type == shared { return (value as! SharedValue).wrapped }
         return value
     }
 
@@ -34,6 +35,7 @@ enum TemplateValue {
     private static let stringObjects = ObjectIdentifier([[String: String]].self)
     private static let texts = ObjectIdentifier([String].self)
     private static let list = ObjectIdentifier([Any].self)
+    private static let shared = ObjectIdentifier(SharedValue.self)
 }
 
 /// A string: printed as itself, with a string's transforms; it has no children (as a
