@@ -124,8 +124,9 @@ public enum YAMLDocument {
             var tag = scalar.tag.rawValue
             if tag.isEmpty {
                 tag = scalar.style == .plain ? plainTag(scalar.string) : "str"
-            } else if let last = tag.split(separator: ":").last {
-                tag = String(last)
+            } else if let colon = tag.utf8.lastIndex(of: UInt8(ascii: ":")) {
+                // `tag:yaml.org,2002:str` → `str`
+                tag = String(tag[tag.utf8.index(after: colon)...])
             }
             return YAMLNode(kind: .scalar(scalar.string, tag: tag), line: line, column: column)
         case .mapping(let mapping):
@@ -157,6 +158,8 @@ public enum YAMLDocument {
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9") where isDate(text):
             return "timestamp"
+        case UInt8(ascii: "1")...UInt8(ascii: "9") where text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }):
+            return "int"  // `weight: 10`: a decimal integer, without the resolver's regular expressions
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
              UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
             let name = Resolver.default.resolveTag(of: Node.scalar(.init(text))).rawValue

@@ -156,7 +156,8 @@ struct YAMLTypeTests {
         let samples = ["", "~", "null", "Null", "NULL", "nil", "yes", "Yes", "YES", "no", "NO", "on", "Off", "y", "n", "true", "True", "TRUE",
                        "false", "trueish", "Tallinn", "Ordinary", "Łódź", "12", "-12", "+12", "0", "012", "019", "0x1F", "0b101", "1_000",
                        "3.14", "-.5", ".5", "1e5", "1.5e-3", ".inf", "-.INF", ".nan", ".NaN", "190:20:30", "2024-11-09",
-                       "2024-11-09 10:30:00", "2024-11-09T10:30:00+01:00", "2024-1-9", "9 November", "<<", "=", "-", "- x", "+", ".", "1.2.3", "12 cities"]
+                       "2024-11-09 10:30:00", "2024-11-09T10:30:00+01:00", "2024-1-9", "9 November", "<<", "=", "-", "- x", "+", ".", "1.2.3", "12 cities",
+                       "7", "100", "2030", "09", "00", "1x", "12:30", "1_0"]
         for sample in samples {
             let expected = Yams.Resolver.default.resolveTag(of: Yams.Node.scalar(.init(sample))).rawValue.split(separator: ":").last.map(String.init)
             #expect(YAMLDocument.plainTag(sample) == expected, "\(sample)")
