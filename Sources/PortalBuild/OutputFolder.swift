@@ -172,11 +172,10 @@ public struct OutputFolder: Sendable {
         }
         defer { close(fd) }
         var info = stat()
-        if mayExist {
-            if fstat(fd, &info) == 0 && Int(info.st_size) == bytes.count && Self.holds(fd, bytes) { return (false, FileState(info)) }
-            if ftruncate(fd, 0) != 0 {
-                throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
-            }
+        var oldSize = 0
+        if mayExist, fstat(fd, &info) == 0 {
+            oldSize = Int(info.st_size)
+            if oldSize == bytes.count && Self.holds(fd, bytes) { return (false, FileState(info)) }
         }
         var offset = 0
         while offset < bytes.count {
@@ -188,6 +187,12 @@ public struct OutputFolder: Sendable {
                 throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
             }
             offset += written
+        }
+        // Overwritten in place and cut to size afterwards: ext4 flushes a file on close
+        // when it was truncated to zero and written again, which made rewriting a site
+        // several times slower.
+        if oldSize > bytes.count, ftruncate(fd, off_t(bytes.count)) != 0 {
+            throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
         }
         fstat(fd, &info)
         return (true, FileState(info))
