@@ -14,12 +14,6 @@ extension SiteRenderer {
         context["url"] = url(urlPath)
         context["permalink"] = permalink(urlPath)
         context["canonical"] = permalink(urlPath)
-        context["homeURL"] = url("/\(code)/")
-        context["citiesURL"] = url("/\(code)/\(SitePlan.citiesPath)/")
-        context["searchURL"] = url("/\(code)/\(SitePlan.searchPath)/")
-        context["searchIndexURL"] = url("/\(code)/\(SitePlan.searchPath)/index.json")
-        context["feedURL"] = url("/\(code)/feed.xml")
-        context["feedPermalink"] = permalink("/\(code)/feed.xml")
         context["menu"] = menu(code, current: urlPath)
         context["switcher"] = switcher(code, urlPath: urlPath, translationID: translationID)
         if let alternates {
@@ -34,7 +28,8 @@ extension SiteRenderer {
         return context
     }
 
-    /// What every page of a language shows alike, built (and fingerprinted) once.
+    /// What every page of a language shows alike, built (and fingerprinted) once; the
+    /// language's templates have these written in where they name them at the top.
     func sharedValues(_ code: String) -> [String: SharedValue] {
         let language = strings[code]!.language
         return [
@@ -49,6 +44,12 @@ extension SiteRenderer {
             "t": SharedValue(tables[code]!.strings),
             "data": SharedValue(dataObject(code)),
             "asset": SharedValue(assetURLs),
+            "homeURL": SharedValue(url("/\(code)/")),
+            "citiesURL": SharedValue(url("/\(code)/\(SitePlan.citiesPath)/")),
+            "searchURL": SharedValue(url("/\(code)/\(SitePlan.searchPath)/")),
+            "searchIndexURL": SharedValue(url("/\(code)/\(SitePlan.searchPath)/index.json")),
+            "feedURL": SharedValue(url("/\(code)/feed.xml")),
+            "feedPermalink": SharedValue(permalink("/\(code)/feed.xml")),
         ]
     }
 

@@ -31,12 +31,12 @@ public struct SiteRenderer: Sendable {
     var searchEntries: [String]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
     public private(set) var warnings: [Diagnostic]
-    /// Partials rendered once for every page they come out the same on; nil renders every
-    /// partial on every page.
-    var memo: PartialMemo?
+    /// The templates per language, with constants written in and partials rendered once
+    /// for every page they come out the same on; nil renders the templates as written.
+    var compiled: CompiledTheme?
 
     /// Per memoized partial: how often its stored HTML was used, and how often it was rendered.
-    public var partialMemoCounts: [String: (hits: Int, misses: Int)] { memo?.counts ?? [:] }
+    public var partialMemoCounts: [String: (hits: Int, misses: Int)] { compiled?.counts ?? [:] }
 
     var site: Site { plan.site }
     var defaultLanguage: String { plan.defaultLanguage }
@@ -118,10 +118,10 @@ public struct SiteRenderer: Sendable {
             tables: makeTables(plan: plan, strings: strings, projection: projection),
             searchTexts: [],
             searchEntries: [],
-            warnings: [],
-            memo: PartialMemo(theme: theme)
+            warnings: []
         )
         for code in result.tables.keys { result.tables[code]!.shared = result.sharedValues(code) }
+        result.compiled = CompiledTheme(theme: theme, constants: result.tables.mapValues { $0.shared.mapValues(\.value) })
         clock.lap("  tables")
         let partial = result
         result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
@@ -187,7 +187,7 @@ public struct SiteRenderer: Sendable {
         switch job {
         case .cityMap(let language):
             let cities = sortedCityIndices(language).map { cityObject($0, language) }
-            let text = theme.library.render(TemplateRoot(values: ["map": mapObject(language, cities: cities)], memo: nil), withTemplate: "cities-map") ?? ""
+            let text = theme.library.render(TemplateRoot(values: ["map": mapObject(language, cities: cities)]), withTemplate: "cities-map") ?? ""
             return Array(text.utf8)
         case .searchIndex(let language):
             return Array(searchIndex(language).utf8)
@@ -208,6 +208,8 @@ public struct SiteRenderer: Sendable {
     public struct HTMLInput {
         public var template: String
         public var context: [String: Any]
+        /// The language whose shared values the context holds.
+        public var language: String
     }
 
     /// The template and context of a job that is an HTML page; nil for other files.
@@ -215,13 +217,13 @@ public struct SiteRenderer: Sendable {
         switch job {
         case .page(let index):
             let entry = plan.plannedPages[index]
-            return HTMLInput(template: layout(for: site.pages[entry.pageIndex]), context: pageContext(entry))
-        case .cityIndex(let language): return HTMLInput(template: "cities", context: cityIndexContext(language))
-        case .city(let index, let language): return HTMLInput(template: "city", context: cityContext(index, language))
-        case .search(let language): return HTMLInput(template: "search", context: searchContext(language))
-        case .notFound(let language): return HTMLInput(template: "404", context: notFoundContext(language))
-        case .rootNotFound: return HTMLInput(template: "404", context: notFoundContext(defaultLanguage, root: true))
-        case .rootIndex: return HTMLInput(template: "root", context: rootContext())
+            return HTMLInput(template: layout(for: site.pages[entry.pageIndex]), context: pageContext(entry), language: entry.language)
+        case .cityIndex(let language): return HTMLInput(template: "cities", context: cityIndexContext(language), language: language)
+        case .city(let index, let language): return HTMLInput(template: "city", context: cityContext(index, language), language: language)
+        case .search(let language): return HTMLInput(template: "search", context: searchContext(language), language: language)
+        case .notFound(let language): return HTMLInput(template: "404", context: notFoundContext(language), language: language)
+        case .rootNotFound: return HTMLInput(template: "404", context: notFoundContext(defaultLanguage, root: true), language: defaultLanguage)
+        case .rootIndex: return HTMLInput(template: "root", context: rootContext(), language: defaultLanguage)
         case .cityMap, .searchIndex, .feed, .sitemap, .robots, .alias: return nil
         }
     }
@@ -235,8 +237,14 @@ public struct SiteRenderer: Sendable {
                 context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
             }
         }
-        let library = memo?.library ?? theme.library
-        let text = library.render(TemplateRoot(values: context, memo: memo), withTemplate: input.template) ?? ""
+        guard let compiled else {
+            return Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
+        }
+        // The language's templates have its shared values written in: only for a context
+        // that holds exactly those.
+        let shared = tables[input.language]?.shared ?? [:]
+        let language = shared.allSatisfy { (context[$0.key] as? SharedValue) === $0.value } ? input.language : ""
+        let text = compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? ""
         return Array(text.utf8)
     }
 

@@ -4,17 +4,18 @@ import Testing
 @testable import PortalBuild
 @testable import PortalRender
 
-/// The two ways the renderer saves template work (a partial's HTML reused where it
-/// comes out the same, context values wrapped for faster lookups) must not change a
-/// byte of what a page shows.
-@Suite("Template rendering: partial memo and wrapped values")
+/// The ways the renderer saves template work (a language's constants written into its
+/// templates, a partial's HTML reused where it comes out the same, context values
+/// wrapped for faster lookups) must not change a byte of what a page shows.
+@Suite("Template rendering: compiled templates, partial memo, wrapped values")
 struct TemplateRenderingTests {
-    /// Every file of a fixture site, rendered with the memo and without it.
+    /// Every file of a fixture site, rendered with the compiled templates and with the
+    /// templates as written.
     func renderBothWays(_ fixture: Fixture) async throws -> (memo: [String: [UInt8]], plain: [String: [UInt8]], renderer: SiteRenderer) {
         let renderer = try await Builder(options: fixture.options()).prepare()
-        #expect(renderer.memo != nil)
+        #expect(renderer.compiled != nil)
         var plainRenderer = renderer
-        plainRenderer.memo = nil
+        plainRenderer.compiled = nil
         var memo: [String: [UInt8]] = [:]
         var plain: [String: [UInt8]] = [:]
         // Twice over the jobs, so that the second round is served from the memo.
@@ -59,13 +60,53 @@ struct TemplateRenderingTests {
         let (memo, plain, renderer) = try await renderBothWays(fixture)
         let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
         #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
-        #expect(renderer.memo?.memoizedPartials.contains("partials/footer") == true)
+        #expect(renderer.compiled?.memoizedPartials.contains("partials/footer") == true)
         let notFound = String(decoding: memo["en/404.html"] ?? [], as: UTF8.self)
         #expect(notFound.contains("<p>hidden: "))
         let home = String(decoding: memo["en/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<footer><p>Search</p><p>en</p></footer>"))
         let polishHome = String(decoding: memo["pl/index.html"] ?? [], as: UTF8.self)
         #expect(polishHome.contains("<p>pl</p></footer>"))
+    }
+
+    @Test("constants written into a language's templates: only at the top, only text that stays text")
+    func constantsWrittenIn() async throws {
+        // A site title with braces and an ampersand, a string that is only spaces, and
+        // the same names inside a section (where an item may hold its own `t`).
+        let fixture = try Fixture(fiveLanguageSite().merging([
+            "Content/site.yaml": """
+            title: {en: "Cities {2030} & more", pl: "Miasta & <więcej>"}
+            baseURL: https://cities.example.eu/
+            defaultContentLanguage: en
+            menus:
+              main: [about, cities, news]
+            """,
+            "Content/en/_language.yaml": language("English", code: "en-GB", weight: 1, strings: "  search: \"Search & find\"\n  feed: \"   \"\n"),
+            "Templates/partials/footer.mustache": """
+            <footer><p>{{site.title}}|{{{site.title}}}|{{t.search}}|{{&t.search}}|{{t.feed}}|{{homeURL}}</p>
+            {{#menu}}<i>{{t.search}}{{title}}</i>{{/menu}}
+            </footer>
+
+            """,
+        ]) { $1 })
+        defer { fixture.remove() }
+        let (compiled, plain, renderer) = try await renderBothWays(fixture)
+        let different = plain.keys.filter { compiled[$0] != plain[$0] }.sorted()
+        #expect(different.isEmpty, "differs with compiled templates: \(different.prefix(5))")
+        let home = String(decoding: compiled["en/index.html"] ?? [], as: UTF8.self)
+        #expect(home.contains("<p>Cities {2030} &amp; more|Cities {2030} & more|Search &amp; find|Search & find|   |/en/</p>"))
+        let polish = String(decoding: compiled["pl/index.html"] ?? [], as: UTF8.self)
+        #expect(polish.contains("<p>Miasta &amp; &lt;więcej&gt;|Miasta & <więcej>|Szukaj|Szukaj|"))
+
+        // What was written in, and what was left as a tag.
+        let plan = MemoPlan(sources: renderer.theme.sources)
+        let constants = renderer.tables["en"]!.shared.mapValues(\.value)
+        let footer = try #require(plan.specialized(constants: constants)["partials/footer"])
+        #expect(footer.hasPrefix("<footer><p>{{site.title}}|{{{site.title}}}|Search &amp; find|Search & find|{{t.feed}}|/en/</p>\n{{#menu}}<i>{{t.search}}{{title}}</i>{{/menu}}"))
+        let polishConstants = renderer.tables["pl"]!.shared.mapValues(\.value)
+        #expect(plan.specialized(constants: polishConstants)["partials/footer"]?.hasPrefix("<footer><p>Miasta &amp; &lt;więcej&gt;|Miasta & <więcej>|Szukaj|Szukaj|") == true)
+        // Templates only included inside a section keep their tags.
+        #expect(plan.specialized(constants: constants)["partials/page-list"] == nil)
     }
 
     @Test("which partials may be memoized, read from the templates")
@@ -90,6 +131,15 @@ struct TemplateRenderingTests {
         var delimiters = sources
         delimiters["item"] = "{{=<% %>=}}<%title%>"
         #expect(MemoPlan.memoizable(sources: delimiters).isEmpty)
+        // A parent that expands a block inside a section: what a child puts in the block
+        // is not at the top.
+        var blockInSection = sources
+        blockInSection["base"] = "<html>{{>header}}{{#list}}{{$main}}{{/main}}{{/list}}</html>"
+        blockInSection["page"] = "{{<base}}{{$main}}{{>top}}{{/main}}{{/base}}"
+        let plan = MemoPlan(sources: blockInSection)
+        #expect(plan.memoizable == ["header"])
+        #expect(plan.specialized(constants: ["t": ["title": "T"]])["page"] == nil)
+        #expect(plan.specialized(constants: ["t": ["title": "T"]])["header"] == "<h>T</h>")
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
@@ -119,7 +169,7 @@ struct TemplateRenderingTests {
         for text in templates {
             let template = try MustacheTemplate(string: text)
             let plain = template.render(values)
-            let wrapped = template.render(TemplateRoot(values: values, memo: nil))
+            let wrapped = template.render(TemplateRoot(values: values))
             #expect(wrapped == plain, "template: \(text)")
         }
     }
