@@ -218,6 +218,8 @@ struct MemoPlan {
     let memoizable: Set<String>
     /// False where the plan cannot read the templates (changed delimiters, dynamic partials).
     let readable: Bool
+    /// A parent expands a block inside a section: what fills a block is then not at the top.
+    let blocksInSections: Bool
 
     init(sources: [String: String]) {
         self.sources = sources
@@ -225,9 +227,9 @@ struct MemoPlan {
         self.parsed = parsed
         // A changed delimiter hides tags from this reading, a dynamic partial may be any template.
         readable = !parsed.values.contains { $0.contains { $0.kind == .delimiters || $0.kind == .dynamicPartial } }
-        guard readable else { atTop = []; memoizable = []; return }
-        // A block expanded inside a section of its parent sees that section's value.
         let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
+        self.blocksInSections = blocksInSections
+        guard readable else { atTop = []; memoizable = []; return }
         func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
 
         var atTop = Set(sources.keys)
@@ -255,10 +257,7 @@ struct MemoPlan {
                 }
             }
         })
-        self.blocksInSections = blocksInSections
     }
-
-    private var blocksInSections = false
 
     /// Partials always included at the top of a page (no section around them, in
     /// templates themselves only included at the top), unindented, whose own text has
