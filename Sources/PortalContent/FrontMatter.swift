@@ -15,16 +15,17 @@ public struct FrontMatter: Sendable {
         guard text.hasPrefix("---\n") || text == "---" else {
             return FrontMatter(yaml: nil, yamlLine: 1, body: text, bodyLine: 1)
         }
+        // Lines are found on UTF-8 bytes: a line feed always ends a character.
+        let utf8 = text.utf8
         var lineNumber = 1
-        var yamlStart = text.index(text.startIndex, offsetBy: 4, limitedBy: text.endIndex) ?? text.endIndex
+        let yamlStart = utf8.index(utf8.startIndex, offsetBy: 4, limitedBy: utf8.endIndex) ?? utf8.endIndex
         var index = yamlStart
-        yamlStart = index
         while index < text.endIndex {
             lineNumber += 1
-            let lineEnd = text[index...].firstIndex(of: "\n") ?? text.endIndex
-            let line = text[index..<lineEnd]
-            if line == "---" || line == "..." {
-                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+            let lineEnd = utf8[index...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            let line = utf8[index..<lineEnd]
+            if line.elementsEqual("---".utf8) || line.elementsEqual("...".utf8) {
+                let bodyStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : utf8.endIndex
                 return FrontMatter(
                     yaml: String(text[yamlStart..<index]),
                     yamlLine: 2,
@@ -32,7 +33,7 @@ public struct FrontMatter: Sendable {
                     bodyLine: lineNumber + 1
                 )
             }
-            index = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+            index = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : utf8.endIndex
         }
         throw BuildFailure([.error(file, line: 1, column: 1, "front matter starts with '---' but has no closing '---' line",
                                    hint: "add a line with only '---' after the last front matter key")])

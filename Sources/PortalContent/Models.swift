@@ -112,7 +112,11 @@ public struct PageDate: Sendable, Hashable, Comparable {
 
     /// Accepts `2024-11-09`, `2024-11-09T10:30:00`, `2024-11-09 10:30`, with `Z` or `+01:00`.
     public init?(_ text: String) {
-        let scalars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        // A date starts with a digit and ends with a digit or a letter: only other text
+        // can have spaces around it to trim.
+        let isDigit = { (byte: UInt8) in byte >= 0x30 && byte <= 0x39 }
+        let plain = text.utf8.first.map(isDigit) == true && text.utf8.last.map { isDigit($0) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) } == true
+        let scalars = plain ? Array(text.utf8) : Array(text.trimmingCharacters(in: .whitespaces).utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= scalars.count else { return nil }
             var value = 0

@@ -174,8 +174,9 @@ extension SiteRenderer {
     }
 
     static func excerpt(_ text: String, limit: Int) -> String {
-        guard text.count > limit else { return text }
-        let cut = text.prefix(limit)
+        // No more bytes than the limit: no more characters either, and nothing is counted.
+        guard text.utf8.count > limit, let end = text.index(text.startIndex, offsetBy: limit, limitedBy: text.endIndex), end < text.endIndex else { return text }
+        let cut = text[..<end]
         if let space = cut.lastIndex(of: " ") { return cut[..<space] + "…" }
         return cut + "…"
     }

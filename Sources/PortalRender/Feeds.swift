@@ -50,6 +50,10 @@ enum JSON {
     /// A JSON string literal, safe to embed anywhere (`<`, U+2028 and U+2029 escaped).
     /// Works on UTF-8 bytes: it runs over the text of every page for the search index.
     static func string(_ text: String) -> String {
+        // Most text (and all folded search text) needs no escape at all.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "<") && $0 != 0xE2 }) {
+            return "\"" + text + "\""
+        }
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count + 2)
         out.append(UInt8(ascii: "\""))

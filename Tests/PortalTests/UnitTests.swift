@@ -122,6 +122,22 @@ struct FrontMatterTests {
         #expect(split.yaml == "title: A\nweight: 2\n")
         #expect(split.body == "Body\n")
         #expect(split.bodyLine == 5)
+        // Letters of several bytes, a combining accent after a line end, `...` as the end.
+        let accented = try FrontMatter.split("---\ntitle: Łódź\n\u{301}x: y\n...\nŻółw\n---\n", file: "x.md")
+        #expect(accented.yaml == "title: Łódź\n\u{301}x: y\n")
+        #expect(accented.body == "Żółw\n---\n")
+        #expect(accented.bodyLine == 5)
+    }
+
+    @Test("dates with spaces around them, and what is not a date")
+    func dates() {
+        #expect(PageDate("2024-11-09")?.isoDate == "2024-11-09")
+        #expect(PageDate(" 2024-11-09\t")?.isoDate == "2024-11-09")
+        #expect(PageDate("\u{A0}2024-11-09\u{A0}")?.isoDate == "2024-11-09")
+        #expect(PageDate("2024-11-09T10:30:00Z")?.hour == 10)
+        #expect(PageDate("2024-11-09T10:30:00z")?.offsetMinutes == 0)
+        #expect(PageDate("2024-02-30") == nil)
+        #expect(PageDate("9 November 2024") == nil)
     }
 
     @Test("BOM and CRLF line ends are accepted")
@@ -197,5 +213,18 @@ struct JSONStringTests {
         #expect(!encoded.contains("<") && !encoded.contains("\u{2028}") && !encoded.contains("\u{1}"))
         let decoded = try JSONSerialization.jsonObject(with: Data("[\(encoded)]".utf8)) as? [String]
         #expect(decoded == [text])
+        // Text that needs no escape is written as it is.
+        #expect(PortalRender.JSON.string("lodz transport plan ţ é") == "\"lodz transport plan ţ é\"")
+        #expect(PortalRender.JSON.string("a\u{7F}b") == "\"a\u{7F}b\"")
+        #expect(PortalRender.JSON.string("") == "\"\"")
+    }
+
+    @Test("excerpts end at a word, counted in characters")
+    func excerpts() {
+        #expect(SiteRenderer.excerpt("short text", limit: 10) == "short text")
+        #expect(SiteRenderer.excerpt("ąęłńóśźżćą", limit: 10) == "ąęłńóśźżćą")
+        #expect(SiteRenderer.excerpt("ąęłńó śźżćąx", limit: 10) == "ąęłńó…")
+        #expect(SiteRenderer.excerpt("abcdefghijkl", limit: 10) == "abcdefghij…")
+        #expect(SiteRenderer.excerpt("e\u{301}e\u{301}e\u{301}", limit: 3) == "e\u{301}e\u{301}e\u{301}")
     }
 }
