@@ -8,10 +8,10 @@ enum XML {
     /// allow, are left out unless `dropControls` is false (Mustache keeps them).
     static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
         var text = text
-        return text.withUTF8 { bytes -> String in
-            func isDropped(_ byte: UInt8) -> Bool {
-                dropControls && byte < 0x20 && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r")
-            }
+        func isDropped(_ byte: UInt8) -> Bool {
+            dropControls && byte < 0x20 && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r")
+        }
+        let (extra, changed) = text.withUTF8 { bytes -> (Int, Bool) in
             var extra = 0
             var changed = false
             for byte in bytes {
@@ -23,8 +23,12 @@ enum XML {
                 default: if isDropped(byte) { changed = true }
                 }
             }
-            if extra == 0 && !changed { return String(decoding: bytes, as: UTF8.self) }
-            return String(unsafeUninitializedCapacity: bytes.count + extra) { output in
+            return (extra, changed)
+        }
+        // Most values have nothing to escape: the same string, not a copy.
+        if extra == 0 && !changed { return text }
+        return text.withUTF8 { bytes -> String in
+            String(unsafeUninitializedCapacity: bytes.count + extra) { output in
                 var index = 0
                 func put(_ text: StaticString) {
                     text.withUTF8Buffer { for byte in $0 { output[index] = byte; index += 1 } }
