@@ -215,8 +215,7 @@ extension SiteRenderer {
     // MARK: links
 
     /// Internal links and anchors in Markdown that lead nowhere, and images without alt text.
-    func checkLinks() -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
+    func checkLinks() async -> [Diagnostic] {
         var targets = Set<String>()
         for path in plan.outputSources.keys {
             targets.insert("/" + path)
@@ -232,42 +231,52 @@ extension SiteRenderer {
         for (code, narratives) in plan.cityNarratives {
             for (id, index) in narratives { anchors["/\(code)/\(SitePlan.citiesPath)/\(id)/"] = Set(markdown[index].headingIDs) }
         }
-        for (index, page) in site.pages.enumerated() {
-            let rendered = markdown[index]
-            for image in rendered.imagesWithoutAlt {
-                diagnostics.append(.warning(page.file, line: page.bodyLine + image.line - 1, column: image.column,
-                                            "image '\(image.destination)' has no alternative text", hint: "describe it: ![what the image shows](\(image.destination))"))
+        let known = targets, headings = anchors
+        // Page by page on every core; the warnings come back in page order.
+        let perPage = await parallelMap(Array(site.pages.indices)) { index -> [Diagnostic] in
+            self.linkWarnings(page: index, targets: known, anchors: headings)
+        }
+        return perPage.flatMap { $0 }
+    }
+
+    /// Images without alternative text, and links to no page or to no heading, of one page.
+    private func linkWarnings(page index: Int, targets: Set<String>, anchors: [String: Set<String>]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let page = site.pages[index]
+        let rendered = markdown[index]
+        for image in rendered.imagesWithoutAlt {
+            diagnostics.append(.warning(page.file, line: page.bodyLine + image.line - 1, column: image.column,
+                                        "image '\(image.destination)' has no alternative text", hint: "describe it: ![what the image shows](\(image.destination))"))
+        }
+        for link in rendered.links {
+            let destination = link.destination
+            if destination.isEmpty || destination.hasPrefix("//") || destination.contains(Character(":")) && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
+                continue
             }
-            for link in rendered.links {
-                let destination = link.destination
-                if destination.isEmpty || destination.hasPrefix("//") || destination.contains(Character(":")) && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
-                    continue
-                }
-                var path = destination
-                var fragment: String?
-                if let hash = path.firstIndex(of: "#") {
-                    fragment = String(path[path.index(after: hash)...])
-                    path = String(path[..<hash])
-                }
-                if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
-                if path.isEmpty {
-                    path = page.urlPath
-                } else if !path.hasPrefix("/") {
-                    path = Self.resolve(path, against: page.urlPath)
-                } else if !basePath.isEmpty, path.hasPrefix(basePath + "/") {
-                    path = String(path.dropFirst(basePath.count))
-                }
-                path = path.removingPercentEncoding ?? path
-                let line = page.bodyLine + link.line - 1
-                if !targets.contains(path) && !targets.contains(path + "/") {
-                    diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)' leads to no page of the site",
-                                                hint: "pages are at /<language>/<path>/, e.g. /\(page.language)/about/"))
-                } else if let fragment, !fragment.isEmpty {
-                    let key = targets.contains(path) && path.hasSuffix("/") ? path : path + "/"
-                    if let ids = anchors[key], !ids.contains(fragment) {
-                        diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)': the page has no heading with id '\(fragment)'",
-                                                    hint: ids.isEmpty ? nil : "its headings: \(ids.sorted().prefix(8).joined(separator: ", "))"))
-                    }
+            var path = destination
+            var fragment: String?
+            if let hash = path.firstIndex(of: "#") {
+                fragment = String(path[path.index(after: hash)...])
+                path = String(path[..<hash])
+            }
+            if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+            if path.isEmpty {
+                path = page.urlPath
+            } else if !path.hasPrefix("/") {
+                path = Self.resolve(path, against: page.urlPath)
+            } else if !basePath.isEmpty, path.hasPrefix(basePath + "/") {
+                path = String(path.dropFirst(basePath.count))
+            }
+            path = path.removingPercentEncoding ?? path
+            let line = page.bodyLine + link.line - 1
+            if !targets.contains(path) && !targets.contains(path + "/") {
+                diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)' leads to no page of the site",
+                                            hint: "pages are at /<language>/<path>/, e.g. /\(page.language)/about/"))
+            } else if let fragment, !fragment.isEmpty {
+                let key = targets.contains(path) && path.hasSuffix("/") ? path : path + "/"
+                if let ids = anchors[key], !ids.contains(fragment) {
+                    diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)': the page has no heading with id '\(fragment)'",
+                                                hint: ids.isEmpty ? nil : "its headings: \(ids.sorted().prefix(8).joined(separator: ", "))"))
                 }
             }
         }

@@ -41,68 +41,73 @@ struct CityFacts: Sendable {
 }
 
 extension SiteRenderer {
-    static func makeTables(plan: SitePlan, strings: [String: LanguageStrings], projection: MapProjection) -> [String: LanguageTables] {
-        let site = plan.site
-        var tables: [String: LanguageTables] = [:]
+    /// The tables of every output language, one language per core.
+    static func makeTables(plan: SitePlan, strings: [String: LanguageStrings], projection: MapProjection) async -> [String: LanguageTables] {
         var allDates = Set<PageDate>()
-        for page in site.pages {
+        for page in plan.site.pages {
             if let date = page.date { allDates.insert(date) }
             if let date = page.lastmod { allDates.insert(date) }
         }
-        for language in plan.outputLanguages {
-            let code = language.code
-            let languageStrings = strings[code]!
-            var dates: [PageDate: String] = [:]
-            for date in allDates { dates[date] = languageStrings.format.date(year: date.year, month: date.month, day: date.day) }
-
-            let entries = (plan.pathLookup[code] ?? [:]).values.sorted()
-            var children: [String: [Int]] = [:]
-            for index in entries {
-                let page = site.pages[plan.plannedPages[index].pageIndex]
-                guard !page.contentPath.isEmpty else { continue }
-                children[page.parentPath, default: []].append(index)
-            }
-            for (key, list) in children { children[key] = sortForList(list, plan: plan) }
-            let dated = entries.filter { !plan.plannedPages[$0].isFallback && site.pages[plan.plannedPages[$0].pageIndex].date != nil }
-                .sorted { a, b in
-                    let da = site.pages[plan.plannedPages[a].pageIndex].date!, db = site.pages[plan.plannedPages[b].pageIndex].date!
-                    return da != db ? db < da : plan.plannedPages[a].urlPath < plan.plannedPages[b].urlPath
-                }
-
-            var facts: [CityFacts] = []
-            for city in site.cities {
-                let countryName = countryName(city.country, code, site: site, languageCode: language.languageCode)
-                var fact = CityFacts(
-                    name: city.name(in: code), countryName: countryName,
-                    searchName: Slug.searchFold(city.name(in: code) + " " + city.name),
-                    sectors: city.sectors.map { ($0, sectorName($0, languageStrings)) }
-                )
-                if let latitude = city.latitude, let longitude = city.longitude {
-                    fact.latitude = languageStrings.format.decimal(latitude)
-                    fact.longitude = languageStrings.format.decimal(longitude)
-                    let point = projection.point(latitude: latitude, longitude: longitude)
-                    fact.mapX = MapProjection.format(point.x)
-                    fact.mapY = MapProjection.format(point.y)
-                }
-                facts.append(fact)
-            }
-            let folded = facts.map { Slug.searchFold($0.name) }
-            let cityOrder = site.cities.indices.sorted { a, b in folded[a] != folded[b] ? folded[a] < folded[b] : site.cities[a].id < site.cities[b].id }
-            var countryNames: [String: String] = [:]
-            for (index, city) in site.cities.enumerated() { countryNames[city.country] = facts[index].countryName }
-            let countries = countryNames.sorted { a, b in
-                let fa = Slug.searchFold(a.value), fb = Slug.searchFold(b.value)
-                return fa != fb ? fa < fb : a.key < b.key
-            }.map { (code: $0.key, name: $0.value) }
-
-            tables[code] = LanguageTables(
-                menu: menuItems(plan: plan, code: code, strings: languageStrings),
-                strings: languageStrings.templateObject,
-                children: children, dated: dated, searchOrder: sortForList(entries, plan: plan), dates: dates,
-                cityOrder: cityOrder, cities: facts, countries: countries
-            )
+        let dates = allDates
+        let made = await parallelMap(plan.outputLanguages) { language in
+            makeTable(language, plan: plan, strings: strings, projection: projection, allDates: dates)
         }
-        return tables
+        return Dictionary(uniqueKeysWithValues: zip(plan.outputLanguages.map(\.code), made))
+    }
+
+    private static func makeTable(_ language: Language, plan: SitePlan, strings: [String: LanguageStrings], projection: MapProjection, allDates: Set<PageDate>) -> LanguageTables {
+        let site = plan.site
+        let code = language.code
+        let languageStrings = strings[code]!
+        var dates: [PageDate: String] = [:]
+        for date in allDates { dates[date] = languageStrings.format.date(year: date.year, month: date.month, day: date.day) }
+
+        let entries = (plan.pathLookup[code] ?? [:]).values.sorted()
+        var children: [String: [Int]] = [:]
+        for index in entries {
+            let page = site.pages[plan.plannedPages[index].pageIndex]
+            guard !page.contentPath.isEmpty else { continue }
+            children[page.parentPath, default: []].append(index)
+        }
+        for (key, list) in children { children[key] = sortForList(list, plan: plan) }
+        let dated = entries.filter { !plan.plannedPages[$0].isFallback && site.pages[plan.plannedPages[$0].pageIndex].date != nil }
+            .sorted { a, b in
+                let da = site.pages[plan.plannedPages[a].pageIndex].date!, db = site.pages[plan.plannedPages[b].pageIndex].date!
+                return da != db ? db < da : plan.plannedPages[a].urlPath < plan.plannedPages[b].urlPath
+            }
+
+        var facts: [CityFacts] = []
+        for city in site.cities {
+            let countryName = countryName(city.country, code, site: site, languageCode: language.languageCode)
+            var fact = CityFacts(
+                name: city.name(in: code), countryName: countryName,
+                searchName: Slug.searchFold(city.name(in: code) + " " + city.name),
+                sectors: city.sectors.map { ($0, sectorName($0, languageStrings)) }
+            )
+            if let latitude = city.latitude, let longitude = city.longitude {
+                fact.latitude = languageStrings.format.decimal(latitude)
+                fact.longitude = languageStrings.format.decimal(longitude)
+                let point = projection.point(latitude: latitude, longitude: longitude)
+                fact.mapX = MapProjection.format(point.x)
+                fact.mapY = MapProjection.format(point.y)
+            }
+            facts.append(fact)
+        }
+        let folded = facts.map { Slug.searchFold($0.name) }
+        let cityOrder = site.cities.indices.sorted { a, b in folded[a] != folded[b] ? folded[a] < folded[b] : site.cities[a].id < site.cities[b].id }
+        var countryNames: [String: String] = [:]
+        for (index, city) in site.cities.enumerated() { countryNames[city.country] = facts[index].countryName }
+        let countries = countryNames.sorted { a, b in
+            let fa = Slug.searchFold(a.value), fb = Slug.searchFold(b.value)
+            return fa != fb ? fa < fb : a.key < b.key
+        }.map { (code: $0.key, name: $0.value) }
+
+        return LanguageTables(
+            menu: menuItems(plan: plan, code: code, strings: languageStrings),
+            strings: languageStrings.templateObject,
+            children: children, dated: dated, searchOrder: sortForList(entries, plan: plan), dates: dates,
+            cityOrder: cityOrder, cities: facts, countries: countries
+        )
     }
 
     /// List order: weight (unset last), then newest first, then title.

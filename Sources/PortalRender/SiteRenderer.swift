@@ -109,13 +109,14 @@ public struct SiteRenderer: Sendable {
 
         clock.lap("  city summaries, assets")
         let projection = MapProjection(cities: site.cities)
+        let tables = await makeTables(plan: plan, strings: strings, projection: projection)
         var result = SiteRenderer(
             plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
             assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
             basePath: site.config.basePath, origin: site.config.origin,
             languageCodes: Set(site.languages.map(\.code)),
             mapProjection: projection,
-            tables: makeTables(plan: plan, strings: strings, projection: projection),
+            tables: tables,
             searchTexts: [],
             searchEntries: [],
             warnings: []
@@ -131,7 +132,7 @@ public struct SiteRenderer: Sendable {
         let cityEntries = await parallelMap(codes) { withTexts.citySearchEntries($0) }
         for (code, entries) in zip(codes, cityEntries) { result.tables[code]!.citySearchEntries = entries }
         clock.lap("  search texts and entries")
-        diagnostics.append(contentsOf: result.checkLinks())
+        diagnostics.append(contentsOf: await result.checkLinks())
         clock.lap("  links")
         result.warnings = diagnostics.sorted
         return result
