@@ -9,7 +9,8 @@ extension SiteRenderer {
 
     /// What every HTML page has: site, language, strings, menus, switcher.
     func baseContext(language code: String, urlPath: String, translationID: String?, alternates: [Alternate]?) -> [String: Any] {
-        var context: [String: Any] = [:]
+        // Room for every key a page context gets, so that it is allocated once.
+        var context = [String: Any](minimumCapacity: 32)
         for (key, value) in tables[code]!.shared { context[key] = value }
         context["url"] = url(urlPath)
         context["permalink"] = permalink(urlPath)

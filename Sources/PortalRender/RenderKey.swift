@@ -133,10 +133,10 @@ public struct FingerprintHasher {
     /// Adds a template value; false for a type it does not know. Types are compared
     /// exactly: casting one collection type to another would copy it.
     mutating func add(value: Any) -> Bool {
-        let type = ObjectIdentifier(Swift.type(of: value))
-        if type == Self.string {
+        switch ContextValueType(of: value) {
+        case .string:
             byte(UInt8(ascii: "s")); add(value as! String)
-        } else if type == Self.object {
+        case .object:
             let object = value as! [String: Any]
             byte(UInt8(ascii: "m")); add(UInt64(object.count))
             var sum: (UInt64, UInt64) = (0, 0)
@@ -145,15 +145,15 @@ public struct FingerprintHasher {
                 sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
             }
             add(sum.0); add(sum.1)
-        } else if type == Self.bool {
+        case .bool:
             byte(UInt8(ascii: "b")); byte(value as! Bool ? 1 : 0)
-        } else if type == Self.objects {
+        case .objects:
             return add(list: value as! [[String: Any]], tag: "l")
-        } else if type == Self.list {
+        case .list:
             return add(list: value as! [Any], tag: "a")
-        } else if type == Self.stringObjects {
+        case .stringObjects:
             return add(list: value as! [[String: String]], tag: "L")
-        } else if type == Self.strings {
+        case .strings:
             let strings = value as! [String: String]
             byte(UInt8(ascii: "t")); add(UInt64(strings.count))
             var sum: (UInt64, UInt64) = (0, 0)
@@ -164,22 +164,22 @@ public struct FingerprintHasher {
                 sum = (sum.0 &+ entry.high, sum.1 &+ entry.low)
             }
             add(sum.0); add(sum.1)
-        } else if type == Self.texts {
+        case .texts:
             let texts = value as! [String]
             byte(UInt8(ascii: "x")); add(UInt64(texts.count))
             for text in texts { add(text) }
-        } else if type == Self.int {
+        case .int:
             byte(UInt8(ascii: "i")); add(UInt64(bitPattern: Int64(value as! Int)))
-        } else if type == Self.double {
+        case .double:
             byte(UInt8(ascii: "d")); add((value as! Double).bitPattern)
-        } else if type == Self.shared {
+        case .shared:
             guard let key = (value as! SharedValue).key else { return false }
             byte(UInt8(ascii: "S")); add(key.high); add(key.low)
-        } else if type == Self.number {
+        case .number:
             // Its plural strings are part of the base key (all interface strings).
             let number = value as! LocalizedNumber
             byte(UInt8(ascii: "n")); add(UInt64(bitPattern: Int64(number.value))); add(number.strings.language.code)
-        } else {
+        case .other:
             return false
         }
         return true
@@ -191,34 +191,4 @@ public struct FingerprintHasher {
         return true
     }
 
-    private static let string = ObjectIdentifier(String.self)
-    private static let bool = ObjectIdentifier(Bool.self)
-    private static let int = ObjectIdentifier(Int.self)
-    private static let double = ObjectIdentifier(Double.self)
-    private static let object = ObjectIdentifier([String: Any].self)
-    private static let objects = ObjectIdentifier([[String: Any]].self)
-    private static let list = ObjectIdentifier([Any].self)
-    private static let strings = ObjectIdentifier([String: String].self)
-    private static let texts = ObjectIdentifier([String].self)
-    private static let stringObjects = ObjectIdentifier([[String: String]].self)
-    private static let number = ObjectIdentifier(LocalizedNumber.self)
-    private static let shared = ObjectIdentifier(SharedValue.self)
-}
-
-/// A context value that every page of a language shares (`site`, `t`, `data` …): built
-/// once per language, and fingerprinted once, not on every page that shows it.
-final class SharedValue: @unchecked Sendable {
-    /// The value as built; never changed.
-    let value: Any
-    /// The value as templates read it (see `TemplateValue`).
-    let wrapped: Any
-    /// Its fingerprint; nil when it holds a type the fingerprint does not know.
-    let key: RenderKey?
-
-    init(_ value: Any) {
-        self.value = value
-        self.wrapped = TemplateValue.wrap(value)
-        var hasher = FingerprintHasher()
-        key = hasher.add(value: value) ? hasher.key : nil
-    }
 }

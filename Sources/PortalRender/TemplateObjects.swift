@@ -16,26 +16,56 @@ import Mustache
 /// sections, and the same transforms (`uppercased(title)`, `count(list)`).
 enum TemplateValue {
     static func wrap(_ value: Any) -> Any {
+        switch ContextValueType(of: value) {
+        case .string: return TemplateText(text: value as! String)
+        case .object: return TemplateObject(values: value as! [String: Any])
+        case .strings: return TemplateStrings(values: value as! [String: String])
+        case .objects: return (value as! [[String: Any]]).map(TemplateObject.init(values:))
+        case .stringObjects: return (value as! [[String: String]]).map(TemplateStrings.init(values:))
+        case .texts: return (value as! [String]).map(TemplateText.init(text:))
+        case .list: return (value as! [Any]).map(wrap)
+        case .shared: return (value as! SharedValue).wrapped
+        case .bool, .int, .double, .number, .other: return value
+        }
+    }
+}
+
+/// The types a template context is built of, told apart by their exact type (a cast
+/// from one collection type to another would copy it): what the fingerprint hashes
+/// and what `TemplateValue` wraps.
+enum ContextValueType {
+    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, other
+
+    /// Compared one by one, commonest first: cheaper than hashing on every lookup.
+    init(of value: Any) {
         let type = ObjectIdentifier(Swift.type(of: value))
-        if type == string { return TemplateText(text: value as! String) }
-        if type == object { return TemplateObject(values: value as! [String: Any]) }
-        if type == strings { return TemplateStrings(values: value as! [String: String]) }
-        if type == objects { return (value as! [[String: Any]]).map(TemplateObject.init(values:)) }
-        if type == stringObjects { return (value as! [[String: String]]).map(TemplateStrings.init(values:)) }
-        if type == texts { return (value as! [String]).map(TemplateText.init(text:)) }
-        if type == list { return (value as! [Any]).map(wrap) }
-        if type == shared { return (value as! SharedValue).wrapped }
-        return value
+        if type == Self.stringType { self = .string }
+        else if type == Self.objectType { self = .object }
+        else if type == Self.sharedType { self = .shared }
+        else if type == Self.boolType { self = .bool }
+        else if type == Self.objectsType { self = .objects }
+        else if type == Self.stringsType { self = .strings }
+        else if type == Self.listType { self = .list }
+        else if type == Self.textsType { self = .texts }
+        else if type == Self.stringObjectsType { self = .stringObjects }
+        else if type == Self.intType { self = .int }
+        else if type == Self.doubleType { self = .double }
+        else if type == Self.numberType { self = .number }
+        else { self = .other }
     }
 
-    private static let string = ObjectIdentifier(String.self)
-    private static let object = ObjectIdentifier([String: Any].self)
-    private static let strings = ObjectIdentifier([String: String].self)
-    private static let objects = ObjectIdentifier([[String: Any]].self)
-    private static let stringObjects = ObjectIdentifier([[String: String]].self)
-    private static let texts = ObjectIdentifier([String].self)
-    private static let list = ObjectIdentifier([Any].self)
-    private static let shared = ObjectIdentifier(SharedValue.self)
+    private static let stringType = ObjectIdentifier(String.self)
+    private static let boolType = ObjectIdentifier(Bool.self)
+    private static let intType = ObjectIdentifier(Int.self)
+    private static let doubleType = ObjectIdentifier(Double.self)
+    private static let objectType = ObjectIdentifier([String: Any].self)
+    private static let objectsType = ObjectIdentifier([[String: Any]].self)
+    private static let listType = ObjectIdentifier([Any].self)
+    private static let stringsType = ObjectIdentifier([String: String].self)
+    private static let textsType = ObjectIdentifier([String].self)
+    private static let stringObjectsType = ObjectIdentifier([[String: String]].self)
+    private static let numberType = ObjectIdentifier(LocalizedNumber.self)
+    private static let sharedType = ObjectIdentifier(SharedValue.self)
 }
 
 /// A string: printed as itself, with a string's transforms; it has no children (as a
@@ -65,4 +95,22 @@ struct TemplateStrings: MustacheParent, MustacheCustomRenderable, MustacheTransf
     var renderText: String { String(describing: values) }
     var isNull: Bool { false }
     func transform(_ name: String) -> Any? { values.transform(name) }
+}
+
+/// A context value that every page of a language shares (`site`, `t`, `data` …): built
+/// once per language, and fingerprinted once, not on every page that shows it.
+final class SharedValue: @unchecked Sendable {
+    /// The value as built; never changed.
+    let value: Any
+    /// The value as templates read it (see `TemplateValue`).
+    let wrapped: Any
+    /// Its fingerprint; nil when it holds a type the fingerprint does not know.
+    let key: RenderKey?
+
+    init(_ value: Any) {
+        self.value = value
+        self.wrapped = TemplateValue.wrap(value)
+        var hasher = FingerprintHasher()
+        key = hasher.add(value: value) ? hasher.key : nil
+    }
 }
