@@ -131,38 +131,45 @@ enum TemplateScanner {
 
     static func references(in text: String) -> [Reference] {
         var references: [Reference] = []
+        let bytes = Array(text.utf8)
         var line = 1
-        for lineText in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var searchStart = lineText.startIndex
-            while let open = lineText[searchStart...].range(of: "{{") {
-                guard let close = lineText[open.upperBound...].range(of: "}}") else { break }
-                var inner = lineText[open.upperBound..<close.lowerBound]
-                let column = lineText.distance(from: lineText.startIndex, to: open.lowerBound) + 1
-                searchStart = close.upperBound
-                if inner.hasPrefix("{") { inner = inner.dropFirst() }
-                let trimmed = inner.trimmingCharacters(in: .whitespaces)
-                if let first = trimmed.first, first == ">" || first == "<" {
-                    let name = trimmed.dropFirst().trimmingCharacters(in: .whitespaces)
-                    if !name.hasPrefix("*") {
-                        references.append(Reference(kind: first == ">" ? .partial : .parent, name: name, line: line, column: column))
+        var lineStart = 0
+        var scanned = 0
+        for tag in MemoPlan.tags(in: text) {
+            // Tags are read by MemoPlan; lines and columns (in characters) counted here.
+            for index in scanned..<tag.range.lowerBound where bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = index + 1
+            }
+            scanned = tag.range.lowerBound
+            let column = String(decoding: bytes[lineStart..<tag.range.lowerBound], as: UTF8.self).count + 1
+            switch tag.kind {
+            case .partial, .parent:
+                references.append(Reference(kind: tag.kind == .partial ? .partial : .parent, name: tag.name, line: line, column: column))
+                continue
+            case .dynamicPartial:
+                continue
+            default:
+                break
+            }
+            // A sigil other than `#^/&` stays in front of the name, so a name right after
+            // it is not a use (`{{!t.x}}` is a comment).
+            let body: Substring
+            switch tag.kind {
+            case .variable, .open, .inverted, .close: body = Substring(tag.name)
+            default: body = Substring("!" + tag.name)
+            }
+            for (marker, kind) in [("t.", Reference.Kind.string), ("plural.", .plural)] {
+                var rest = body[...]
+                while let range = rest.range(of: marker) {
+                    let before = range.lowerBound == body.startIndex ? nil : body[body.index(before: range.lowerBound)]
+                    let key = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                    if (before == nil || before == "." || before == " ") && !key.isEmpty {
+                        references.append(Reference(kind: kind, name: String(key), line: line, column: column))
                     }
-                    continue
-                }
-                var body = Substring(trimmed)
-                if let first = body.first, "#^/&".contains(first) { body = body.dropFirst() }
-                for (marker, kind) in [("t.", Reference.Kind.string), ("plural.", .plural)] {
-                    var rest = body[...]
-                    while let range = rest.range(of: marker) {
-                        let before = range.lowerBound == body.startIndex ? nil : body[body.index(before: range.lowerBound)]
-                        let key = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-                        if (before == nil || before == "." || before == " ") && !key.isEmpty {
-                            references.append(Reference(kind: kind, name: String(key), line: line, column: column))
-                        }
-                        rest = rest[range.upperBound...]
-                    }
+                    rest = rest[range.upperBound...]
                 }
             }
-            line += 1
         }
         return references
     }
