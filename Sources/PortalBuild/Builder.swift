@@ -44,6 +44,11 @@ public struct Builder: Sendable {
         var errors: [Diagnostic] = []
         var site: Site?
         var warnings: [Diagnostic] = []
+        // The theme is read on a thread of its own while the content loads on every core.
+        let templatesDirectory = options.templatesDirectory
+        let themeLoad = BackgroundResult { () -> Result<Theme, BuildFailure> in
+            do throws(BuildFailure) { return .success(try Theme.load(from: templatesDirectory)) } catch { return .failure(error) }
+        }
         do {
             let loaded = try await SiteLoader(contentDirectory: options.contentDirectory, includeDrafts: options.includeDrafts, baseURLOverride: options.baseURL).load()
             site = loaded.0
@@ -53,7 +58,10 @@ public struct Builder: Sendable {
         }
         clock.lap("load content")
         var theme: Theme?
-        do { theme = try Theme.load(from: options.templatesDirectory) } catch { errors += error.diagnostics }
+        switch await themeLoad.value() {
+        case .success(let loaded): theme = loaded
+        case .failure(let error): errors += error.diagnostics
+        }
         // Content and theme problems are reported together.
         guard let site, let theme, errors.filter({ $0.severity == .error }).isEmpty else { throw BuildFailure(errors) }
         let plan = try SitePlan.make(site: site, languages: options.languages)

@@ -67,9 +67,8 @@ public struct OutputFolder: Sendable {
     }
 
     /// Makes the folder beside ready for the files at `paths`: removes what is not part
-    /// of the site any more (files, then folders, deepest first) and creates the missing
-    /// folders (each once, parents first). Returns the files that are already there, and
-    /// how many files were removed.
+    /// of the site any more (files, then folders, deepest first). Returns the files that
+    /// are already there, and how many files were removed.
     public func prepareFolders(for paths: [String], holding existing: (files: Set<String>, folders: Set<String>)) throws(BuildFailure) -> (existing: Set<String>, removed: Int) {
         let wanted = Set(paths)
         var folders = Set<String>()
@@ -90,13 +89,21 @@ public struct OutputFolder: Sendable {
                 try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
             }
         }
-        for folder in folders.filter({ !existing.folders.contains($0) }).sorted() {
-            let target = stagingPath + "/" + folder
-            if mkdir(target, 0o755) != 0 && errno != EEXIST {
-                throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
-            }
-        }
+        // Missing folders are created by `writeFile`, on the cores that write the files.
         return (existing.files.intersection(wanted), removed)
+    }
+
+    /// Creates the missing folders above `relative` below the folder beside, parents
+    /// first; a folder another thread created meanwhile is fine.
+    private func makeFolders(above relative: String) throws(BuildFailure) {
+        guard let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
+        let folder = String(relative[..<slash])
+        if mkdir(stagingPath + "/" + folder, 0o755) == 0 || errno == EEXIST { return }
+        if errno == ENOENT {
+            try makeFolders(above: folder)
+            if mkdir(stagingPath + "/" + folder, 0o755) == 0 || errno == EEXIST { return }
+        }
+        throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
     }
 
     /// Every file and folder below `root`, as relative paths.
@@ -166,7 +173,12 @@ public struct OutputFolder: Sendable {
     @discardableResult
     public func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> (written: Bool, state: FileState) {
         let target = stagingPath + "/" + relative
-        let fd = open(target, (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC, 0o644)
+        let flags = (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC
+        var fd = open(target, flags, 0o644)
+        if fd < 0 && errno == ENOENT {
+            try makeFolders(above: relative)
+            fd = open(target, flags, 0o644)
+        }
         guard fd >= 0 else {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
         }

@@ -32,12 +32,16 @@ public struct YAMLNode: Sendable {
         return nil
     }
     public var int: Int? {
-        if case .scalar(let text, let tag) = kind, tag == "int" { return Int(text.replacingOccurrences(of: "_", with: "")) }
+        if case .scalar(let text, let tag) = kind, tag == "int" { return Int(Self.withoutUnderscores(text)) }
         return nil
     }
     public var double: Double? {
-        if case .scalar(let text, let tag) = kind, tag == "int" || tag == "float" { return Double(text.replacingOccurrences(of: "_", with: "")) }
+        if case .scalar(let text, let tag) = kind, tag == "int" || tag == "float" { return Double(Self.withoutUnderscores(text)) }
         return nil
+    }
+    /// `1_000` → `1000` (YAML 1.1 digit separators); most numbers have none.
+    private static func withoutUnderscores(_ text: String) -> String {
+        text.utf8.contains(UInt8(ascii: "_")) ? text.replacingOccurrences(of: "_", with: "") : text
     }
     public var bool: Bool? {
         if case .scalar(let text, let tag) = kind, tag == "bool" {
@@ -68,6 +72,10 @@ public struct YAMLNode: Sendable {
 
 /// Parses YAML text into `YAMLNode`s, turning Yams' errors into diagnostics.
 public enum YAMLDocument {
+    /// Yams' `Constructor.default` is a new object with three tables on every call; this
+    /// one is made once and only read (nodes are composed, never constructed into values).
+    nonisolated(unsafe) private static let constructor = Constructor.default
+
     /// Deeper nesting is refused: nothing in a site needs it and it guards the loaders' recursion.
     public static let maximumDepth = 64
 
@@ -82,7 +90,7 @@ public enum YAMLDocument {
         do {
             // UTF-8 named here: Yams' default looks the encoding up in the environment on every call.
             // Plain scalars are typed below (`plainTag`) without Yams' regular expressions.
-            root = try Yams.compose(yaml: text, .basic, .default, .utf8)
+            root = try Yams.compose(yaml: text, .basic, constructor, .utf8)
         } catch let error as YamlError {
             throw BuildFailure([diagnostic(for: error, file: file, lineOffset: lineOffset)])
         } catch {
@@ -160,6 +168,8 @@ public enum YAMLDocument {
             return "timestamp"
         case UInt8(ascii: "1")...UInt8(ascii: "9") where text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }):
             return "int"  // `weight: 10`: a decimal integer, without the resolver's regular expressions
+        case UInt8(ascii: "0") where text.utf8.count == 1:
+            return "int"  // `weight: 0`
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
              UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
             let name = Resolver.default.resolveTag(of: Node.scalar(.init(text))).rawValue

@@ -89,10 +89,16 @@ public enum Slug {
     }
 
     /// Lower-case ASCII with diacritics removed but other characters kept, for search.
-    /// Works on Unicode scalars (not grapheme clusters): it runs over the text of every page.
+    /// Works on Unicode scalars (not grapheme clusters), read straight from the UTF-8
+    /// bytes: it runs over the text of every page.
     public static func searchFold(_ text: String) -> String {
+        var text = text
+        return text.withUTF8(searchFold(utf8:))
+    }
+
+    private static func searchFold(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
         var bytes = [UInt8]()
-        bytes.reserveCapacity(text.utf8.count)
+        bytes.reserveCapacity(input.count)
         var other = String.UnicodeScalarView()
         func flushOther() {
             if !other.isEmpty {
@@ -100,22 +106,33 @@ public enum Slug {
                 other = String.UnicodeScalarView()
             }
         }
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            if value < 0x80 {
+        var index = 0
+        while index < input.count {
+            let lead = input[index]
+            if lead < 0x80 {
+                index += 1
                 flushOther()
-                let byte = UInt8(value)
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+                switch lead {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(lead)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(lead + 32)
                 default: bytes.append(UInt8(ascii: " "))
                 }
-            } else if (0x300...0x36F).contains(value) {
+                continue
+            }
+            // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
+            index += length
+            if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic: dropped
             } else if (0xC0...0x24F).contains(value) || (0x1E00...0x1EFF).contains(value) {
                 flushOther()
                 if let folded = latinFolds[value] { bytes.append(contentsOf: folded.utf8) } else { bytes.append(UInt8(ascii: " ")) }
-            } else if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                continue
+            }
+            let scalar = Unicode.Scalar(value)!
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
                 flushOther()
                 bytes.append(UInt8(ascii: " "))
             } else {

@@ -79,22 +79,68 @@ public struct MarkdownRenderer: Sendable {
         // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
         let renderOptions = options & ~CMARK_OPT_SOURCEPOS
         let extensions = cmark_parser_get_syntax_extensions(parser)
-        for heading in walk.headings {
-            replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions)
+        var html: String?
+        if !unsafeHTML {
+            // Without raw HTML, every `<h1>`…`<h6>` cmark-gfm writes is a heading of the
+            // tree, in the tree's order: the ids go into the one rendering of the document.
+            guard let cString = cmark_render_html(document, renderOptions, extensions) else {
+                return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            }
+            html = Self.addingIDs(walk.headings.map(\.id), to: cString)
+            free(cString)
         }
-
-        guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+        if html == nil {
+            for heading in walk.headings {
+                replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions)
+            }
+            guard let cString = cmark_render_html(document, renderOptions, extensions) else {
+                return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            }
+            html = String(cString: cString)
+            free(cString)
         }
-        let html = String(cString: cString)
-        free(cString)
         return RenderedMarkdown(
-            html: html,
+            html: html ?? "",
             headingIDs: walk.headings.map(\.id),
             links: walk.links,
             imagesWithoutAlt: walk.imagesWithoutAlt,
             plainText: String(decoding: walk.text, as: UTF8.self)
         )
+    }
+
+    /// The HTML with `id="…"` added to its heading tags (`<h2>` → `<h2 id="results">`),
+    /// the ids in order; nil when the tags found are not one per id.
+    static func addingIDs(_ ids: [String], to html: UnsafeMutablePointer<CChar>) -> String? {
+        let count = strlen(html)
+        return html.withMemoryRebound(to: UInt8.self, capacity: count) { start -> String? in
+            let bytes = UnsafeBufferPointer(start: start, count: count)
+            if ids.isEmpty {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(count + ids.reduce(0) { $0 + $1.utf8.count + 6 })
+            var found = 0
+            var copied = 0
+            var index = 0
+            while index + 3 < count {
+                if bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "h"),
+                   (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(bytes[index + 2]), bytes[index + 3] == UInt8(ascii: ">") {
+                    guard found < ids.count else { return nil }
+                    out.append(contentsOf: bytes[copied..<index + 3])
+                    out.append(contentsOf: " id=\"".utf8)
+                    out.append(contentsOf: ids[found].utf8)
+                    out.append(UInt8(ascii: "\""))
+                    found += 1
+                    copied = index + 3
+                    index += 4
+                } else {
+                    index += 1
+                }
+            }
+            guard found == ids.count else { return nil }
+            out.append(contentsOf: bytes[copied...])
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Swaps a heading for a custom block holding cmark-gfm's own HTML of that heading,

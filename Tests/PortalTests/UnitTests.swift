@@ -58,6 +58,8 @@ struct SlugTests {
     func searchFold() {
         #expect(Slug.searchFold("Łódź, Kraków!") == "lodz  krakow ")
         #expect(Slug.searchFold("BUCUREȘTI") == "bucuresti")
+        // Other scripts lower-cased and kept, combining marks dropped, punctuation a space.
+        #expect(Slug.searchFold("Część — ЖИЗНЬ 北京 e\u{301}!") == "czesc   жизнь 北京 e ")
     }
 }
 
@@ -190,6 +192,23 @@ struct MarkdownTests {
         let rendered = MarkdownRenderer().render("# A\n\n# A\n\n# A 1\n\n# A\n")
         #expect(rendered.headingIDs == ["a", "a-1", "a-1-1", "a-2"])
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
+    }
+
+    @Test("heading ids land on the headings wherever they stand, and only there")
+    func headingIDsInPlace() {
+        let source = "# One\n\n> ## Two *b*\n\n- ### Three\n\n`<h2>` and <h2>raw</h2>\n\n| h4 |\n|----|\n| x |\n\nText[^1]\n\n[^1]: A note.\n\n###### Six\n"
+        let safe = MarkdownRenderer().render(source)
+        #expect(safe.headingIDs == ["one", "two-b", "three", "six"])
+        #expect(safe.html.contains("<h1 id=\"one\">One</h1>"))
+        #expect(safe.html.contains("<blockquote>\n<h2 id=\"two-b\">Two <em>b</em></h2>"))
+        #expect(safe.html.contains("<li>\n<h3 id=\"three\">Three</h3>"))
+        #expect(safe.html.contains("<h6 id=\"six\">Six</h6>"))
+        #expect(safe.html.contains("<code>&lt;h2&gt;</code>"))
+        #expect(safe.html.contains("<th>h4</th>"))
+        #expect(!safe.html.contains("<h2>"))
+        // With raw HTML allowed, an <h2> written in HTML gets no id and takes none.
+        let unsafe = MarkdownRenderer(unsafeHTML: true).render("<h2>raw</h2>\n\n## Real\n")
+        #expect(unsafe.html == "<h2>raw</h2>\n<h2 id=\"real\">Real</h2>\n")
     }
 
     @Test("documents rendered on every core all get their extensions (cmark-gfm's global inline table)")
