@@ -238,6 +238,9 @@ public struct Builder: Sendable {
                 for (name, count) in renderer.partialMemoCounts.sorted(by: { $0.key < $1.key }) {
                     FileHandle.standardError.write(Data("  partial \(name): \(count.hits) stored HTML used, \(count.misses) rendered\n".utf8))
                 }
+                for (name, count) in renderer.sectionMemoCounts.sorted(by: { $0.key < $1.key }) {
+                    FileHandle.standardError.write(Data("  section \(name): \(count.hits) items' stored HTML used, \(count.misses) rendered\n".utf8))
+                }
             }
             try output.swapIn()
             // The folder written is now the output folder; the old output folder is beside.

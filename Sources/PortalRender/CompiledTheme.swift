@@ -32,13 +32,20 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per language code (and "" for none): the templates with the language's constants
     /// written in, each memoized partial replaced by one tag that asks the root for its HTML.
     private let libraries: [String: MustacheLibrary]
-    /// The same without the replacement: memoized partials are rendered with these.
+    /// The same without the replacements: memoized partials are rendered with these
+    /// while their reads are recorded.
     private let originals: [String: MustacheLibrary]
+    /// With sections replaced but not partials: a partial whose memo stopped renders with these.
+    private let direct: [String: MustacheLibrary]
     /// Tag name → partial name.
     private let partials: [String: String]
+    /// Per section tag number: the section and its lines as a template.
+    private let sections: [(section: MemoPlan.Section, template: MustacheTemplate)]
     private let lock = NSLock()
     /// Per partial.
     private var tables: [String: Table] = [:]
+    /// Per section tag number: the HTML of items.
+    private var itemTables: [Int: Table] = [:]
 
     /// A partial's stored HTML, under the fingerprint of the language and its reads.
     private struct Table {
@@ -49,11 +56,26 @@ final class CompiledTheme: @unchecked Sendable {
         var misses = 0
         /// Stops storing when nearly every page differs (a switcher that names the page).
         var disabled = false
+
+        /// One more rendering, stored.
+        mutating func record(key: RenderKey, html: String, reads: [String], capacity: Int) {
+            misses += 1
+            if !shapes.contains(reads) {
+                shapes.insert(reads, at: 0)
+                if shapes.count > 8 { shapes.removeLast() }
+            }
+            if outputs.count >= capacity { outputs = [:] }
+            outputs[key] = html
+        }
     }
 
     /// What stands before a memoized partial's tag name (letters, digits and `.-_?*` only,
     /// as Mustache reads names); no key of a page's root starts with it.
     static let tagPrefix = "?partial-"
+    /// The same for the sections rendered item by item.
+    static let sectionPrefix = "?section-"
+    /// Items' HTML kept per section; a long `serve` session starts again beyond it.
+    static let itemCapacity = 1 << 17
 
     /// - Parameter constants: per language code, the root values every page of the
     ///   language shares.
@@ -68,20 +90,31 @@ final class CompiledTheme: @unchecked Sendable {
             replacements[name] = template
             partials[tag] = name
         }
+        self.sections = plan.sections.compactMap { section in
+            (try? MustacheTemplate(string: HTMLEscaping.pragma + section.text)).map { (section, $0) }
+        }
+        let sectionTags = self.sections.count == plan.sections.count
         var libraries: [String: MustacheLibrary] = [:]
         var originals: [String: MustacheLibrary] = [:]
+        var direct: [String: MustacheLibrary] = [:]
         for (code, values) in constants.merging(["": [:]], uniquingKeysWith: { a, _ in a }) {
             var original = theme.library
             for (name, text) in plan.specialized(constants: values) {
                 if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text) { original.register(template, named: name) }
             }
-            var library = original
+            var withSections = theme.library
+            for (name, text) in plan.specialized(constants: values, sectionTags: sectionTags) {
+                if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text) { withSections.register(template, named: name) }
+            }
+            var library = withSections
             for (name, template) in replacements { library.register(template, named: name) }
             libraries[code] = library
             originals[code] = original
+            direct[code] = withSections
         }
         self.libraries = libraries
         self.originals = originals
+        self.direct = direct
         self.partials = partials
     }
 
@@ -103,7 +136,8 @@ final class CompiledTheme: @unchecked Sendable {
         let original = originals[language] ?? originals[""]!
         let (shapes, disabled) = lock.withLock { (tables[name]?.shapes ?? [], tables[name]?.disabled ?? false) }
         if disabled {
-            return original.render(TemplateRoot(values: values), withTemplate: name) ?? ""
+            let library = direct[language] ?? direct[""]!
+            return library.render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
         }
         for shape in shapes {
             guard let key = Self.fingerprint(language, shape, values) else { continue }
@@ -118,23 +152,101 @@ final class CompiledTheme: @unchecked Sendable {
         let html = original.render(recorder, withTemplate: name) ?? ""
         guard let key = Self.fingerprint(language, recorder.reads, values) else { return html }
         lock.withLock {
-            var table = tables[name] ?? Table()
-            table.misses += 1
-            if !table.shapes.contains(recorder.reads) {
-                table.shapes.insert(recorder.reads, at: 0)
-                if table.shapes.count > 8 { table.shapes.removeLast() }
-            }
             // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
-            if table.outputs.count >= 4096 { table.outputs = [:] }
-            table.outputs[key] = html
-            if table.misses >= 256 && table.hits < table.misses {
-                table.disabled = true
-                table.outputs = [:]
-                table.shapes = []
+            tables[name, default: Table()].record(key: key, html: html, reads: recorder.reads, capacity: 4096)
+            if let table = tables[name], table.misses >= 256 && table.hits < table.misses {
+                tables[name]!.disabled = true
+                tables[name]!.outputs = [:]
+                tables[name]!.shapes = []
             }
-            tables[name] = table
         }
         return html
+    }
+
+    /// The HTML of the section behind `tag` for a page whose root holds `values`; nil
+    /// when `tag` is no section's. A list is rendered item by item, and an item's HTML
+    /// stored under the fingerprint of the item and of what its rendering read from the
+    /// root; anything else is rendered as the section's lines would be.
+    func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
+        guard let number = Int(tag.dropFirst(Self.sectionPrefix.count)), sections.indices.contains(number) else { return nil }
+        let (section, template) = sections[number]
+        let library = direct[language] ?? direct[""]!
+        guard let items = values[section.name].flatMap(Self.items(of:)) else {
+            return template.render(TemplateRoot(values: values, compiled: self, language: language), library: library)
+        }
+        let shapes = lock.withLock { itemTables[number]?.shapes ?? [] }
+        var html = ""
+        for (item, single) in items {
+            var itemHasher = FingerprintHasher()
+            itemHasher.add(UInt64(number))
+            guard itemHasher.add(value: item) else {
+                html += template.render(ItemRoot(values: values, name: section.name, item: single), library: library)
+                continue
+            }
+            let itemKey = itemHasher.key
+            var stored: String?
+            for shape in shapes {
+                guard let key = Self.fingerprint(itemKey, shape, values) else { continue }
+                stored = lock.withLock {
+                    guard let html = itemTables[number]?.outputs[key] else { return nil }
+                    itemTables[number]!.hits += 1
+                    return html
+                }
+                if stored != nil { break }
+            }
+            if let stored {
+                html += stored
+                continue
+            }
+            let root = ItemRoot(values: values, name: section.name, item: single)
+            let rendered = template.render(root, library: library)
+            html += rendered
+            guard let key = Self.fingerprint(itemKey, root.reads, values) else { continue }
+            lock.withLock {
+                // Changed in place: a copy of the table would copy all its HTML.
+                itemTables[number, default: Table()].record(key: key, html: rendered, reads: root.reads, capacity: Self.itemCapacity)
+            }
+        }
+        return html
+    }
+
+    /// Each item of a list with a list of that item alone, of the same type (Mustache
+    /// reads it as it reads the whole list); nil for a value that is no list.
+    static func items(of value: Any) -> [(item: Any, single: Any)]? {
+        switch ContextValueType(of: value) {
+        case .objects: return (value as! [[String: Any]]).map { ($0, [$0]) }
+        case .stringObjects: return (value as! [[String: String]]).map { ($0, [$0]) }
+        case .texts: return (value as! [String]).map { ($0, [$0]) }
+        case .list: return (value as! [Any]).map { ($0, [$0]) }
+        default: return nil
+        }
+    }
+
+    /// An item's key with the names its rendering read from the root and their values.
+    static func fingerprint(_ item: RenderKey, _ names: [String], _ values: [String: Any]) -> RenderKey? {
+        var hasher = FingerprintHasher()
+        hasher.add(item.high)
+        hasher.add(item.low)
+        hasher.add(UInt64(names.count))
+        for name in names {
+            hasher.add(name)
+            if let value = values[name] {
+                guard hasher.add(value: value) else { return nil }
+            } else {
+                hasher.add(0xA85E_A85E_A85E_A85E)
+            }
+        }
+        return hasher.key
+    }
+
+    /// How often items' stored HTML was used and how often they were rendered, per
+    /// section (`template:name`).
+    var sectionCounts: [String: (hits: Int, misses: Int)] {
+        lock.withLock {
+            var counts: [String: (hits: Int, misses: Int)] = [:]
+            for (number, table) in itemTables { counts[sections[number].section.template + ":" + sections[number].section.name] = (table.hits, table.misses) }
+            return counts
+        }
     }
 
     /// The language (its templates have its constants written in), the names and what
@@ -170,9 +282,36 @@ struct TemplateRoot: MustacheParent {
     }
 
     func child(named name: String) -> Any? {
-        if let compiled, name.utf8.first == UInt8(ascii: "?"), name.hasPrefix(CompiledTheme.tagPrefix) {
-            return compiled.output(tag: name, values: values, language: language).map(TemplateText.init(text:))
+        if let compiled, name.utf8.first == UInt8(ascii: "?") {
+            if name.hasPrefix(CompiledTheme.tagPrefix) {
+                return compiled.output(tag: name, values: values, language: language).map(TemplateText.init(text:))
+            }
+            if name.hasPrefix(CompiledTheme.sectionPrefix) {
+                return compiled.sectionOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
+            }
         }
+        return values[name].map(TemplateValue.wrap)
+    }
+}
+
+/// The root while one item of a section renders: the section's name gives a list of
+/// that item alone; every other name asked for is written down, in order, once each.
+private final class ItemRoot: MustacheParent {
+    let values: [String: Any]
+    let name: String
+    let item: Any
+    private(set) var reads: [String] = []
+    private var seen = Set<String>()
+
+    init(values: [String: Any], name: String, item: Any) {
+        self.values = values
+        self.name = name
+        self.item = item
+    }
+
+    func child(named name: String) -> Any? {
+        if name == self.name { return TemplateValue.wrap(item) }
+        if seen.insert(name).inserted { reads.append(name) }
         return values[name].map(TemplateValue.wrap)
     }
 }
@@ -207,6 +346,9 @@ struct MemoPlan {
         var indented: Bool
         /// `{{name}}`, not `{{{name}}}` or `{{&name}}`.
         var escaped: Bool
+        /// Alone on its line behind and before spaces only (a standalone tag, for the kinds
+        /// Mustache drops with their line).
+        var alone: Bool
         /// Where the tag stands, in UTF-8 bytes of the text.
         var range: Range<Int>
     }
@@ -220,6 +362,25 @@ struct MemoPlan {
     let readable: Bool
     /// A parent expands a block inside a section: what fills a block is then not at the top.
     let blocksInSections: Bool
+    /// Sections at the top whose items can be rendered one by one (see `Section`).
+    let sections: [Section]
+
+    /// A section at the top of a page, `{{#name}}` and `{{/name}}` each alone on its line,
+    /// whose body names neither the section, nor the current item (`.`), nor the place in
+    /// the list (`first()`, `index()`), and includes no partial or block. Over a list, its
+    /// output is then the items' outputs one after the other, each rendered with a list of
+    /// that one item; an item with the same values, asking the page's root the same
+    /// questions and getting the same answers, comes out the same.
+    struct Section {
+        /// The template it stands in.
+        var template: String
+        /// The name of the section: a name of the page's root.
+        var name: String
+        /// Its whole lines, from the line of `{{#name}}` to the line of `{{/name}}`.
+        var lines: Range<Int>
+        /// The text of those lines: a template of its own.
+        var text: String
+    }
 
     init(sources: [String: String]) {
         self.sources = sources
@@ -229,7 +390,7 @@ struct MemoPlan {
         readable = !parsed.values.contains { $0.contains { $0.kind == .delimiters || $0.kind == .dynamicPartial } }
         let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
         self.blocksInSections = blocksInSections
-        guard readable else { atTop = []; memoizable = []; return }
+        guard readable else { atTop = []; memoizable = []; sections = []; return }
         func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
 
         var atTop = Set(sources.keys)
@@ -257,6 +418,73 @@ struct MemoPlan {
                 }
             }
         })
+        var sections: [Section] = []
+        for name in atTop.sorted() {
+            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
+            sections += Self.sections(in: name, text: text, tags: tags, atTop: { depth($0) == 0 })
+        }
+        self.sections = sections
+    }
+
+    /// The sections of one template that qualify (see `Section`).
+    static func sections(in template: String, text: String, tags: [Tag], atTop: (Tag) -> Bool) -> [Section] {
+        let bytes = Array(text.utf8)
+        var result: [Section] = []
+        var index = 0
+        while index < tags.count {
+            let open = tags[index]
+            index += 1
+            guard open.kind == .open, open.alone, atTop(open), Self.isPlainName(open.name) else { continue }
+            // The matching close tag, and the body's tags between.
+            var level = 0
+            var close: Int?
+            for candidate in index..<tags.count {
+                switch tags[candidate].kind {
+                case .open, .inverted, .block, .parent: level += 1
+                case .close:
+                    if level == 0 { close = candidate } else { level -= 1 }
+                default: break
+                }
+                if close != nil { break }
+            }
+            guard let end = close, tags[end].name == open.name, tags[end].alone else { continue }
+            let body = tags[index..<end]
+            index = end + 1
+            let qualifies = body.contains { $0.kind == .variable } && body.allSatisfy { tag in
+                switch tag.kind {
+                case .variable, .open, .inverted, .close:
+                    let first = tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+                    return Self.isPlainName(tag.name.replacingOccurrences(of: ".", with: "_")) && !tag.name.hasPrefix(".") && first != open.name
+                case .comment: return true
+                default: return false
+                }
+            }
+            guard qualifies else { continue }
+            // Whole lines: from the start of the opening tag's line to the end of the closing tag's.
+            var start = open.range.lowerBound
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            var stop = tags[end].range.upperBound
+            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+            if stop < bytes.count { stop += 1 }
+            // What stands in their place starts the next line: a tag there that Mustache
+            // would drop with its line must stay alone on it.
+            if index < tags.count, tags[index].alone, tags[index].kind != .variable,
+               !bytes[stop..<tags[index].range.lowerBound].contains(UInt8(ascii: "\n")) { continue }
+            result.append(Section(template: template, name: open.name, lines: start..<stop,
+                                  text: String(decoding: bytes[start..<stop], as: UTF8.self)))
+        }
+        return result
+    }
+
+    /// A name without dots, transforms or spaces, and not `.`.
+    private static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"): return true
+            default: return false
+            }
+        }
     }
 
     /// Partials always included at the top of a page (no section around them, in
@@ -265,24 +493,36 @@ struct MemoPlan {
     static func memoizable(sources: [String: String]) -> Set<String> { MemoPlan(sources: sources).memoizable }
 
     /// The texts of the templates at the top of a page with `constants` written in where
-    /// a tag names one at the top; only the templates that changed.
-    func specialized(constants: [String: Any]) -> [String: String] {
-        guard readable, !constants.isEmpty else { return [:] }
+    /// a tag names one at the top, and, with `sectionTags`, each of `sections` replaced by
+    /// one tag that asks the root for its HTML; only the templates that changed.
+    func specialized(constants: [String: Any], sectionTags: Bool = false) -> [String: String] {
+        guard readable, !constants.isEmpty || (sectionTags && !sections.isEmpty) else { return [:] }
         var result: [String: String] = [:]
         for name in atTop {
             guard let tags = parsed[name], let text = sources[name] else { continue }
             // A content type pragma would change how a tag escapes.
             if tags.contains(where: { $0.kind == .pragma }) { continue }
+            var replacements: [(range: Range<Int>, text: String)] = []
+            for tag in tags where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
+                guard let value = Self.constant(tag.name, constants) else { continue }
+                replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
+            }
+            if sectionTags {
+                for (number, section) in sections.enumerated() where section.template == name {
+                    replacements.append((section.lines, "{{{" + CompiledTheme.sectionPrefix + String(number) + "}}}"))
+                }
+            }
+            if replacements.isEmpty { continue }
+            // Constants stand at the top, sections' lines hold only the section: no overlaps.
+            replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
             let bytes = Array(text.utf8)
             var out: [UInt8] = []
             var last = 0
-            for tag in tags where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
-                guard let value = Self.constant(tag.name, constants) else { continue }
-                out += bytes[last..<tag.range.lowerBound]
-                out += (tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value).utf8
-                last = tag.range.upperBound
+            for replacement in replacements {
+                out += bytes[last..<replacement.range.lowerBound]
+                out += replacement.text.utf8
+                last = replacement.range.upperBound
             }
-            if last == 0 { continue }
             out += bytes[last...]
             result[name] = String(decoding: out, as: UTF8.self)
         }
@@ -351,7 +591,7 @@ struct MemoPlan {
             let after = bytes[closeEnd...].prefix { $0 != UInt8(ascii: "\n") }
             let alone = before.allSatisfy { $0 == 0x20 || $0 == 0x09 } && after.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
             tags.append(Tag(kind: kind, name: body, depth: depth, inBlock: inBlock, indented: kind == .partial && alone && !before.isEmpty,
-                            escaped: !triple && sigil != "&", range: index..<closeEnd))
+                            escaped: !triple && sigil != "&", alone: alone, range: index..<closeEnd))
             index = closeEnd
         }
         return tags

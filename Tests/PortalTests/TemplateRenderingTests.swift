@@ -43,6 +43,102 @@ struct TemplateRenderingTests {
         #expect((counts["partials/menu"]?.hits ?? 0) > 0)
         // One footer per language, whatever the number of pages.
         #expect(counts["partials/footer"]?.misses == renderer.plan.outputLanguages.count)
+        // The switcher's and the head's links to other languages, item by item: a page
+        // shares the items of its translations.
+        // (The switcher partial is memoized as a whole on this small site.)
+        #expect((renderer.sectionMemoCounts["base:alternates"]?.hits ?? 0) > 0)
+    }
+
+    @Test("items of a section that read the page are rendered for each page that differs")
+    func sectionItemsThatDependOnThePage() async throws {
+        // Items read the page's title (through the root), their own lists and flags, and
+        // an interface string in one branch only; a section over a flag, one over an
+        // object and one over a missing name go through the same tag. (The partial includes
+        // another one, so it is not memoized as a whole: its sections are, from the first page.)
+        let fixture = try Fixture(fiveLanguageSite().merging([
+            "Templates/partials/switcher.mustache": """
+            <ul>{{>partials/fallback-notice}}
+            {{#switcher}}
+            <li>{{name}}|{{page.title}}|{{#current}}*{{/current}}{{^available}}{{t.notAvailableIn}}{{/available}}{{#url}}<{{url}}>{{/url}}</li>
+            {{/switcher}}
+            <hr>
+            {{#noindex}}
+            <p>{{page.title}}</p>
+            {{/noindex}}
+            <hr>
+            {{#page}}
+            <p>{{title}}</p>
+            {{/page}}
+            <hr>
+            {{#nothing}}
+            <p>{{page.title}}</p>
+            {{/nothing}}
+            </ul>
+
+            """,
+        ]) { $1 })
+        defer { fixture.remove() }
+        let (memo, plain, renderer) = try await renderBothWays(fixture)
+        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
+        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
+        let plan = MemoPlan(sources: renderer.theme.sources)
+        #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name) == ["switcher", "noindex", "page", "nothing"])
+        #expect(renderer.compiled?.memoizedPartials.contains("partials/switcher") == false)
+        let counts = try #require(renderer.sectionMemoCounts["partials/switcher:switcher"])
+        // Every item reads the page's title: none is shared between pages, only between
+        // the two renderings of the same page.
+        #expect(counts.misses > 0 && counts.hits == counts.misses)
+    }
+
+    @Test("which sections are rendered item by item, read from the templates")
+    func sectionPlan() {
+        let sources = [
+            "base": """
+            <html>
+            {{#list}}
+            <i>{{title}}{{t.more}}{{#on}}!{{/on}}</i>
+            {{/list}}
+            <p>{{#inline}}{{x}}{{/inline}}</p>
+            {{#dotted.list}}
+            {{x}}
+            {{/dotted.list}}
+            {{#current}}
+            {{.}}
+            {{/current}}
+            {{#placed}}
+            {{#first()}}F{{/first()}}{{x}}
+            {{/placed}}
+            {{#same}}
+            {{same.title}}
+            {{/same}}
+            {{#textOnly}}
+            <hr>
+            {{/textOnly}}
+            {{#beforeStandalone}}
+            {{x}}
+            {{/beforeStandalone}}
+            {{#other}}
+            {{/other}}
+            {{#withPartial}}
+            {{>item}}
+            {{/withPartial}}
+            {{#last}}
+              {{y}}
+            {{/last}}
+            </html>
+            """,
+            "item": "{{title}}",
+        ]
+        let plan = MemoPlan(sources: sources)
+        #expect(plan.sections.map(\.name) == ["list", "last"])
+        #expect(plan.sections.first?.text == "{{#list}}\n<i>{{title}}{{t.more}}{{#on}}!{{/on}}</i>\n{{/list}}\n")
+        let rewritten = plan.specialized(constants: [:], sectionTags: true)["base"] ?? ""
+        #expect(rewritten.hasPrefix("<html>\n{{{?section-0}}}<p>{{#inline}}"))
+        #expect(rewritten.hasSuffix("{{{?section-1}}}</html>"))
+        // Inside a section the stack holds more than the root: nothing there is rewritten.
+        var nested = sources
+        nested["base"] = "{{#outer}}\n{{#list}}\n{{x}}\n{{/list}}\n{{/outer}}\n"
+        #expect(MemoPlan(sources: nested).sections.map(\.name) == ["outer"])
     }
 
     @Test("a partial whose output depends on the page is rendered for each page that differs")
