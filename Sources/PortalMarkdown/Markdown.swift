@@ -48,7 +48,8 @@ public struct MarkdownRenderer: Sendable {
 
     public func render(_ markdown: String) -> RenderedMarkdown {
         _ = Self.registered
-        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS | CMARK_OPT_VALIDATE_UTF8
+        // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
+        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
         guard let parser = cmark_parser_new(options) else {
             return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
@@ -59,8 +60,10 @@ public struct MarkdownRenderer: Sendable {
                 cmark_parser_attach_syntax_extension(parser, syntaxExtension)
             }
         }
-        markdown.utf8CString.withUnsafeBufferPointer { buffer in
-            cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
+        var text = markdown
+        text.withUTF8 { bytes in
+            if bytes.isEmpty { return }
+            bytes.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
         // cmark-gfm keeps the table of special inline characters in one global array:
         // each parser adds its extensions' characters ('~' for strikethrough, ':' and

@@ -194,6 +194,12 @@ struct MarkdownTests {
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
     }
 
+    @Test("a NUL character becomes U+FFFD, and an empty document renders as nothing")
+    func nulAndEmpty() {
+        #expect(MarkdownRenderer().render("a\u{0}b *c*").html == "<p>a\u{FFFD}b <em>c</em></p>\n")
+        #expect(MarkdownRenderer().render("").html == "")
+    }
+
     @Test("heading ids land on the headings wherever they stand, and only there")
     func headingIDsInPlace() {
         let source = "# One\n\n> ## Two *b*\n\n- ### Three\n\n`<h2>` and <h2>raw</h2>\n\n| h4 |\n|----|\n| x |\n\nText[^1]\n\n[^1]: A note.\n\n###### Six\n"
