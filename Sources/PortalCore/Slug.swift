@@ -88,6 +88,15 @@ public enum Slug {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// ASCII as search folds it: letters lower-cased, digits kept, everything else a space.
+    private static let asciiFolds: [UInt8] = (0..<128).map { byte -> UInt8 in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(byte)
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt8(byte) + 32
+        default: return UInt8(ascii: " ")
+        }
+    }
+
     /// Lower-case ASCII with diacritics removed but other characters kept, for search.
     /// Works on Unicode scalars (not grapheme clusters), read straight from the UTF-8
     /// bytes: it runs over the text of every page.
@@ -106,16 +115,16 @@ public enum Slug {
                 other = String.UnicodeScalarView()
             }
         }
+        let table = asciiFolds
         var index = 0
         while index < input.count {
             let lead = input[index]
             if lead < 0x80 {
-                index += 1
-                flushOther()
-                switch lead {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(lead)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(lead + 32)
-                default: bytes.append(UInt8(ascii: " "))
+                if !other.isEmpty { flushOther() }
+                // A run of ASCII, through the table.
+                while index < input.count && input[index] < 0x80 {
+                    bytes.append(table[Int(input[index])])
+                    index += 1
                 }
                 continue
             }
