@@ -227,16 +227,7 @@ final class CompiledTheme: @unchecked Sendable {
         var hasher = FingerprintHasher()
         hasher.add(item.high)
         hasher.add(item.low)
-        hasher.add(UInt64(names.count))
-        for name in names {
-            hasher.add(name)
-            if let value = values[name] {
-                guard hasher.add(value: value) else { return nil }
-            } else {
-                hasher.add(0xA85E_A85E_A85E_A85E)
-            }
-        }
-        return hasher.key
+        return add(names, values, to: &hasher) ? hasher.key : nil
     }
 
     /// How often items' stored HTML was used and how often they were rendered, per
@@ -255,16 +246,22 @@ final class CompiledTheme: @unchecked Sendable {
     static func fingerprint(_ language: String, _ names: [String], _ values: [String: Any]) -> RenderKey? {
         var hasher = FingerprintHasher()
         hasher.add(language)
+        return add(names, values, to: &hasher) ? hasher.key : nil
+    }
+
+    /// Adds the names read and what the root holds under them; false for a value of a
+    /// type the fingerprint does not know.
+    private static func add(_ names: [String], _ values: [String: Any], to hasher: inout FingerprintHasher) -> Bool {
         hasher.add(UInt64(names.count))
         for name in names {
             hasher.add(name)
             if let value = values[name] {
-                guard hasher.add(value: value) else { return nil }
+                guard hasher.add(value: value) else { return false }
             } else {
                 hasher.add(0xA85E_A85E_A85E_A85E)
             }
         }
-        return hasher.key
+        return true
     }
 }
 

@@ -30,14 +30,21 @@ struct TemplateRenderingTests {
         return (memo, plain, renderer)
     }
 
+    /// The files of a site built from `files`, rendered both ways, after checking that
+    /// every file comes out the same.
+    func renderedTheSameBothWays(_ files: [String: String]) async throws -> (files: [String: [UInt8]], renderer: SiteRenderer) {
+        let fixture = try Fixture(files)
+        defer { fixture.remove() }
+        let (compiled, plain, renderer) = try await renderBothWays(fixture)
+        #expect(compiled.count == plain.count)
+        let different = plain.keys.filter { compiled[$0] != plain[$0] }.sorted()
+        #expect(different.isEmpty, "differs with compiled templates and the memo: \(different.prefix(5))")
+        return (compiled, renderer)
+    }
+
     @Test("the repository theme: every page is the same with and without the memo, and the menu and footer are reused")
     func repositoryTheme() async throws {
-        let fixture = try Fixture(fiveLanguageSite())
-        defer { fixture.remove() }
-        let (memo, plain, renderer) = try await renderBothWays(fixture)
-        #expect(memo.count == plain.count)
-        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
-        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
+        let (_, renderer) = try await renderedTheSameBothWays(fiveLanguageSite())
         let counts = renderer.partialMemoCounts
         #expect((counts["partials/footer"]?.hits ?? 0) > 0)
         #expect((counts["partials/menu"]?.hits ?? 0) > 0)
@@ -55,7 +62,7 @@ struct TemplateRenderingTests {
         // an interface string in one branch only; a section over a flag, one over an
         // object and one over a missing name go through the same tag. (The partial includes
         // another one, so it is not memoized as a whole: its sections are, from the first page.)
-        let fixture = try Fixture(fiveLanguageSite().merging([
+        let (_, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Templates/partials/switcher.mustache": """
             <ul>{{>partials/fallback-notice}}
             {{#switcher}}
@@ -77,10 +84,6 @@ struct TemplateRenderingTests {
 
             """,
         ]) { $1 })
-        defer { fixture.remove() }
-        let (memo, plain, renderer) = try await renderBothWays(fixture)
-        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
-        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
         let plan = MemoPlan(sources: renderer.theme.sources)
         #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name) == ["switcher", "noindex", "page", "nothing"])
         #expect(renderer.compiled?.memoizedPartials.contains("partials/switcher") == false)
@@ -146,16 +149,12 @@ struct TemplateRenderingTests {
         // The partial reads `noindex` (only some pages have it), the page title in one
         // branch only, and an interface string: pages that differ in any of these must
         // not share its HTML.
-        let fixture = try Fixture(fiveLanguageSite().merging([
+        let (memo, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Templates/partials/footer.mustache": """
             <footer>{{#noindex}}<p>hidden: {{page.title}}</p>{{/noindex}}{{^noindex}}<p>{{t.search}}</p>{{/noindex}}<p>{{lang.code}}</p></footer>
 
             """,
         ]) { $1 })
-        defer { fixture.remove() }
-        let (memo, plain, renderer) = try await renderBothWays(fixture)
-        let different = plain.keys.filter { memo[$0] != plain[$0] }.sorted()
-        #expect(different.isEmpty, "differs with the memo: \(different.prefix(5))")
         #expect(renderer.compiled?.memoizedPartials.contains("partials/footer") == true)
         let notFound = String(decoding: memo["en/404.html"] ?? [], as: UTF8.self)
         #expect(notFound.contains("<p>hidden: "))
@@ -169,7 +168,7 @@ struct TemplateRenderingTests {
     func constantsWrittenIn() async throws {
         // A site title with braces and an ampersand, a string that is only spaces, and
         // the same names inside a section (where an item may hold its own `t`).
-        let fixture = try Fixture(fiveLanguageSite().merging([
+        let (compiled, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Content/site.yaml": """
             title: {en: "Cities {2030} & more", pl: "Miasta & <więcej>"}
             baseURL: https://cities.example.eu/
@@ -185,10 +184,6 @@ struct TemplateRenderingTests {
 
             """,
         ]) { $1 })
-        defer { fixture.remove() }
-        let (compiled, plain, renderer) = try await renderBothWays(fixture)
-        let different = plain.keys.filter { compiled[$0] != plain[$0] }.sorted()
-        #expect(different.isEmpty, "differs with compiled templates: \(different.prefix(5))")
         let home = String(decoding: compiled["en/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<p>Cities {2030} &amp; more|Cities {2030} & more|Search &amp; find|Search & find|   |/en/</p>"))
         let polish = String(decoding: compiled["pl/index.html"] ?? [], as: UTF8.self)
