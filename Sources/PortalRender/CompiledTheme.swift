@@ -97,14 +97,21 @@ final class CompiledTheme: @unchecked Sendable {
         var libraries: [String: MustacheLibrary] = [:]
         var originals: [String: MustacheLibrary] = [:]
         var direct: [String: MustacheLibrary] = [:]
-        for (code, values) in constants.merging(["": [:]], uniquingKeysWith: { a, _ in a }) {
+        let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
+        let texts = languages.mapValues { values in
+            (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
+        }
+        // A text the same in several libraries (most are) is parsed once, on every core.
+        let distinct = Array(Set(texts.values.flatMap { Array($0.0.values) + Array($0.1.values) }))
+        let parsed = Self.parse(distinct)
+        for (code, (plain, withTags)) in texts {
             var original = theme.library
-            for (name, text) in plan.specialized(constants: values) {
-                if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text) { original.register(template, named: name) }
+            for (name, text) in plain {
+                if let template = parsed[text] { original.register(template, named: name) }
             }
             var withSections = theme.library
-            for (name, text) in plan.specialized(constants: values, sectionTags: sectionTags) {
-                if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text) { withSections.register(template, named: name) }
+            for (name, text) in withTags {
+                if let template = parsed[text] { withSections.register(template, named: name) }
             }
             var library = withSections
             for (name, template) in replacements { library.register(template, named: name) }
@@ -116,6 +123,22 @@ final class CompiledTheme: @unchecked Sendable {
         self.originals = originals
         self.direct = direct
         self.partials = partials
+    }
+
+    /// Template texts parsed on every core (with the content type of every template).
+    private static func parse(_ texts: [String]) -> [String: MustacheTemplate] {
+        let results = [MustacheTemplate?](unsafeUninitializedCapacity: texts.count) { buffer, count in
+            guard let start = buffer.baseAddress else { return }
+            // Each index is written by one iteration only.
+            nonisolated(unsafe) let base = start
+            DispatchQueue.concurrentPerform(iterations: texts.count) { index in
+                (base + index).initialize(to: try? MustacheTemplate(string: HTMLEscaping.pragma + texts[index]))
+            }
+            count = texts.count
+        }
+        var parsed: [String: MustacheTemplate] = [:]
+        for (text, template) in zip(texts, results) { parsed[text] = template }
+        return parsed
     }
 
     /// The templates for a page of `language` ("" for the templates as written).
@@ -534,13 +557,15 @@ struct MemoPlan {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard var value = constants[String(parts[0])] else { return nil }
         for part in parts.dropFirst() {
-            if let object = value as? [String: Any], let next = object[String(part)] {
-                value = next
-            } else if let strings = value as? [String: String], let next = strings[String(part)] {
-                value = next
-            } else {
-                return nil
+            // Exact types: a cast of a table of strings to [String: Any] would copy it.
+            let next: Any?
+            switch ContextValueType(of: value) {
+            case .object: next = (value as! [String: Any])[String(part)]
+            case .strings: next = (value as! [String: String])[String(part)]
+            default: next = nil
             }
+            guard let next else { return nil }
+            value = next
         }
         guard let text = value as? String, !text.allSatisfy(\.isWhitespace),
               !text.utf8.contains(UInt8(ascii: "{")), !text.utf8.contains(UInt8(ascii: "}")) else { return nil }
