@@ -39,8 +39,8 @@ final class CompiledTheme: @unchecked Sendable {
     private let direct: [String: MustacheLibrary]
     /// Tag name → partial name.
     private let partials: [String: String]
-    /// Per section tag number: the section and its lines as a template.
-    private let sections: [(section: MemoPlan.Section, template: MustacheTemplate)]
+    /// Per section tag number: the section, its lines and its body as templates.
+    private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
     private let lock = NSLock()
     /// Per partial.
     private var tables: [String: Table] = [:]
@@ -91,7 +91,9 @@ final class CompiledTheme: @unchecked Sendable {
             partials[tag] = name
         }
         self.sections = plan.sections.compactMap { section in
-            (try? MustacheTemplate(string: HTMLEscaping.pragma + section.text)).map { (section, $0) }
+            guard let template = try? MustacheTemplate(string: HTMLEscaping.pragma + section.text),
+                  let body = try? MustacheTemplate(string: HTMLEscaping.pragma + section.body) else { return nil }
+            return (section, template, body)
         }
         let sectionTags = self.sections.count == plan.sections.count
         var libraries: [String: MustacheLibrary] = [:]
@@ -192,10 +194,22 @@ final class CompiledTheme: @unchecked Sendable {
     /// root; anything else is rendered as the section's lines would be.
     func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard let number = Int(tag.dropFirst(Self.sectionPrefix.count)), sections.indices.contains(number) else { return nil }
-        let (section, template) = sections[number]
+        let (section, template, body) = sections[number]
         let library = direct[language] ?? direct[""]!
-        guard let items = values[section.name].flatMap(Self.items(of:)) else {
-            return template.render(TemplateRoot(values: values, compiled: self, language: language), library: library)
+        let root = TemplateRoot(values: values, compiled: self, language: language)
+        let value: Any
+        switch Self.lookUp(section.name, in: values) {
+        case .unknown: return template.render(root, library: library)
+        case .absent: return ""  // no value: nothing, as Mustache renders it
+        case .value(let found): value = found
+        }
+        switch ContextValueType(of: value) {
+        case .bool: return value as! Bool ? body.render(root, library: library) : ""
+        case .string: return body.render(root, library: library)
+        default: break
+        }
+        guard section.splittable, let items = Self.items(of: value) else {
+            return template.render(root, library: library)
         }
         let shapes = lock.withLock { itemTables[number]?.shapes ?? [] }
         var html = ""
@@ -231,6 +245,29 @@ final class CompiledTheme: @unchecked Sendable {
             }
         }
         return html
+    }
+
+    enum LookUp { case value(Any), absent, unknown }
+
+    /// What a dotted name gives at the top of a page, read as Mustache reads it: absent
+    /// where a part is missing, unknown where a value is of a type not followed here.
+    static func lookUp(_ name: String, in values: [String: Any]) -> LookUp {
+        // By exact type: a cast of a dictionary to a class would bridge it (a copy).
+        func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
+        var parts = name.split(separator: ".", omittingEmptySubsequences: false)[...]
+        guard let first = parts.popFirst(), var value = values[String(first)].map(unshared) else { return .absent }
+        for part in parts {
+            let next: Any?
+            switch ContextValueType(of: value) {
+            case .object: next = (value as! [String: Any])[String(part)]
+            case .strings: next = (value as! [String: String])[String(part)]
+            case .string, .bool, .int, .double: next = nil  // no children
+            default: return .unknown
+            }
+            guard let next else { return .absent }
+            value = unshared(next)
+        }
+        return .value(value)
     }
 
     /// Each item of a list with a list of that item alone, of the same type (Mustache
@@ -386,20 +423,31 @@ struct MemoPlan {
     let sections: [Section]
 
     /// A section at the top of a page, `{{#name}}` and `{{/name}}` each alone on its line,
-    /// whose body names neither the section, nor the current item (`.`), nor the place in
-    /// the list (`first()`, `index()`), and includes no partial or block. Over a list, its
-    /// output is then the items' outputs one after the other, each rendered with a list of
-    /// that one item; an item with the same values, asking the page's root the same
+    /// whose body names neither the current item (`.`) nor the place in a list
+    /// (`first()`, `index()`), and includes no partial or block.
+    ///
+    /// Over text or `true`, its output is its body's, rendered at the top of the page (a
+    /// text answers no name, `true` is not put on the stack), so sections in the body are
+    /// at the top too. Over a list, and when the body does not name the section itself,
+    /// its output is the items' outputs one after the other, each rendered with a list of
+    /// that one item: an item with the same values, asking the page's root the same
     /// questions and getting the same answers, comes out the same.
     struct Section {
         /// The template it stands in.
         var template: String
-        /// The name of the section: a name of the page's root.
+        /// The name of the section, read from the page's root (`page.date`).
         var name: String
         /// Its whole lines, from the line of `{{#name}}` to the line of `{{/name}}`.
         var lines: Range<Int>
         /// The text of those lines: a template of its own.
         var text: String
+        /// The lines between, with the sections planned in them replaced by their tags.
+        var body: String
+        /// Whether it may be rendered item by item (a name without dots that its body
+        /// does not use).
+        var splittable: Bool
+        /// The section whose body it stands in, if any.
+        var parent: Int?
     }
 
     init(sources: [String: String]) {
@@ -441,59 +489,89 @@ struct MemoPlan {
         var sections: [Section] = []
         for name in atTop.sorted() {
             guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
-            sections += Self.sections(in: name, text: text, tags: tags, atTop: { depth($0) == 0 })
+            _ = Self.planSections(name, bytes: Array(text.utf8), tags: tags, range: tags.indices, level: 0, depth: depth, parent: nil, into: &sections)
         }
         self.sections = sections
     }
 
-    /// The sections of one template that qualify (see `Section`).
-    static func sections(in template: String, text: String, tags: [Tag], atTop: (Tag) -> Bool) -> [Section] {
-        let bytes = Array(text.utf8)
-        var result: [Section] = []
-        var index = 0
-        while index < tags.count {
+    /// Plans the sections that qualify (see `Section`) among `tags[range]` standing at
+    /// `level` sections deep, and those in their bodies, appending them to `result`.
+    /// Returns the numbers of those at `level`.
+    static func planSections(_ template: String, bytes: [UInt8], tags: [Tag], range: Range<Int>, level: Int, depth: (Tag) -> Int,
+                             parent: Int?, into result: inout [Section]) -> [Int] {
+        var planned: [Int] = []
+        var index = range.lowerBound
+        while index < range.upperBound {
             let open = tags[index]
             index += 1
-            guard open.kind == .open, open.alone, atTop(open), Self.isPlainName(open.name) else { continue }
+            guard open.kind == .open, open.alone, depth(open) == level, Self.isName(open.name) else { continue }
             // The matching close tag, and the body's tags between.
-            var level = 0
+            var nesting = 0
             var close: Int?
-            for candidate in index..<tags.count {
+            for candidate in index..<range.upperBound {
                 switch tags[candidate].kind {
-                case .open, .inverted, .block, .parent: level += 1
+                case .open, .inverted, .block, .parent: nesting += 1
                 case .close:
-                    if level == 0 { close = candidate } else { level -= 1 }
+                    if nesting == 0 { close = candidate } else { nesting -= 1 }
                 default: break
                 }
                 if close != nil { break }
             }
             guard let end = close, tags[end].name == open.name, tags[end].alone else { continue }
-            let body = tags[index..<end]
+            let bodyTags = index..<end
             index = end + 1
-            let qualifies = body.contains { $0.kind == .variable } && body.allSatisfy { tag in
+            let qualifies = tags[bodyTags].contains { $0.kind == .variable } && tags[bodyTags].allSatisfy { tag in
                 switch tag.kind {
-                case .variable, .open, .inverted, .close:
-                    let first = tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-                    return Self.isPlainName(tag.name.replacingOccurrences(of: ".", with: "_")) && !tag.name.hasPrefix(".") && first != open.name
+                case .variable, .open, .inverted, .close: return Self.isName(tag.name)
                 case .comment: return true
                 default: return false
                 }
             }
             guard qualifies else { continue }
+            let splittable = Self.isPlainName(open.name) && !tags[bodyTags].contains { tag in
+                tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) == open.name
+            }
             // Whole lines: from the start of the opening tag's line to the end of the closing tag's.
-            var start = open.range.lowerBound
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            var stop = tags[end].range.upperBound
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            if stop < bytes.count { stop += 1 }
+            func lineStart(_ offset: Int) -> Int {
+                var start = offset
+                while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+                return start
+            }
+            func nextLine(_ offset: Int) -> Int {
+                var stop = offset
+                while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+                return stop < bytes.count ? stop + 1 : stop
+            }
+            let start = lineStart(open.range.lowerBound)
+            let stop = nextLine(tags[end].range.upperBound)
             // What stands in their place starts the next line: a tag there that Mustache
             // would drop with its line must stay alone on it.
-            if index < tags.count, tags[index].alone, tags[index].kind != .variable,
+            if index < range.upperBound, tags[index].alone, tags[index].kind != .variable,
                !bytes[stop..<tags[index].range.lowerBound].contains(UInt8(ascii: "\n")) { continue }
+            let number = result.count
             result.append(Section(template: template, name: open.name, lines: start..<stop,
-                                  text: String(decoding: bytes[start..<stop], as: UTF8.self)))
+                                  text: String(decoding: bytes[start..<stop], as: UTF8.self),
+                                  body: "", splittable: splittable, parent: parent))
+            // The body's lines, with the sections in them (a level deeper) replaced.
+            let bodyLines = nextLine(open.range.upperBound)..<lineStart(tags[end].range.lowerBound)
+            let inner = planSections(template, bytes: bytes, tags: tags, range: bodyTags, level: level + 1, depth: depth, parent: number, into: &result)
+            var body: [UInt8] = []
+            var last = bodyLines.lowerBound
+            for child in inner {
+                body += bytes[last..<result[child].lines.lowerBound]
+                body += ("{{{" + CompiledTheme.sectionPrefix + String(child) + "}}}").utf8
+                last = result[child].lines.upperBound
+            }
+            body += bytes[last..<max(last, bodyLines.upperBound)]
+            result[number].body = String(decoding: body, as: UTF8.self)
+            planned.append(number)
         }
-        return result
+        return planned
+    }
+
+    /// A name to look up: words joined by dots (`page.date`), no transform, not `.`.
+    private static func isName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..") && isPlainName(name.replacingOccurrences(of: ".", with: "_"))
     }
 
     /// A name without dots, transforms or spaces, and not `.`.
@@ -528,7 +606,7 @@ struct MemoPlan {
                 replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
             }
             if sectionTags {
-                for (number, section) in sections.enumerated() where section.template == name {
+                for (number, section) in sections.enumerated() where section.template == name && section.parent == nil {
                     replacements.append((section.lines, "{{{" + CompiledTheme.sectionPrefix + String(number) + "}}}"))
                 }
             }

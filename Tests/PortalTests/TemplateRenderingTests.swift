@@ -80,12 +80,27 @@ struct TemplateRenderingTests {
             {{#nothing}}
             <p>{{page.title}}</p>
             {{/nothing}}
+            <hr>
+            {{#page.title}}
+            <b>{{page.title}}</b>
+            {{/page.title}}
+            <hr>
+            {{#hasBreadcrumbs}}
+            <ol>
+            {{#breadcrumbs}}
+            <li>{{title}}</li>
+            {{/breadcrumbs}}
+            </ol>
+            {{/hasBreadcrumbs}}
             </ul>
 
             """,
         ]) { $1 })
         let plan = MemoPlan(sources: renderer.theme.sources)
-        #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name) == ["switcher", "noindex", "page", "nothing"])
+        #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name)
+                == ["switcher", "noindex", "page", "nothing", "page.title", "hasBreadcrumbs", "breadcrumbs"])
+        // Breadcrumbs inside a section over `true` are at the top: their items are shared.
+        #expect((renderer.sectionMemoCounts["partials/switcher:breadcrumbs"]?.hits ?? 0) > 0)
         #expect(renderer.compiled?.memoizedPartials.contains("partials/switcher") == false)
         let counts = try #require(renderer.sectionMemoCounts["partials/switcher:switcher"])
         // Every item reads the page's title: none is shared between pages, only between
@@ -93,7 +108,7 @@ struct TemplateRenderingTests {
         #expect(counts.misses > 0 && counts.hits == counts.misses)
     }
 
-    @Test("which sections are rendered item by item, read from the templates")
+    @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
             "base": """
@@ -102,18 +117,22 @@ struct TemplateRenderingTests {
             <i>{{title}}{{t.more}}{{#on}}!{{/on}}</i>
             {{/list}}
             <p>{{#inline}}{{x}}{{/inline}}</p>
-            {{#dotted.list}}
-            {{x}}
-            {{/dotted.list}}
+            {{#page.date}}
+            <time>{{page.date}}</time>
+            {{/page.date}}
+            <hr>
             {{#current}}
             {{.}}
             {{/current}}
+            <hr>
             {{#placed}}
             {{#first()}}F{{/first()}}{{x}}
             {{/placed}}
+            <hr>
             {{#same}}
             {{same.title}}
             {{/same}}
+            <hr>
             {{#textOnly}}
             <hr>
             {{/textOnly}}
@@ -122,26 +141,63 @@ struct TemplateRenderingTests {
             {{/beforeStandalone}}
             {{#other}}
             {{/other}}
+            <hr>
             {{#withPartial}}
             {{>item}}
             {{/withPartial}}
-            {{#last}}
-              {{y}}
-            {{/last}}
+            <hr>
+            {{#crumbs}}
+            <ol>
+            {{#items}}
+            <li>{{title}}</li>
+            {{/items}}
+            </ol>
+            {{/crumbs}}
             </html>
             """,
             "item": "{{title}}",
         ]
         let plan = MemoPlan(sources: sources)
-        #expect(plan.sections.map(\.name) == ["list", "last"])
+        // Not: an inline section, one naming `.` or `first()`, one with only text, one
+        // followed by a standalone tag, one including a partial.
+        #expect(plan.sections.map(\.name) == ["list", "page.date", "same", "crumbs", "items"])
+        #expect(plan.sections.map(\.splittable) == [true, false, false, true, true])
+        #expect(plan.sections.map(\.parent) == [nil, nil, nil, nil, 3])
         #expect(plan.sections.first?.text == "{{#list}}\n<i>{{title}}{{t.more}}{{#on}}!{{/on}}</i>\n{{/list}}\n")
+        #expect(plan.sections[1].body == "<time>{{page.date}}</time>\n")
+        #expect(plan.sections[3].body == "<ol>\n{{{?section-4}}}</ol>\n")
         let rewritten = plan.specialized(constants: [:], sectionTags: true)["base"] ?? ""
-        #expect(rewritten.hasPrefix("<html>\n{{{?section-0}}}<p>{{#inline}}"))
-        #expect(rewritten.hasSuffix("{{{?section-1}}}</html>"))
-        // Inside a section the stack holds more than the root: nothing there is rewritten.
+        #expect(rewritten.hasPrefix("<html>\n{{{?section-0}}}<p>{{#inline}}{{x}}{{/inline}}</p>\n{{{?section-1}}}<hr>\n{{#current}}"))
+        #expect(rewritten.hasSuffix("{{{?section-3}}}</html>"))
+        // A section inside another is planned only within the other's body.
         var nested = sources
         nested["base"] = "{{#outer}}\n{{#list}}\n{{x}}\n{{/list}}\n{{/outer}}\n"
-        #expect(MemoPlan(sources: nested).sections.map(\.name) == ["outer"])
+        let nestedPlan = MemoPlan(sources: nested)
+        #expect(nestedPlan.sections.map(\.name) == ["outer", "list"])
+        #expect(nestedPlan.specialized(constants: [:], sectionTags: true)["base"] == "{{{?section-0}}}")
+    }
+
+    @Test("a section's value read from the page as Mustache reads it")
+    func sectionValues() {
+        let shared = SharedValue(["title": "T", "list": ["a"]] as [String: Any])
+        let values: [String: Any] = ["page": ["date": "9 listopada 2022", "flag": true] as [String: Any], "site": shared,
+                                     "t": ["more": "Więcej"], "count": 3]
+        func value(_ name: String) -> String {
+            switch CompiledTheme.lookUp(name, in: values) {
+            case .value(let found): return String(describing: found)
+            case .absent: return "absent"
+            case .unknown: return "unknown"
+            }
+        }
+        #expect(value("page.date") == "9 listopada 2022")
+        #expect(value("page.flag") == "true")
+        #expect(value("site.title") == "T")
+        #expect(value("t.more") == "Więcej")
+        #expect(value("page.missing") == "absent")
+        #expect(value("missing.x") == "absent")
+        #expect(value("page.date.x") == "absent")
+        #expect(value("count") == "3")
+        #expect(value("count.x") == "absent")
     }
 
     @Test("a partial whose output depends on the page is rendered for each page that differs")
