@@ -11,9 +11,10 @@ extension SiteLoader {
     func loadPages(languages: [Language], into pages: inout [Page], staticFiles: inout [StaticFile], _ diagnostics: inout DiagnosticList) async {
         struct Job: Sendable { var path: String; var relative: String; var language: Language; var shown: String }
         var jobs: [Job] = []
-        for language in languages {
-            let folder = contentDirectory + "/" + languageFolderName(language)
-            let (files, escaping) = FileSystem.walk(folder)
+        // The language folders are walked on every core.
+        let folders = languages.map { contentDirectory + "/" + languageFolderName($0) }
+        let walks = await parallelMap(folders) { FileSystem.walk($0) }
+        for (language, (folder, (files, escaping))) in zip(languages, zip(folders, walks)) {
             for link in escaping {
                 diagnostics.error(display(languageFolderName(language) + "/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
             }

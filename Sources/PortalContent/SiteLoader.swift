@@ -42,9 +42,17 @@ public struct SiteLoader: Sendable {
 
         var pages: [Page] = []
         var staticFiles: [StaticFile] = []
-        await loadPages(languages: languages, into: &pages, staticFiles: &staticFiles, &diagnostics)
         let knownLanguages = Set(languages.map(\.code))
-        let cities = loadCities(knownLanguages: knownLanguages, &diagnostics)
+        // The cities are read while the pages load.
+        let loader = self
+        async let loadedCities = { () -> ([City], DiagnosticList) in
+            var local = DiagnosticList()
+            let cities = loader.loadCities(knownLanguages: knownLanguages, &local)
+            return (cities, local)
+        }()
+        await loadPages(languages: languages, into: &pages, staticFiles: &staticFiles, &diagnostics)
+        let (cities, cityDiagnostics) = await loadedCities
+        diagnostics.append(contentsOf: cityDiagnostics.items)
         let (data, countryNames) = loadData(&diagnostics)
         staticFiles += mediaFiles(&diagnostics)
 
