@@ -221,7 +221,7 @@ public struct OutputFolder: Sendable {
             if count <= 0 { return false }
             offset += count
         }
-        return buffer == bytes
+        return buffer.withUnsafeBytes { old in bytes.withUnsafeBytes { new in memcmp(old.baseAddress!, new.baseAddress!, new.count) == 0 } }
     }
 
     /// Makes the staged site the output folder in one step.

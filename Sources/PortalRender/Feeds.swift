@@ -51,11 +51,18 @@ enum XML {
 }
 
 enum JSON {
+    /// Bytes that may need an escape: controls, `"`, `\`, `<`, and the first byte of U+2028/U+2029.
+    private static let needsEscape: [Bool] = (0..<256).map { byte in
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0xE2
+    }
+
     /// A JSON string literal, safe to embed anywhere (`<`, U+2028 and U+2029 escaped).
     /// Works on UTF-8 bytes: it runs over the text of every page for the search index.
     static func string(_ text: String) -> String {
         // Most text (and all folded search text) needs no escape at all.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "<") && $0 != 0xE2 }) {
+        var plain = text
+        let table = needsEscape
+        if plain.withUTF8({ bytes in bytes.allSatisfy { !table[Int($0)] } }) {
             return "\"" + text + "\""
         }
         var out = [UInt8]()
