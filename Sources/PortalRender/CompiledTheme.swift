@@ -23,10 +23,17 @@ import PortalCore
 /// holds another value misses, renders, and stores its own reads. Nothing about the
 /// theme is assumed: what a partial reads is what it read.
 ///
-/// Both apply only where the page's root is the only object on Mustache's stack: a
-/// section pushes its value, and inside it a name may mean the value's own entry.
-/// `MemoPlan` reads this from the template texts: templates included only at the top
-/// of a page, unindented (an indented partial is indented line by line); memoized
+/// **Sections rendered here.** A section at the top whose tags stand alone on their
+/// lines (see `MemoPlan.Section`) is replaced by one tag too. Over a list it renders
+/// item by item, each item's HTML stored under the fingerprint of the item and of what
+/// it read from the root (the switcher's entries recur on every translation of a page);
+/// over text or `true` it renders as its body, at the top, where its own sections are
+/// replaced in turn; over nothing or `false` it is nothing.
+///
+/// All of this applies only where the page's root is the only object on Mustache's
+/// stack: a section pushes its value, and inside it a name may mean the value's own
+/// entry. `MemoPlan` reads this from the template texts: templates included only at the
+/// top of a page, unindented (an indented partial is indented line by line); memoized
 /// partials have no blocks or partials of their own.
 final class CompiledTheme: @unchecked Sendable {
     /// Per language code (and "" for none): the templates with the language's constants
