@@ -108,6 +108,29 @@ struct TemplateRenderingTests {
         #expect(counts.misses > 0 && counts.hits == counts.misses)
     }
 
+    @Test("sections in unusual shapes come out as Mustache renders them")
+    func sectionShapes() async throws {
+        // CRLF lines, indented standalone tags, a comment in the body, a standalone
+        // comment after, a section inside one of the same name, one over a number, and
+        // one closing the file without a newline. (The partial includes another one, so
+        // its sections are rendered by the build from the first page.)
+        let partial = "<ul>{{>partials/fallback-notice}}\r\n"
+            + "{{#switcher}}\r\n<li>{{name}}</li>\r\n{{/switcher}}\r\n<hr>\n"
+            + "  {{#switcher}}\n  <y>{{code}}{{^available}}-{{/available}}</y>\n  {{/switcher}}\n<hr>\n"
+            + "{{#switcher}}\n{{! a note }}\n<x>{{code}}</x>\n{{/switcher}}\n{{! standalone }}\n<hr>\n"
+            + "{{#page.title}}\n{{#page.title}}\n<b>{{page.title}}</b>\n{{/page.title}}\n{{/page.title}}\n<hr>\n"
+            + "{{#cityCount}}\n<n>{{cityCount}}</n>\n{{/cityCount}}\n<hr>\n"
+            + "</ul>\n{{#switcher}}\n<i>{{url}}</i>\n{{/switcher}}"
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/partials/switcher.mustache": partial]) { $1 })
+        let plan = MemoPlan(sources: renderer.theme.sources)
+        // The one followed by a standalone comment is left to Mustache.
+        #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name)
+                == ["switcher", "switcher", "page.title", "page.title", "cityCount", "switcher"])
+        let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
+        #expect(home.contains("<li>Polski</li>\n<li>Slovenščina</li>"))  // (templates are read with LF line ends)
+        #expect(home.contains("  <y>en</y>\n"))
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
