@@ -49,14 +49,13 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per section tag number: the section, its lines and its body as templates.
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
     private let lock = NSLock()
-    /// Per partial.
+    /// Per tag (a partial's or a section's): the HTML stored for it.
     private var tables: [String: Table] = [:]
-    /// Per section tag number: the HTML of items.
-    private var itemTables: [Int: Table] = [:]
 
-    /// A partial's stored HTML, under the fingerprint of the language and its reads.
+    /// HTML stored under the fingerprint of a seed (the language; an item of a list) and
+    /// of the names a rendering read from the page's root, with what they held.
     private struct Table {
-        /// The different lists of names the partial has read, most recent first.
+        /// The different lists of names renderings have read, most recent first.
         var shapes: [[String]] = []
         var outputs: [RenderKey: String] = [:]
         var hits = 0
@@ -64,8 +63,16 @@ final class CompiledTheme: @unchecked Sendable {
         /// Stops storing when nearly every page differs (a switcher that names the page).
         var disabled = false
 
-        /// One more rendering, stored.
-        mutating func record(key: RenderKey, html: String, reads: [String], capacity: Int) {
+        /// The HTML stored under `key`, counted as used.
+        mutating func use(_ key: RenderKey) -> String? {
+            guard let html = outputs[key] else { return nil }
+            hits += 1
+            return html
+        }
+
+        /// One more rendering, stored; beyond `capacity` the table starts again, and
+        /// after `stopAfter` misses it stops if it was used less than it missed.
+        mutating func record(key: RenderKey, html: String, reads: [String], capacity: Int, stopAfter: Int?) {
             misses += 1
             if !shapes.contains(reads) {
                 shapes.insert(reads, at: 0)
@@ -73,6 +80,11 @@ final class CompiledTheme: @unchecked Sendable {
             }
             if outputs.count >= capacity { outputs = [:] }
             outputs[key] = html
+            if let stopAfter, misses >= stopAfter && hits < misses {
+                disabled = true
+                outputs = [:]
+                shapes = []
+            }
         }
     }
 
@@ -158,41 +170,67 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// How often each partial's stored HTML was used, and how often it was rendered.
     var counts: [String: (hits: Int, misses: Int)] {
-        lock.withLock { tables.mapValues { ($0.hits, $0.misses) } }
+        lock.withLock {
+            var counts: [String: (hits: Int, misses: Int)] = [:]
+            for (tag, table) in tables { if let name = partials[tag] { counts[name] = (table.hits, table.misses) } }
+            return counts
+        }
+    }
+
+    /// How often items' stored HTML was used and how often they were rendered, per
+    /// section (`template:name`).
+    var sectionCounts: [String: (hits: Int, misses: Int)] {
+        lock.withLock {
+            var counts: [String: (hits: Int, misses: Int)] = [:]
+            for (tag, table) in tables {
+                guard let number = Self.sectionNumber(tag) else { continue }
+                counts[sections[number].section.template + ":" + sections[number].section.name] = (table.hits, table.misses)
+            }
+            return counts
+        }
+    }
+
+    /// The templates with sections replaced but not partials.
+    private func direct(_ language: String) -> MustacheLibrary { direct[language] ?? direct[""]! }
+
+    /// The number of the section behind a tag.
+    private static func sectionNumber(_ tag: String) -> Int? {
+        tag.hasPrefix(sectionPrefix) ? Int(tag.dropFirst(sectionPrefix.count)) : nil
+    }
+
+    /// The HTML stored under `tag` for `seed` and for what the page's root holds under
+    /// the names a rendering reads; else `render` renders it (returning the names its
+    /// root was asked for) and it is stored.
+    private func memoized(_ tag: String, seed: RenderKey, values: [String: Any], capacity: Int, stopAfter: Int? = nil,
+                          render: () -> (html: String, reads: [String])) -> String {
+        let shapes = lock.withLock { tables[tag]?.shapes ?? [] }
+        for shape in shapes {
+            guard let key = Self.fingerprint(seed, shape, values) else { continue }
+            if let stored = lock.withLock({ tables[tag]?.use(key) }) { return stored }
+        }
+        let (html, reads) = render()
+        guard let key = Self.fingerprint(seed, reads, values) else { return html }
+        // Changed in place: a copy of the table would copy all its HTML.
+        lock.withLock { tables[tag, default: Table()].record(key: key, html: html, reads: reads, capacity: capacity, stopAfter: stopAfter) }
+        return html
     }
 
     /// The HTML of the partial behind `tag`, for a page of `language` whose root holds
     /// `values`; nil when `tag` is no memoized partial's.
     func output(tag: String, values: [String: Any], language: String) -> String? {
         guard let name = partials[tag] else { return nil }
+        if lock.withLock({ tables[tag]?.disabled ?? false }) {
+            return direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+        }
+        // The language's templates have its constants written in.
+        var seed = FingerprintHasher()
+        seed.add(language)
         let original = originals[language] ?? originals[""]!
-        let (shapes, disabled) = lock.withLock { (tables[name]?.shapes ?? [], tables[name]?.disabled ?? false) }
-        if disabled {
-            let library = direct[language] ?? direct[""]!
-            return library.render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+        // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
+        return memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: 256) {
+            let recorder = RecordingRoot(values: values)
+            return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
         }
-        for shape in shapes {
-            guard let key = Self.fingerprint(language, shape, values) else { continue }
-            let stored: String? = lock.withLock {
-                guard let html = tables[name]?.outputs[key] else { return nil }
-                tables[name]!.hits += 1
-                return html
-            }
-            if let stored { return stored }
-        }
-        let recorder = RecordingRoot(values: values)
-        let html = original.render(recorder, withTemplate: name) ?? ""
-        guard let key = Self.fingerprint(language, recorder.reads, values) else { return html }
-        lock.withLock {
-            // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
-            tables[name, default: Table()].record(key: key, html: html, reads: recorder.reads, capacity: 4096)
-            if let table = tables[name], table.misses >= 256 && table.hits < table.misses {
-                tables[name]!.disabled = true
-                tables[name]!.outputs = [:]
-                tables[name]!.shapes = []
-            }
-        }
-        return html
     }
 
     /// The HTML of the section behind `tag` for a page whose root holds `values`; nil
@@ -200,12 +238,12 @@ final class CompiledTheme: @unchecked Sendable {
     /// stored under the fingerprint of the item and of what its rendering read from the
     /// root; anything else is rendered as the section's lines would be.
     func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
-        guard let number = Int(tag.dropFirst(Self.sectionPrefix.count)), sections.indices.contains(number) else { return nil }
+        guard let number = Self.sectionNumber(tag), sections.indices.contains(number) else { return nil }
         let (section, template, body) = sections[number]
-        let library = direct[language] ?? direct[""]!
+        let library = direct(language)
         let root = TemplateRoot(values: values, compiled: self, language: language)
         let value: Any
-        switch Self.lookUp(section.name, in: values) {
+        switch Self.lookUp(path: section.path, in: values) {
         case .unknown: return template.render(root, library: library)
         case .absent: return ""  // no value: nothing, as Mustache renders it
         case .value(let found): value = found
@@ -215,41 +253,23 @@ final class CompiledTheme: @unchecked Sendable {
         case .string: return body.render(root, library: library)
         default: break
         }
-        guard section.splittable, let items = Self.items(of: value) else {
+        guard section.splittable, let items = ListItems(value) else {
             return template.render(root, library: library)
         }
-        let shapes = lock.withLock { itemTables[number]?.shapes ?? [] }
         var html = ""
-        for (item, single) in items {
-            var itemHasher = FingerprintHasher()
-            itemHasher.add(UInt64(number))
-            guard itemHasher.add(value: item) else {
-                html += template.render(ItemRoot(values: values, name: section.name, item: single), library: library)
+        for index in 0..<items.count {
+            // Rendered with a list of this item alone, read through a recorder.
+            func render() -> (html: String, reads: [String]) {
+                let recorder = RecordingRoot(values: values, item: (section.name, items.single(index)))
+                return (template.render(recorder, library: library), recorder.reads)
+            }
+            var seed = FingerprintHasher()
+            seed.add(UInt64(number))
+            guard seed.add(value: items.item(index)) else {
+                html += render().html
                 continue
             }
-            let itemKey = itemHasher.key
-            var stored: String?
-            for shape in shapes {
-                guard let key = Self.fingerprint(itemKey, shape, values) else { continue }
-                stored = lock.withLock {
-                    guard let html = itemTables[number]?.outputs[key] else { return nil }
-                    itemTables[number]!.hits += 1
-                    return html
-                }
-                if stored != nil { break }
-            }
-            if let stored {
-                html += stored
-                continue
-            }
-            let root = ItemRoot(values: values, name: section.name, item: single)
-            let rendered = template.render(root, library: library)
-            html += rendered
-            guard let key = Self.fingerprint(itemKey, root.reads, values) else { continue }
-            lock.withLock {
-                // Changed in place: a copy of the table would copy all its HTML.
-                itemTables[number, default: Table()].record(key: key, html: rendered, reads: root.reads, capacity: Self.itemCapacity)
-            }
+            html += memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render)
         }
         return html
     }
@@ -259,15 +279,19 @@ final class CompiledTheme: @unchecked Sendable {
     /// What a dotted name gives at the top of a page, read as Mustache reads it: absent
     /// where a part is missing, unknown where a value is of a type not followed here.
     static func lookUp(_ name: String, in values: [String: Any]) -> LookUp {
+        lookUp(path: name.split(separator: ".", omittingEmptySubsequences: false).map(String.init), in: values)
+    }
+
+    /// The same for a name already split at its dots.
+    static func lookUp(path: [String], in values: [String: Any]) -> LookUp {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
         func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
-        var parts = name.split(separator: ".", omittingEmptySubsequences: false)[...]
-        guard let first = parts.popFirst(), var value = values[String(first)].map(unshared) else { return .absent }
-        for part in parts {
+        guard let first = path.first, var value = values[first].map(unshared) else { return .absent }
+        for part in path.dropFirst() {
             let next: Any?
             switch ContextValueType(of: value) {
-            case .object: next = (value as! [String: Any])[String(part)]
-            case .strings: next = (value as! [String: String])[String(part)]
+            case .object: next = (value as! [String: Any])[part]
+            case .strings: next = (value as! [String: String])[part]
             case .string, .bool, .int, .double: next = nil  // no children
             default: return .unknown
             }
@@ -277,58 +301,43 @@ final class CompiledTheme: @unchecked Sendable {
         return .value(value)
     }
 
-    /// Each item of a list with a list of that item alone, of the same type (Mustache
-    /// reads it as it reads the whole list); nil for a value that is no list.
-    static func items(of value: Any) -> [(item: Any, single: Any)]? {
-        switch ContextValueType(of: value) {
-        case .objects: return (value as! [[String: Any]]).map { ($0, [$0]) }
-        case .stringObjects: return (value as! [[String: String]]).map { ($0, [$0]) }
-        case .texts: return (value as! [String]).map { ($0, [$0]) }
-        case .list: return (value as! [Any]).map { ($0, [$0]) }
-        default: return nil
+    /// A list of the types contexts are made of: each item, and a list of that item
+    /// alone of the same type (Mustache reads it as it reads the whole list), made only
+    /// when asked for.
+    struct ListItems {
+        let count: Int
+        let item: (Int) -> Any
+        let single: (Int) -> Any
+
+        init?(_ value: Any) {
+            func make<Item>(_ list: [Item]) -> (Int, (Int) -> Any, (Int) -> Any) { (list.count, { list[$0] }, { [list[$0]] }) }
+            switch ContextValueType(of: value) {
+            case .objects: (count, item, single) = make(value as! [[String: Any]])
+            case .stringObjects: (count, item, single) = make(value as! [[String: String]])
+            case .texts: (count, item, single) = make(value as! [String])
+            case .list: (count, item, single) = make(value as! [Any])
+            default: return nil
+            }
         }
     }
 
-    /// An item's key with the names its rendering read from the root and their values.
-    static func fingerprint(_ item: RenderKey, _ names: [String], _ values: [String: Any]) -> RenderKey? {
+    /// A seed's key with the names a rendering read from the root and what the root
+    /// holds under them (absent is a value too); nil when a value is of a type the
+    /// fingerprint does not know, and then nothing is stored.
+    static func fingerprint(_ seed: RenderKey, _ names: [String], _ values: [String: Any]) -> RenderKey? {
         var hasher = FingerprintHasher()
-        hasher.add(item.high)
-        hasher.add(item.low)
-        return add(names, values, to: &hasher) ? hasher.key : nil
-    }
-
-    /// How often items' stored HTML was used and how often they were rendered, per
-    /// section (`template:name`).
-    var sectionCounts: [String: (hits: Int, misses: Int)] {
-        lock.withLock {
-            var counts: [String: (hits: Int, misses: Int)] = [:]
-            for (number, table) in itemTables { counts[sections[number].section.template + ":" + sections[number].section.name] = (table.hits, table.misses) }
-            return counts
-        }
-    }
-
-    /// The language (its templates have its constants written in), the names and what
-    /// the root holds under them (absent is a value too); nil when a value is of a type
-    /// the fingerprint does not know, and then nothing is stored.
-    static func fingerprint(_ language: String, _ names: [String], _ values: [String: Any]) -> RenderKey? {
-        var hasher = FingerprintHasher()
-        hasher.add(language)
-        return add(names, values, to: &hasher) ? hasher.key : nil
-    }
-
-    /// Adds the names read and what the root holds under them; false for a value of a
-    /// type the fingerprint does not know.
-    private static func add(_ names: [String], _ values: [String: Any], to hasher: inout FingerprintHasher) -> Bool {
+        hasher.add(seed.high)
+        hasher.add(seed.low)
         hasher.add(UInt64(names.count))
         for name in names {
             hasher.add(name)
             if let value = values[name] {
-                guard hasher.add(value: value) else { return false }
+                guard hasher.add(value: value) else { return nil }
             } else {
                 hasher.add(0xA85E_A85E_A85E_A85E)
             }
         }
-        return true
+        return hasher.key
     }
 }
 
@@ -358,37 +367,21 @@ struct TemplateRoot: MustacheParent {
     }
 }
 
-/// The root while one item of a section renders: the section's name gives a list of
-/// that item alone; every other name asked for is written down, in order, once each.
-private final class ItemRoot: MustacheParent {
+/// A root that writes down every name it is asked for, in order, once each. With an
+/// item, the section's name gives a list of that item alone and is not written down.
+private final class RecordingRoot: MustacheParent {
     let values: [String: Any]
-    let name: String
-    let item: Any
+    let item: (name: String, list: Any)?
     private(set) var reads: [String] = []
     private var seen = Set<String>()
 
-    init(values: [String: Any], name: String, item: Any) {
+    init(values: [String: Any], item: (name: String, list: Any)? = nil) {
         self.values = values
-        self.name = name
         self.item = item
     }
 
     func child(named name: String) -> Any? {
-        if name == self.name { return TemplateValue.wrap(item) }
-        if seen.insert(name).inserted { reads.append(name) }
-        return values[name].map(TemplateValue.wrap)
-    }
-}
-
-/// A root that writes down every name it is asked for, in order, once each.
-private final class RecordingRoot: MustacheParent {
-    let values: [String: Any]
-    private(set) var reads: [String] = []
-    private var seen = Set<String>()
-
-    init(values: [String: Any]) { self.values = values }
-
-    func child(named name: String) -> Any? {
+        if let item, name == item.name { return TemplateValue.wrap(item.list) }
         if seen.insert(name).inserted { reads.append(name) }
         return values[name].map(TemplateValue.wrap)
     }
@@ -444,6 +437,8 @@ struct MemoPlan {
         var template: String
         /// The name of the section, read from the page's root (`page.date`).
         var name: String
+        /// The name split at its dots, once.
+        var path: [String]
         /// Its whole lines, from the line of `{{#name}}` to the line of `{{/name}}`.
         var lines: Range<Int>
         /// The text of those lines: a template of its own.
@@ -556,7 +551,7 @@ struct MemoPlan {
             if index < range.upperBound, tags[index].alone, tags[index].kind != .variable,
                !bytes[stop..<tags[index].range.lowerBound].contains(UInt8(ascii: "\n")) { continue }
             let number = result.count
-            result.append(Section(template: template, name: open.name, lines: start..<stop,
+            result.append(Section(template: template, name: open.name, path: open.name.split(separator: ".").map(String.init), lines: start..<stop,
                                   text: String(decoding: bytes[start..<stop], as: UTF8.self),
                                   body: "", splittable: splittable, parent: parent))
             // The body's lines, with the sections in them (a level deeper) replaced.
@@ -639,20 +634,9 @@ struct MemoPlan {
     /// would become standalone). Names with transforms or starting with `.` are left.
     static func constant(_ name: String, _ constants: [String: Any]) -> String? {
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("("), !name.contains(" ") else { return nil }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard var value = constants[String(parts[0])] else { return nil }
-        for part in parts.dropFirst() {
-            // Exact types: a cast of a table of strings to [String: Any] would copy it.
-            let next: Any?
-            switch ContextValueType(of: value) {
-            case .object: next = (value as! [String: Any])[String(part)]
-            case .strings: next = (value as! [String: String])[String(part)]
-            default: next = nil
-            }
-            guard let next else { return nil }
-            value = next
-        }
-        guard let text = value as? String, !text.allSatisfy(\.isWhitespace),
+        guard case .value(let value) = CompiledTheme.lookUp(name, in: constants), ContextValueType(of: value) == .string else { return nil }
+        let text = value as! String
+        guard !text.allSatisfy(\.isWhitespace),
               !text.utf8.contains(UInt8(ascii: "{")), !text.utf8.contains(UInt8(ascii: "}")) else { return nil }
         return text
     }
