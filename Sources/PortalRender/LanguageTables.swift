@@ -16,7 +16,8 @@ struct LanguageTables: Sendable {
     var searchOrder: [Int]
     /// The search index entries of the city directory and the cities, joined.
     var citySearchEntries = ""
-    /// `site`, `lang`, `t`, `data` and `asset`: the same on every page of the language.
+    /// `site`, `lang`, `t`, `data`, `asset` and the language's URLs: the same on every page
+    /// of the language (see `sharedValues`).
     var shared: [String: SharedValue] = [:]
     /// Every date of the site written the language's way.
     var dates: [PageDate: String]
