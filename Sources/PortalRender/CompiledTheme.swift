@@ -25,10 +25,17 @@ import PortalCore
 ///
 /// **Sections rendered here.** A section at the top whose tags stand alone on their
 /// lines (see `MemoPlan.Section`) is replaced by one tag too. Over a list it renders
-/// item by item, each item's HTML stored under the fingerprint of the item and of what
-/// it read from the root (the switcher's entries recur on every translation of a page);
-/// over text or `true` it renders as its body, at the top, where its own sections are
-/// replaced in turn; over nothing or `false` it is nothing.
+/// item by item, each item's HTML stored under the fingerprint of what it read from the
+/// item (an object's fields; any other item whole) and from the root: the switcher's
+/// entries recur on every translation of a page, and its entry for the page's own
+/// language, which does not show its link, on every page of the language. Over text or
+/// `true` it renders as its body, at the top, where its own sections are replaced in
+/// turn; over nothing or `false` it is nothing.
+///
+/// **Runs written here.** Two or more variable tags at the top with only text between
+/// them (see `MemoPlan.Run`) are one tag: the build looks their values up and escapes
+/// text as Mustache would, with the language's constants written in; one lookup in
+/// Mustache instead of one per tag.
 ///
 /// All of this applies only where the page's root is the only object on Mustache's
 /// stack: a section pushes its value, and inside it a name may mean the value's own
@@ -48,6 +55,14 @@ final class CompiledTheme: @unchecked Sendable {
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
+    /// Per language code (and "" for none), per run tag number: its pieces, the
+    /// language's constants written in, a value's tag parsed to print what the build does not.
+    private let runs: [String: [[RunPiece]]]
+
+    enum RunPiece {
+        case text(String)
+        case value(path: [String], escaped: Bool, tag: MustacheTemplate)
+    }
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
     private var tables: [String: Table] = [:]
@@ -93,6 +108,8 @@ final class CompiledTheme: @unchecked Sendable {
     static let tagPrefix = "?partial-"
     /// The same for the sections rendered item by item.
     static let sectionPrefix = "?section-"
+    /// The same for runs of variable tags.
+    static let runPrefix = "?run-"
     /// Items' HTML kept per section; a long `serve` session starts again beyond it.
     static let itemCapacity = 1 << 17
 
@@ -109,16 +126,36 @@ final class CompiledTheme: @unchecked Sendable {
             replacements[name] = template
             partials[tag] = name
         }
+        // A section's body, rendered at the top, has runs of its own (numbered after the templates').
+        var runs = plan.runs.map(\.pieces)
         self.sections = plan.sections.compactMap { section in
+            let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
             guard let template = try? MustacheTemplate(string: HTMLEscaping.pragma + section.text),
-                  let body = try? MustacheTemplate(string: HTMLEscaping.pragma + section.body) else { return nil }
+                  let body = try? MustacheTemplate(string: HTMLEscaping.pragma + bodyAtTop) else { return nil }
+            runs += bodyRuns.map(\.pieces)
             return (section, template, body)
         }
-        let sectionTags = self.sections.count == plan.sections.count
+        let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
+        var tagTemplates: [String: MustacheTemplate] = [:]
+        var unparsed = false
+        for case .value(_, _, let tag) in runs.joined() where tagTemplates[tag] == nil {
+            if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + tag) { tagTemplates[tag] = template } else { unparsed = true }
+        }
+        self.runs = languages.mapValues { values in
+            runs.map { pieces in
+                MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
+                    switch piece {
+                    case .text(let text): return .text(text)
+                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: path, escaped: escaped, tag: $0) }
+                    }
+                }
+            }
+        }
+        // Every tag the build answers must be answerable.
+        let sectionTags = self.sections.count == plan.sections.count && !unparsed
         var libraries: [String: MustacheLibrary] = [:]
         var originals: [String: MustacheLibrary] = [:]
         var direct: [String: MustacheLibrary] = [:]
-        let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
         let texts = languages.mapValues { values in
             (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
         }
@@ -198,18 +235,18 @@ final class CompiledTheme: @unchecked Sendable {
         tag.hasPrefix(sectionPrefix) ? Int(tag.dropFirst(sectionPrefix.count)) : nil
     }
 
-    /// The HTML stored under `tag` for `seed` and for what the page's root holds under
-    /// the names a rendering reads; else `render` renders it (returning the names its
-    /// root was asked for) and it is stored.
-    private func memoized(_ tag: String, seed: RenderKey, values: [String: Any], capacity: Int, stopAfter: Int? = nil,
+    /// The HTML stored under `tag` for `seed` and for what the page's root (and `item`)
+    /// holds under the names a rendering reads; else `render` renders it (returning the
+    /// names it asked for, an item's marked) and it is stored.
+    private func memoized(_ tag: String, seed: RenderKey, values: [String: Any], item: ItemFields? = nil, capacity: Int, stopAfter: Int? = nil,
                           render: () -> (html: String, reads: [String])) -> String {
         let shapes = lock.withLock { tables[tag]?.shapes ?? [] }
         for shape in shapes {
-            guard let key = Self.fingerprint(seed, shape, values) else { continue }
+            guard let key = Self.fingerprint(seed, shape, values, item: item) else { continue }
             if let stored = lock.withLock({ tables[tag]?.use(key) }) { return stored }
         }
         let (html, reads) = render()
-        guard let key = Self.fingerprint(seed, reads, values) else { return html }
+        guard let key = Self.fingerprint(seed, reads, values, item: item) else { return html }
         // Changed in place: a copy of the table would copy all its HTML.
         lock.withLock { tables[tag, default: Table()].record(key: key, html: html, reads: reads, capacity: capacity, stopAfter: stopAfter) }
         return html
@@ -258,18 +295,53 @@ final class CompiledTheme: @unchecked Sendable {
         }
         var html = ""
         for index in 0..<items.count {
+            let item = items.item(index)
+            var seed = FingerprintHasher()
+            seed.add(UInt64(number))
+            // An object item: what the rendering reads of it is recorded as what it reads of
+            // the root is, so items that differ only in what is not shown share their HTML
+            // (the switcher's entry for the page's own language, whose link it does not show).
+            if let fields = ItemFields(item) {
+                seed.add(0x17E3_F1E1_D500_0000)
+                html += memoized(tag, seed: seed.key, values: values, item: fields, capacity: Self.itemCapacity) {
+                    let recorder = RecordingRoot(values: values)
+                    recorder.item = (section.name, [RecordingItem(fields: fields, recorder: recorder)])
+                    return (template.render(recorder, library: library), recorder.reads)
+                }
+                continue
+            }
             // Rendered with a list of this item alone, read through a recorder.
             func render() -> (html: String, reads: [String]) {
                 let recorder = RecordingRoot(values: values, item: (section.name, items.single(index)))
                 return (template.render(recorder, library: library), recorder.reads)
             }
-            var seed = FingerprintHasher()
-            seed.add(UInt64(number))
-            guard seed.add(value: items.item(index)) else {
+            guard seed.add(value: item) else {
                 html += render().html
                 continue
             }
             html += memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render)
+        }
+        return html
+    }
+
+    /// The text of the run behind `tag` for a page whose root holds `values`; nil when
+    /// `tag` is no run's. Text is escaped as Mustache escapes it; a value of another
+    /// type, or one not followed here, is printed by Mustache from its tag alone.
+    func runOutput(tag: String, values: [String: Any], language: String) -> String? {
+        guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)),
+              let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return nil }
+        var html = ""
+        for piece in runs[number] {
+            switch piece {
+            case .text(let text): html += text
+            case .value(let path, let escaped, let template):
+                switch Self.lookUp(path: path, in: values) {
+                case .absent: break
+                case .value(let value) where ContextValueType(of: value) == .string:
+                    html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
+                default: html += template.render(TemplateRoot(values: values, compiled: self, language: language))
+                }
+            }
         }
         return html
     }
@@ -321,17 +393,49 @@ final class CompiledTheme: @unchecked Sendable {
         }
     }
 
-    /// A seed's key with the names a rendering read from the root and what the root
-    /// holds under them (absent is a value too); nil when a value is of a type the
-    /// fingerprint does not know, and then nothing is stored.
-    static func fingerprint(_ seed: RenderKey, _ names: [String], _ values: [String: Any]) -> RenderKey? {
+    /// The fields of an object item of a list, read by name.
+    struct ItemFields {
+        let value: Any
+        let field: (String) -> Any?
+
+        init?(_ item: Any) {
+            value = item
+            switch ContextValueType(of: item) {
+            case .object:
+                let object = item as! [String: Any]
+                field = { object[$0] }
+            case .strings:
+                let object = item as! [String: String]
+                field = { object[$0] }
+            default: return nil
+            }
+        }
+
+        /// The item as Mustache reads it.
+        var wrapped: Any { TemplateValue.wrap(value) }
+    }
+
+    /// What stands before the names a rendering read from an item rather than the root.
+    static let itemMark = "\u{0}"
+
+    /// A seed's key with the names a rendering read from the root (or, marked, from
+    /// `item`) and what they hold (absent is a value too); nil when a value is of a type
+    /// the fingerprint does not know, and then nothing is stored.
+    static func fingerprint(_ seed: RenderKey, _ names: [String], _ values: [String: Any], item: ItemFields? = nil) -> RenderKey? {
         var hasher = FingerprintHasher()
         hasher.add(seed.high)
         hasher.add(seed.low)
         hasher.add(UInt64(names.count))
         for name in names {
             hasher.add(name)
-            if let value = values[name] {
+            if name.utf8.first == 0 {
+                guard let item else { return nil }
+                if let value = item.field(String(name.utf8.dropFirst())!) {
+                    guard hasher.add(value: value) else { return nil }
+                } else {
+                    hasher.add(0xA85E_A85E_A85E_A85E)
+                }
+            } else if let value = values[name] {
                 guard hasher.add(value: value) else { return nil }
             } else {
                 hasher.add(0xA85E_A85E_A85E_A85E)
@@ -362,6 +466,9 @@ struct TemplateRoot: MustacheParent {
             if name.hasPrefix(CompiledTheme.sectionPrefix) {
                 return compiled.sectionOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
             }
+            if name.hasPrefix(CompiledTheme.runPrefix) {
+                return compiled.runOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
+            }
         }
         return values[name].map(TemplateValue.wrap)
     }
@@ -371,7 +478,7 @@ struct TemplateRoot: MustacheParent {
 /// item, the section's name gives a list of that item alone and is not written down.
 private final class RecordingRoot: MustacheParent {
     let values: [String: Any]
-    let item: (name: String, list: Any)?
+    var item: (name: String, list: Any)?
     private(set) var reads: [String] = []
     private var seen = Set<String>()
 
@@ -382,9 +489,37 @@ private final class RecordingRoot: MustacheParent {
 
     func child(named name: String) -> Any? {
         if let item, name == item.name { return TemplateValue.wrap(item.list) }
-        if seen.insert(name).inserted { reads.append(name) }
+        note(name)
         return values[name].map(TemplateValue.wrap)
     }
+
+    func note(_ name: String) {
+        if seen.insert(name).inserted { reads.append(name) }
+    }
+}
+
+/// An object item that writes down, in its recorder's list and marked as the item's,
+/// every name it is asked for; otherwise what the item is to Mustache (a section never
+/// names the item itself, `.`, where this is planned).
+private final class RecordingItem: MustacheParent, MustacheCustomRenderable, MustacheTransformable {
+    let fields: CompiledTheme.ItemFields
+    let wrapped: Any
+    unowned let recorder: RecordingRoot
+
+    init(fields: CompiledTheme.ItemFields, recorder: RecordingRoot) {
+        self.fields = fields
+        self.wrapped = fields.wrapped
+        self.recorder = recorder
+    }
+
+    func child(named name: String) -> Any? {
+        recorder.note(CompiledTheme.itemMark + name)
+        return (wrapped as? MustacheParent)?.child(named: name)
+    }
+
+    var renderText: String { (wrapped as? MustacheCustomRenderable)?.renderText ?? "" }
+    var isNull: Bool { false }
+    func transform(_ name: String) -> Any? { (wrapped as? MustacheTransformable)?.transform(name) }
 }
 
 /// Where a page's root is the only object on Mustache's stack, read from the template
@@ -421,6 +556,76 @@ struct MemoPlan {
     let blocksInSections: Bool
     /// Sections at the top whose items can be rendered one by one (see `Section`).
     let sections: [Section]
+    /// Variable tags at the top that follow each other with only text between (see `Run`).
+    let runs: [Run]
+
+    /// Two or more variable tags at the top of a page with only text between them: the
+    /// build writes their values and the text between itself, as one tag. Each names a
+    /// value (`page.title`, not `.` nor a transform), so at the top it can only mean the
+    /// root's own; text is escaped as Mustache escapes it, anything else (a number, a
+    /// flag) Mustache prints from the tag alone.
+    /// A variable tag never stands alone on its line, so no line the run spans changes
+    /// how Mustache treats the tags around it.
+    struct Run {
+        enum Piece: Equatable {
+            case text(String)
+            /// The tag's name, split at its dots, escaped or not, and the tag as written.
+            case value(path: [String], escaped: Bool, tag: String)
+        }
+        /// The template it stands in ("" in a section's body).
+        var template: String
+        /// Its tags (indices into the template's tags).
+        var tags: Range<Int>
+        /// From the start of the first tag to the end of the last, in UTF-8 bytes.
+        var range: Range<Int>
+        var pieces: [Piece]
+
+        /// `pieces` with the values that are `constants` written in as text, as their
+        /// tags would print them.
+        static func resolved(_ pieces: [Piece], constants: [String: Any]) -> [Piece] {
+            var result: [Piece] = []
+            for piece in pieces {
+                var text: String
+                switch piece {
+                case .text(let written): text = written
+                case .value(let path, let escaped, _):
+                    guard let value = MemoPlan.constant(path.joined(separator: "."), constants) else { result.append(piece); continue }
+                    text = escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value
+                }
+                if case .text(let before)? = result.last {
+                    result.removeLast()
+                    text = before + text
+                }
+                result.append(.text(text))
+            }
+            return result
+        }
+
+        /// The runs among `tags` of `text`: consecutive tags that each satisfy `qualifies`.
+        static func find(in template: String, text: String, tags: [Tag], qualifies: (Tag) -> Bool) -> [Run] {
+            let bytes = Array(text.utf8)
+            var runs: [Run] = []
+            var index = 0
+            while index < tags.count {
+                var end = index
+                while end < tags.count && qualifies(tags[end]) { end += 1 }
+                if end - index >= 2 {
+                    var pieces: [Piece] = []
+                    for position in index..<end {
+                        let tag = tags[position]
+                        if position > index {
+                            pieces.append(.text(String(decoding: bytes[tags[position - 1].range.upperBound..<tag.range.lowerBound], as: UTF8.self)))
+                        }
+                        pieces.append(.value(path: tag.name.split(separator: ".").map(String.init), escaped: tag.escaped,
+                                             tag: String(decoding: bytes[tag.range], as: UTF8.self)))
+                    }
+                    runs.append(Run(template: template, tags: index..<end, range: tags[index].range.lowerBound..<tags[end - 1].range.upperBound, pieces: pieces))
+                }
+                index = max(end, index + 1)
+            }
+            return runs
+        }
+    }
 
     /// A section at the top of a page, `{{#name}}` and `{{/name}}` each alone on its line,
     /// whose body names neither the current item (`.`) nor the place in a list
@@ -460,7 +665,7 @@ struct MemoPlan {
         readable = !parsed.values.contains { $0.contains { $0.kind == .delimiters || $0.kind == .dynamicPartial } }
         let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
         self.blocksInSections = blocksInSections
-        guard readable else { atTop = []; memoizable = []; sections = []; return }
+        guard readable else { atTop = []; memoizable = []; sections = []; runs = []; return }
         func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
 
         var atTop = Set(sources.keys)
@@ -494,6 +699,32 @@ struct MemoPlan {
             _ = Self.planSections(name, bytes: Array(text.utf8), tags: tags, range: tags.indices, level: 0, depth: depth, parent: nil, into: &sections)
         }
         self.sections = sections
+        var runs: [Run] = []
+        for name in atTop.sorted() {
+            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
+            runs += Run.find(in: name, text: text, tags: tags) { tag in
+                tag.kind == .variable && depth(tag) == 0 && Self.isName(tag.name)
+            }
+        }
+        self.runs = runs
+    }
+
+    /// The runs of a section's body, numbered from `first`, and the body with each replaced
+    /// by its tag: the body as it renders at the top of a page.
+    static func runs(inBody body: String, numberedFrom first: Int) -> (runs: [Run], text: String) {
+        let runs = Run.find(in: "", text: body, tags: tags(in: body)) { tag in
+            tag.kind == .variable && tag.depth == 0 && !tag.inBlock && isName(tag.name)
+        }
+        let bytes = Array(body.utf8)
+        var out: [UInt8] = []
+        var last = 0
+        for (number, run) in runs.enumerated() {
+            out += bytes[last..<run.range.lowerBound]
+            out += ("{{{" + CompiledTheme.runPrefix + String(first + number) + "}}}").utf8
+            last = run.range.upperBound
+        }
+        out += bytes[last...]
+        return (runs, String(decoding: out, as: UTF8.self))
     }
 
     /// Plans the sections that qualify (see `Section`) among `tags[range]` standing at
@@ -594,17 +825,27 @@ struct MemoPlan {
 
     /// The texts of the templates at the top of a page with `constants` written in where
     /// a tag names one at the top, and, with `sectionTags`, each of `sections` replaced by
-    /// one tag that asks the root for its HTML; only the templates that changed.
+    /// one tag that asks the root for its HTML, and each of `runs` that holds two or more
+    /// tags other than constants by one tag too; only the templates that changed.
     func specialized(constants: [String: Any], sectionTags: Bool = false) -> [String: String] {
-        guard readable, !constants.isEmpty || (sectionTags && !sections.isEmpty) else { return [:] }
+        guard readable, !constants.isEmpty || (sectionTags && !(sections.isEmpty && runs.isEmpty)) else { return [:] }
         var result: [String: String] = [:]
         for name in atTop {
             guard let tags = parsed[name], let text = sources[name] else { continue }
             // A content type pragma would change how a tag escapes.
             if tags.contains(where: { $0.kind == .pragma }) { continue }
             var replacements: [(range: Range<Int>, text: String)] = []
-            for tag in tags where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
-                guard let value = Self.constant(tag.name, constants) else { continue }
+            // Tags in runs written by the build.
+            var inRuns = Set<Int>()
+            if sectionTags {
+                for (number, run) in runs.enumerated() where run.template == name {
+                    guard run.tags.filter({ Self.constant(tags[$0].name, constants) == nil }).count >= 2 else { continue }
+                    replacements.append((run.range, "{{{" + CompiledTheme.runPrefix + String(number) + "}}}"))
+                    inRuns.formUnion(run.tags)
+                }
+            }
+            for (index, tag) in tags.enumerated() where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
+                guard !inRuns.contains(index), let value = Self.constant(tag.name, constants) else { continue }
                 replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
             }
             if sectionTags {
@@ -613,7 +854,7 @@ struct MemoPlan {
                 }
             }
             if replacements.isEmpty { continue }
-            // Constants stand at the top, sections' lines hold only the section: no overlaps.
+            // Constants and runs stand at the top, sections' lines hold only the section: no overlaps.
             replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
             let bytes = Array(text.utf8)
             var out: [UInt8] = []

@@ -108,6 +108,31 @@ struct TemplateRenderingTests {
         #expect(counts.misses > 0 && counts.hits == counts.misses)
     }
 
+    @Test("an item is rendered once for all pages where what it shows is the same")
+    func itemFieldsRead() async throws {
+        // The switcher's entries show only their language's name: however their links
+        // differ from page to page, each is rendered once. The menu's copy shows the
+        // current entry without its link, the others with theirs. (Each partial includes
+        // another one, so the build renders their sections item by item.)
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}</li>\n{{/switcher}}\n</ul>\n",
+            "Templates/partials/menu.mustache": "<ol>{{>partials/fallback-notice}}\n{{#switcher}}\n"
+                + "{{#current}}<b>{{name}}</b>{{/current}}{{^current}}<a href=\"{{url}}\">{{name}}</a>{{/current}}\n{{/switcher}}\n</ol>\n",
+        ]) { $1 })
+        let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
+        #expect(home.contains("<b>Polski</b>"))
+        #expect(home.contains("<a href=\"/en/\">English</a>"))
+        // The switcher's list: from its `<ul>` to the `</ul>` after "Polski".
+        let list = try #require(home.range(of: "<li>Polski</li>"))
+        let start = try #require(home.range(of: "<ul>", options: .backwards, range: home.startIndex..<list.lowerBound))
+        let end = try #require(home.range(of: "</ul>", range: list.upperBound..<home.endIndex))
+        let names = home[start.upperBound..<end.lowerBound].components(separatedBy: "<li>").count - 1
+        #expect(names == renderer.plan.outputLanguages.count)
+        let counts = try #require(renderer.sectionMemoCounts["partials/switcher:switcher"])
+        #expect(counts.misses == names)
+        #expect(counts.hits > names * 5)
+    }
+
     @Test("sections in unusual shapes come out as Mustache renders them")
     func sectionShapes() async throws {
         // CRLF lines, indented standalone tags, a comment in the body, a standalone
@@ -129,6 +154,42 @@ struct TemplateRenderingTests {
         let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<li>Polski</li>\n<li>Slovenščina</li>"))  // (templates are read with LF line ends)
         #expect(home.contains("  <y>en</y>\n"))
+    }
+
+    @Test("runs of variable tags at the top are written by the build as Mustache writes them")
+    func variableRuns() async throws {
+        // Escaped and raw text with markup and quotes, a localized number, a flag, a
+        // missing name, a name below text, a run over several lines, one in a section's
+        // body rendered at the top, one ended by a comment, and tags inside a section
+        // (not at the top). (The partial includes another one: it is not memoized whole.)
+        let partial = "<ul>{{>partials/fallback-notice}}\n"
+            + "<p title=\"{{page.title}}\">{{{page.title}}} · {{site.title}}\n{{&page.title}}|{{cityCount}}|{{missing}}|{{page.title.x}}|{{page.isFallback}}</p>\n"
+            + "{{#noindex}}\n<i>{{page.title}}{{page.description}}</i>\n{{/noindex}}\n"
+            + "{{#page.date}}\n<time datetime=\"{{page.dateISO}}\">{{page.date}}</time> {{t.published}}\n{{/page.date}}\n"
+            + "<b>{{page.title}}</b>{{page.description}}{{! a note }}{{page.title}}</ul>\n"
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Content/en/news/quotes.md": page("'\"Quotes\" & <tags> ''here'''", "date: 2024-10-01\ndescription: A & B", body: "Text."),
+            "Templates/partials/switcher.mustache": partial,
+        ]) { $1 })
+        let plan = MemoPlan(sources: renderer.theme.sources)
+        let runs = plan.runs.filter { $0.template == "partials/switcher" }
+        #expect(runs.map(\.tags.count) == [8, 2])
+        #expect(runs.first?.pieces.prefix(3) == [
+            .value(path: ["page", "title"], escaped: true, tag: "{{page.title}}"), .text("\">"),
+            .value(path: ["page", "title"], escaped: false, tag: "{{{page.title}}}"),
+        ])
+        let rewritten = try #require(plan.specialized(constants: [:], sectionTags: true)["partials/switcher"])
+        #expect(rewritten.contains("<p title=\"{{{?run-"))
+        #expect(rewritten.contains("}}}</p>\n"))
+        #expect(rewritten.contains("{{/noindex}}"))
+        #expect(rewritten.hasSuffix("{{! a note }}{{page.title}}</ul>\n"))
+        // The section's body, rendered at the top, has a run of its own.
+        let body = MemoPlan.runs(inBody: "<time datetime=\"{{page.dateISO}}\">{{page.date}}</time> {{t.published}}\n", numberedFrom: 7)
+        #expect(body.text == "<time datetime=\"{{{?run-7}}}\n")
+        let quotes = String(decoding: files["en/news/quotes/index.html"] ?? [], as: UTF8.self)
+        #expect(quotes.contains("<p title=\"&quot;Quotes&quot; &amp; &lt;tags&gt; &#39;here&#39;\">\"Quotes\" & <tags> 'here' · "))
+        #expect(quotes.contains("<b>&quot;Quotes&quot; &amp; &lt;tags&gt; &#39;here&#39;</b>A &amp; B"))
+        #expect(quotes.contains("<time datetime=\"2024-10-01\">"))
     }
 
     @Test("which sections are rendered item by item or as their body, read from the templates")
