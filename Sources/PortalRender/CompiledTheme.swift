@@ -30,7 +30,9 @@ import PortalCore
 /// entries recur on every translation of a page, and its entry for the page's own
 /// language, which does not show its link, on every page of the language. Over text or
 /// `true` it renders as its body, at the top, where its own sections are replaced in
-/// turn; over nothing or `false` it is nothing.
+/// turn; over nothing or `false` it is nothing. A body of text and names only (the
+/// head's `alternates`, the breadcrumbs' entries) is written item by item by the build,
+/// each name looked up in the item and then in the root, as Mustache looks it up.
 ///
 /// **Runs written here.** Two or more variable tags at the top with only text between
 /// them (see `MemoPlan.Run`) are one tag: the build looks their values up and escapes
@@ -55,6 +57,9 @@ final class CompiledTheme: @unchecked Sendable {
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
+    /// Per section tag number, for a list's section whose body holds only text and
+    /// variable tags: the body's pieces, written item by item by the build.
+    private let itemPieces: [Int: [MemoPlan.Run.Piece]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -75,6 +80,8 @@ final class CompiledTheme: @unchecked Sendable {
         var outputs: [RenderKey: String] = [:]
         var hits = 0
         var misses = 0
+        /// Items written by the build without Mustache.
+        var written = 0
         /// Stops storing when nearly every page differs (a switcher that names the page).
         var disabled = false
 
@@ -151,6 +158,11 @@ final class CompiledTheme: @unchecked Sendable {
                 }
             }
         }
+        var itemPieces: [Int: [MemoPlan.Run.Piece]] = [:]
+        for (number, entry) in self.sections.enumerated() where entry.section.splittable {
+            itemPieces[number] = MemoPlan.pieces(ofBody: entry.section.body)
+        }
+        self.itemPieces = itemPieces
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
         var libraries: [String: MustacheLibrary] = [:]
@@ -214,14 +226,17 @@ final class CompiledTheme: @unchecked Sendable {
         }
     }
 
-    /// How often items' stored HTML was used and how often they were rendered, per
-    /// section (`template:name`).
-    var sectionCounts: [String: (hits: Int, misses: Int)] {
+    /// How often items' stored HTML was used, how often they were rendered, and how
+    /// many the build wrote itself, per section (`template:name`; sections of the same
+    /// name in a template counted together).
+    var sectionCounts: [String: (hits: Int, misses: Int, written: Int)] {
         lock.withLock {
-            var counts: [String: (hits: Int, misses: Int)] = [:]
+            var counts: [String: (hits: Int, misses: Int, written: Int)] = [:]
             for (tag, table) in tables {
                 guard let number = Self.sectionNumber(tag) else { continue }
-                counts[sections[number].section.template + ":" + sections[number].section.name] = (table.hits, table.misses)
+                let name = sections[number].section.template + ":" + sections[number].section.name
+                let before = counts[name] ?? (0, 0, 0)
+                counts[name] = (before.hits + table.hits, before.misses + table.misses, before.written + table.written)
             }
             return counts
         }
@@ -294,8 +309,16 @@ final class CompiledTheme: @unchecked Sendable {
             return template.render(root, library: library)
         }
         var html = ""
+        var written = 0
+        defer { if written > 0 { lock.withLock { tables[tag, default: Table()].written += written } } }
         for index in 0..<items.count {
             let item = items.item(index)
+            // A body of text and names: written here, as Mustache would with the item on top of the root.
+            if let pieces = itemPieces[number], let fields = ItemFields(item), let text = Self.write(pieces, values: values, item: fields) {
+                html += text
+                written += 1
+                continue
+            }
             var seed = FingerprintHasher()
             seed.add(UInt64(number))
             // An object item: what the rendering reads of it is recorded as what it reads of
@@ -346,6 +369,25 @@ final class CompiledTheme: @unchecked Sendable {
         return html
     }
 
+    /// `pieces` with each name looked up in `item`, then in the root, as Mustache looks
+    /// a name up with the item on its stack; nil where a value is other than text or absent.
+    static func write(_ pieces: [MemoPlan.Run.Piece], values: [String: Any], item: ItemFields) -> String? {
+        var html = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text): html += text
+            case .value(let path, let escaped, _):
+                switch lookUp(path: path, in: values, item: item) {
+                case .absent: break
+                case .value(let value) where ContextValueType(of: value) == .string:
+                    html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
+                default: return nil
+                }
+            }
+        }
+        return html
+    }
+
     enum LookUp { case value(Any), absent, unknown }
 
     /// What a dotted name gives at the top of a page, read as Mustache reads it: absent
@@ -356,10 +398,23 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The same for a name already split at its dots.
     static func lookUp(path: [String], in values: [String: Any]) -> LookUp {
+        guard let first = path.first, let value = values[first] else { return .absent }
+        return follow(path.dropFirst(), from: value)
+    }
+
+    /// The same inside a section over a list: the item's own first, then the root's.
+    static func lookUp(path: [String], in values: [String: Any], item: ItemFields) -> LookUp {
+        guard let first = path.first else { return .absent }
+        if let value = item.field(first) { return follow(path.dropFirst(), from: value) }
+        return lookUp(path: path, in: values)
+    }
+
+    /// The rest of a dotted name, read from the value its first part gave.
+    private static func follow(_ path: ArraySlice<String>, from start: Any) -> LookUp {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
         func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
-        guard let first = path.first, var value = values[first].map(unshared) else { return .absent }
-        for part in path.dropFirst() {
+        var value = unshared(start)
+        for part in path {
             let next: Any?
             switch ContextValueType(of: value) {
             case .object: next = (value as! [String: Any])[part]
@@ -707,6 +762,23 @@ struct MemoPlan {
             }
         }
         self.runs = runs
+    }
+
+    /// The pieces of a section's body when it holds only text and names to look up.
+    static func pieces(ofBody body: String) -> [Run.Piece]? {
+        let tags = tags(in: body)
+        guard !tags.isEmpty, tags.allSatisfy({ $0.kind == .variable && isName($0.name) }) else { return nil }
+        let bytes = Array(body.utf8)
+        var pieces: [Run.Piece] = []
+        var last = 0
+        for tag in tags {
+            if tag.range.lowerBound > last { pieces.append(.text(String(decoding: bytes[last..<tag.range.lowerBound], as: UTF8.self))) }
+            pieces.append(.value(path: tag.name.split(separator: ".").map(String.init), escaped: tag.escaped,
+                                 tag: String(decoding: bytes[tag.range], as: UTF8.self)))
+            last = tag.range.upperBound
+        }
+        if last < bytes.count { pieces.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
+        return pieces
     }
 
     /// The runs of a section's body, numbered from `first`, and the body with each replaced

@@ -53,7 +53,8 @@ struct TemplateRenderingTests {
         // The switcher's and the head's links to other languages, item by item: a page
         // shares the items of its translations.
         // (The switcher partial is memoized as a whole on this small site.)
-        #expect((renderer.sectionMemoCounts["base:alternates"]?.hits ?? 0) > 0)
+        // (Their bodies are text and names only: the build writes them itself.)
+        #expect((renderer.sectionMemoCounts["base:alternates"]?.written ?? 0) > 0)
     }
 
     @Test("items of a section that read the page are rendered for each page that differs")
@@ -100,7 +101,7 @@ struct TemplateRenderingTests {
         #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name)
                 == ["switcher", "noindex", "page", "nothing", "page.title", "hasBreadcrumbs", "breadcrumbs"])
         // Breadcrumbs inside a section over `true` are at the top: their items are shared.
-        #expect((renderer.sectionMemoCounts["partials/switcher:breadcrumbs"]?.hits ?? 0) > 0)
+        #expect((renderer.sectionMemoCounts["partials/switcher:breadcrumbs"]?.written ?? 0) > 0)
         #expect(renderer.compiled?.memoizedPartials.contains("partials/switcher") == false)
         let counts = try #require(renderer.sectionMemoCounts["partials/switcher:switcher"])
         // Every item reads the page's title: none is shared between pages, only between
@@ -112,16 +113,22 @@ struct TemplateRenderingTests {
     func itemFieldsRead() async throws {
         // The switcher's entries show only their language's name: however their links
         // differ from page to page, each is rendered once. The menu's copy shows the
-        // current entry without its link, the others with theirs. (Each partial includes
+        // current entry without its link, the others with theirs; then entries of text
+        // and names only (written by the build: a name of the root's, a missing one, raw
+        // text) and entries that print a flag (left to Mustache). (Each partial includes
         // another one, so the build renders their sections item by item.)
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
-            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}</li>\n{{/switcher}}\n</ul>\n",
+            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}{{^name}}-{{/name}}</li>\n{{/switcher}}\n</ul>\n",
             "Templates/partials/menu.mustache": "<ol>{{>partials/fallback-notice}}\n{{#switcher}}\n"
-                + "{{#current}}<b>{{name}}</b>{{/current}}{{^current}}<a href=\"{{url}}\">{{name}}</a>{{/current}}\n{{/switcher}}\n</ol>\n",
+                + "{{#current}}<b>{{name}}</b>{{/current}}{{^current}}<a href=\"{{url}}\">{{name}}</a>{{/current}}\n{{/switcher}}\n<hr>\n"
+                + "{{#switcher}}\n<i>{{code}}|{{page.title}}|{{missing}}|{{{name}}}|{{t.languages}}</i>\n{{/switcher}}\n<hr>\n"
+                + "{{#switcher}}\n<j>{{available}}</j>\n{{/switcher}}\n</ol>\n",
         ]) { $1 })
         let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<b>Polski</b>"))
         #expect(home.contains("<a href=\"/en/\">English</a>"))
+        #expect(home.contains("<i>pl|Witamy||Polski|"))
+        #expect(home.contains("<j>true</j>"))
         // The switcher's list: from its `<ul>` to the `</ul>` after "Polski".
         let list = try #require(home.range(of: "<li>Polski</li>"))
         let start = try #require(home.range(of: "<ul>", options: .backwards, range: home.startIndex..<list.lowerBound))
@@ -131,6 +138,9 @@ struct TemplateRenderingTests {
         let counts = try #require(renderer.sectionMemoCounts["partials/switcher:switcher"])
         #expect(counts.misses == names)
         #expect(counts.hits > names * 5)
+        let menu = try #require(renderer.sectionMemoCounts["partials/menu:switcher"])
+        #expect(menu.written > names * 5)
+        #expect(menu.misses > 0)
     }
 
     @Test("sections in unusual shapes come out as Mustache renders them")
