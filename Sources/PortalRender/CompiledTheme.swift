@@ -30,9 +30,10 @@ import PortalCore
 /// entries recur on every translation of a page, and its entry for the page's own
 /// language, which does not show its link, on every page of the language. Over text or
 /// `true` it renders as its body, at the top, where its own sections are replaced in
-/// turn; over nothing or `false` it is nothing. A body of text and names only (the
-/// head's `alternates`, the breadcrumbs' entries) is written item by item by the build,
-/// each name looked up in the item and then in the root, as Mustache looks it up.
+/// turn; over nothing or `false` it is nothing. A body of text, names and sections
+/// over flags (the head's `alternates`, the switcher's and the breadcrumbs' entries) is
+/// written item by item by the build, each name looked up in the item and then in the
+/// root, as Mustache looks it up; an item with a value of another kind is rendered.
 ///
 /// **Runs written here.** Two or more variable tags at the top with only text between
 /// them (see `MemoPlan.Run`) are one tag: the build looks their values up and escapes
@@ -57,9 +58,9 @@ final class CompiledTheme: @unchecked Sendable {
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
-    /// Per section tag number, for a list's section whose body holds only text and
-    /// variable tags: the body's pieces, written item by item by the build.
-    private let itemPieces: [Int: [MemoPlan.Run.Piece]]
+    /// Per section tag number, for a list's section whose body holds only text, names
+    /// and sections: the body, written item by item by the build.
+    private let itemBodies: [Int: [MemoPlan.Node]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -158,11 +159,11 @@ final class CompiledTheme: @unchecked Sendable {
                 }
             }
         }
-        var itemPieces: [Int: [MemoPlan.Run.Piece]] = [:]
+        var itemBodies: [Int: [MemoPlan.Node]] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
-            itemPieces[number] = MemoPlan.pieces(ofBody: entry.section.body)
+            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)
         }
-        self.itemPieces = itemPieces
+        self.itemBodies = itemBodies
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
         var libraries: [String: MustacheLibrary] = [:]
@@ -313,11 +314,15 @@ final class CompiledTheme: @unchecked Sendable {
         defer { if written > 0 { lock.withLock { tables[tag, default: Table()].written += written } } }
         for index in 0..<items.count {
             let item = items.item(index)
-            // A body of text and names: written here, as Mustache would with the item on top of the root.
-            if let pieces = itemPieces[number], let fields = ItemFields(item), let text = Self.write(pieces, values: values, item: fields) {
-                html += text
-                written += 1
-                continue
+            // A body of text, names and sections: written here, as Mustache would with the
+            // item on top of the root (unless a value is of a kind only Mustache prints).
+            if let nodes = itemBodies[number], let fields = ItemFields(item) {
+                var text = ""
+                if Self.write(nodes, values: values, item: fields, into: &text) {
+                    html += text
+                    written += 1
+                    continue
+                }
             }
             var seed = FingerprintHasher()
             seed.add(UInt64(number))
@@ -369,23 +374,32 @@ final class CompiledTheme: @unchecked Sendable {
         return html
     }
 
-    /// `pieces` with each name looked up in `item`, then in the root, as Mustache looks
-    /// a name up with the item on its stack; nil where a value is other than text or absent.
-    static func write(_ pieces: [MemoPlan.Run.Piece], values: [String: Any], item: ItemFields) -> String? {
-        var html = ""
-        for piece in pieces {
-            switch piece {
+    /// `nodes` written with each name looked up in `item`, then in the root, as Mustache
+    /// looks a name up with the item on its stack; false where a value is other than
+    /// text or absent, or a section's other than `true`, `false` or absent.
+    static func write(_ nodes: [MemoPlan.Node], values: [String: Any], item: ItemFields, into html: inout String) -> Bool {
+        for node in nodes {
+            switch node {
             case .text(let text): html += text
-            case .value(let path, let escaped, _):
+            case .value(let path, let escaped):
                 switch lookUp(path: path, in: values, item: item) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
                     html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
-                default: return nil
+                default: return false
                 }
+            case .section(let path, let inverted, let body):
+                let shown: Bool
+                switch lookUp(path: path, in: values, item: item) {
+                case .absent: shown = inverted
+                case .value(let value) where ContextValueType(of: value) == .bool: shown = (value as! Bool) != inverted
+                default: return false
+                }
+                // `true` is not put on the stack: the body reads what the section's line does.
+                if shown && !write(body, values: values, item: item, into: &html) { return false }
             }
         }
-        return html
+        return true
     }
 
     enum LookUp { case value(Any), absent, unknown }
@@ -705,6 +719,8 @@ struct MemoPlan {
         var text: String
         /// The lines between, with the sections planned in them replaced by their tags.
         var body: String
+        /// The lines between as written.
+        var inner: String
         /// Whether it may be rendered item by item (a name without dots that its body
         /// does not use).
         var splittable: Bool
@@ -764,21 +780,52 @@ struct MemoPlan {
         self.runs = runs
     }
 
-    /// The pieces of a section's body when it holds only text and names to look up.
-    static func pieces(ofBody body: String) -> [Run.Piece]? {
+    /// What the build writes of a section's body: text, names, and sections over names.
+    indirect enum Node: Equatable {
+        case text(String)
+        case value(path: [String], escaped: Bool)
+        case section(path: [String], inverted: Bool, body: [Node])
+    }
+
+    /// The nodes of a section's body when it holds only text, names to look up and
+    /// sections (`#`, `^`) over them; a section's tag alone on its line goes with the
+    /// line, as Mustache drops it.
+    static func nodes(ofBody body: String) -> [Node]? {
         let tags = tags(in: body)
-        guard !tags.isEmpty, tags.allSatisfy({ $0.kind == .variable && isName($0.name) }) else { return nil }
+        guard tags.contains(where: { $0.kind == .variable }) else { return nil }
         let bytes = Array(body.utf8)
-        var pieces: [Run.Piece] = []
+        func lineStart(_ offset: Int) -> Int {
+            var start = offset
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            return start
+        }
+        func nextLine(_ offset: Int) -> Int {
+            var stop = offset
+            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+            return stop < bytes.count ? stop + 1 : stop
+        }
+        // Open sections: their name, whether inverted, and the nodes so far.
+        var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
         var last = 0
         for tag in tags {
-            if tag.range.lowerBound > last { pieces.append(.text(String(decoding: bytes[last..<tag.range.lowerBound], as: UTF8.self))) }
-            pieces.append(.value(path: tag.name.split(separator: ".").map(String.init), escaped: tag.escaped,
-                                 tag: String(decoding: bytes[tag.range], as: UTF8.self)))
-            last = tag.range.upperBound
+            guard isName(tag.name) else { return nil }
+            let section = tag.kind == .open || tag.kind == .inverted || tag.kind == .close
+            guard tag.kind == .variable || section else { return nil }
+            let textEnd = section && tag.alone ? lineStart(tag.range.lowerBound) : tag.range.lowerBound
+            if textEnd > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<textEnd], as: UTF8.self))) }
+            last = section && tag.alone ? nextLine(tag.range.upperBound) : tag.range.upperBound
+            let path = tag.name.split(separator: ".").map(String.init)
+            switch tag.kind {
+            case .variable: stack[stack.count - 1].nodes.append(.value(path: path, escaped: tag.escaped))
+            case .open, .inverted: stack.append((tag.name, tag.kind == .inverted, []))
+            default:
+                guard stack.count > 1, let open = stack.popLast(), open.name == tag.name else { return nil }
+                stack[stack.count - 1].nodes.append(.section(path: path, inverted: open.inverted, body: open.nodes))
+            }
         }
-        if last < bytes.count { pieces.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
-        return pieces
+        guard stack.count == 1 else { return nil }
+        if last < bytes.count { stack[0].nodes.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
+        return stack[0].nodes
     }
 
     /// The runs of a section's body, numbered from `first`, and the body with each replaced
@@ -856,9 +903,10 @@ struct MemoPlan {
             let number = result.count
             result.append(Section(template: template, name: open.name, path: open.name.split(separator: ".").map(String.init), lines: start..<stop,
                                   text: String(decoding: bytes[start..<stop], as: UTF8.self),
-                                  body: "", splittable: splittable, parent: parent))
+                                  body: "", inner: "", splittable: splittable, parent: parent))
             // The body's lines, with the sections in them (a level deeper) replaced.
             let bodyLines = nextLine(open.range.upperBound)..<lineStart(tags[end].range.lowerBound)
+            result[number].inner = String(decoding: bytes[bodyLines.lowerBound..<max(bodyLines.lowerBound, bodyLines.upperBound)], as: UTF8.self)
             let inner = planSections(template, bytes: bytes, tags: tags, range: bodyTags, level: level + 1, depth: depth, parent: number, into: &result)
             var body: [UInt8] = []
             var last = bodyLines.lowerBound

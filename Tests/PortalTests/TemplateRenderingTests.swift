@@ -155,15 +155,21 @@ struct TemplateRenderingTests {
             + "{{#switcher}}\n{{! a note }}\n<x>{{code}}</x>\n{{/switcher}}\n{{! standalone }}\n<hr>\n"
             + "{{#page.title}}\n{{#page.title}}\n<b>{{page.title}}</b>\n{{/page.title}}\n{{/page.title}}\n<hr>\n"
             + "{{#cityCount}}\n<n>{{cityCount}}</n>\n{{/cityCount}}\n<hr>\n"
+            + "{{#switcher}}\n  {{#current}}\n  <c>{{name}}</c>\n  {{/current}}\n  {{^current}}<a>{{url}}</a>{{/current}}\n"
+            + "{{^missing}}m{{/missing}}{{#missing}}M{{/missing}}{{#current}}\n{{/current}}|\n{{#available}}\n{{^current}}{{{name}}}{{/current}}{{/available}}\n{{/switcher}}\n<hr>\n"
             + "</ul>\n{{#switcher}}\n<i>{{url}}</i>\n{{/switcher}}"
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/partials/switcher.mustache": partial]) { $1 })
         let plan = MemoPlan(sources: renderer.theme.sources)
         // The one followed by a standalone comment is left to Mustache.
         #expect(plan.sections.filter { $0.template == "partials/switcher" }.map(\.name)
-                == ["switcher", "switcher", "page.title", "page.title", "cityCount", "switcher"])
+                == ["switcher", "switcher", "page.title", "page.title", "cityCount", "switcher", "current", "switcher"])
         let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<li>Polski</li>\n<li>Slovenščina</li>"))  // (templates are read with LF line ends)
         #expect(home.contains("  <y>en</y>\n"))
+        // Nested sections over flags, alone on their lines or not, written by the build.
+        let shape = home.components(separatedBy: "<hr>\n")[5]
+        #expect(shape.hasPrefix("  <a>/en/</a>\nm|\nEnglish\n  <c>Polski</c>\n  \nm\n|\n\n  <a>/sl/</a>\nm|\nSlovenščina\n"))
+        #expect(renderer.sectionMemoCounts["partials/switcher:switcher"].map { $0.written > 0 } == true)
     }
 
     @Test("runs of variable tags at the top are written by the build as Mustache writes them")
