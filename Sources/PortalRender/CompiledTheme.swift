@@ -34,6 +34,8 @@ import PortalCore
 /// over flags (the head's `alternates`, the switcher's and the breadcrumbs' entries) is
 /// written item by item by the build, each name looked up in the item and then in the
 /// root, as Mustache looks it up; an item with a value of another kind is rendered.
+/// A body at the top, and a partial whose memo stopped, are written by the build the
+/// same way where they can be.
 ///
 /// **Runs written here.** Two or more variable tags at the top with only text between
 /// them (see `MemoPlan.Run`) are one tag: the build looks their values up and escapes
@@ -61,6 +63,12 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
     private let itemBodies: [Int: [MemoPlan.Node]]
+    /// Per section tag number: the body as it renders at the top of a page, when the
+    /// build can write it (sections planned in it written in turn).
+    private let topBodies: [Int: [MemoPlan.Node]]
+    /// Per language code (and ""), per memoized partial: its text as the build writes it
+    /// once its memo has stopped, when it can.
+    private let partialBodies: [String: [String: [MemoPlan.Node]]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -120,6 +128,9 @@ final class CompiledTheme: @unchecked Sendable {
     static let runPrefix = "?run-"
     /// Items' HTML kept per section; a long `serve` session starts again beyond it.
     static let itemCapacity = 1 << 17
+    /// A partial's memo stops after this many renderings if it was used less than it
+    /// rendered (set before rendering starts; tests lower it).
+    var partialMemoLimit = 256
 
     /// - Parameter constants: per language code, the root values every page of the
     ///   language shares.
@@ -164,6 +175,11 @@ final class CompiledTheme: @unchecked Sendable {
             itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)
         }
         self.itemBodies = itemBodies
+        var topBodies: [Int: [MemoPlan.Node]] = [:]
+        for (number, entry) in self.sections.enumerated() {
+            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true)
+        }
+        self.topBodies = topBodies
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
         var libraries: [String: MustacheLibrary] = [:]
@@ -194,6 +210,14 @@ final class CompiledTheme: @unchecked Sendable {
         self.originals = originals
         self.direct = direct
         self.partials = partials
+        self.partialBodies = texts.mapValues { _, withTags in
+            var bodies: [String: [MemoPlan.Node]] = [:]
+            for name in partials.values {
+                guard let text = withTags[name] ?? theme.sources[name] else { continue }
+                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
+            }
+            return bodies
+        }
     }
 
     /// Template texts parsed on every core (with the content type of every template).
@@ -273,6 +297,10 @@ final class CompiledTheme: @unchecked Sendable {
     func output(tag: String, values: [String: Any], language: String) -> String? {
         guard let name = partials[tag] else { return nil }
         if lock.withLock({ tables[tag]?.disabled ?? false }) {
+            if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
+                var html = ""
+                if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+            }
             return direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
         }
         // The language's templates have its constants written in.
@@ -280,7 +308,7 @@ final class CompiledTheme: @unchecked Sendable {
         seed.add(language)
         let original = originals[language] ?? originals[""]!
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
-        return memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: 256) {
+        return memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
             let recorder = RecordingRoot(values: values)
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
         }
@@ -292,6 +320,11 @@ final class CompiledTheme: @unchecked Sendable {
     /// root; anything else is rendered as the section's lines would be.
     func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard let number = Self.sectionNumber(tag), sections.indices.contains(number) else { return nil }
+        return sectionOutput(number, values: values, language: language)
+    }
+
+    private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
+        let tag = Self.sectionPrefix + String(number)
         let (section, template, body) = sections[number]
         let library = direct(language)
         let root = TemplateRoot(values: values, compiled: self, language: language)
@@ -301,9 +334,17 @@ final class CompiledTheme: @unchecked Sendable {
         case .absent: return ""  // no value: nothing, as Mustache renders it
         case .value(let found): value = found
         }
+        // Its body at the top: written by the build where it can, else rendered.
+        func top() -> String {
+            if let nodes = topBodies[number] {
+                var html = ""
+                if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+            }
+            return body.render(root, library: library)
+        }
         switch ContextValueType(of: value) {
-        case .bool: return value as! Bool ? body.render(root, library: library) : ""
-        case .string: return body.render(root, library: library)
+        case .bool: return value as! Bool ? top() : ""
+        case .string: return top()
         default: break
         }
         guard section.splittable, let items = ListItems(value) else {
@@ -318,7 +359,7 @@ final class CompiledTheme: @unchecked Sendable {
             // item on top of the root (unless a value is of a kind only Mustache prints).
             if let nodes = itemBodies[number], let fields = ItemFields(item) {
                 var text = ""
-                if Self.write(nodes, values: values, item: fields, into: &text) {
+                if write(nodes, values: values, item: fields, language: language, into: &text) {
                     html += text
                     written += 1
                     continue
@@ -374,15 +415,20 @@ final class CompiledTheme: @unchecked Sendable {
         return html
     }
 
-    /// `nodes` written with each name looked up in `item`, then in the root, as Mustache
-    /// looks a name up with the item on its stack; false where a value is other than
-    /// text or absent, or a section's other than `true`, `false` or absent.
-    static func write(_ nodes: [MemoPlan.Node], values: [String: Any], item: ItemFields, into html: inout String) -> Bool {
+    /// `nodes` written with each name looked up in `item` (if any), then in the root, as
+    /// Mustache looks a name up with the item on its stack; false where a value is other
+    /// than text or absent, or a section's other than a flag, text or absent. (A section
+    /// over `true` puts nothing on the stack; over text, a value that answers no name.)
+    func write(_ nodes: [MemoPlan.Node], values: [String: Any], item: ItemFields?, language: String, into html: inout String) -> Bool {
+        func look(_ path: [String]) -> LookUp {
+            if let item { return Self.lookUp(path: path, in: values, item: item) }
+            return Self.lookUp(path: path, in: values)
+        }
         for node in nodes {
             switch node {
             case .text(let text): html += text
             case .value(let path, let escaped):
-                switch lookUp(path: path, in: values, item: item) {
+                switch look(path) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
                     html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
@@ -390,13 +436,22 @@ final class CompiledTheme: @unchecked Sendable {
                 }
             case .section(let path, let inverted, let body):
                 let shown: Bool
-                switch lookUp(path: path, in: values, item: item) {
+                switch look(path) {
                 case .absent: shown = inverted
-                case .value(let value) where ContextValueType(of: value) == .bool: shown = (value as! Bool) != inverted
-                default: return false
+                case .value(let value):
+                    switch ContextValueType(of: value) {
+                    case .bool: shown = (value as! Bool) != inverted
+                    case .string: shown = !inverted
+                    default: return false
+                    }
+                case .unknown: return false
                 }
-                // `true` is not put on the stack: the body reads what the section's line does.
-                if shown && !write(body, values: values, item: item, into: &html) { return false }
+                if shown && !write(body, values: values, item: item, language: language, into: &html) { return false }
+            case .planned(let number):
+                html += sectionOutput(number, values: values, language: language)
+            case .run(let number):
+                guard let text = runOutput(tag: Self.runPrefix + String(number), values: values, language: language) else { return false }
+                html += text
             }
         }
         return true
@@ -785,12 +840,16 @@ struct MemoPlan {
         case text(String)
         case value(path: [String], escaped: Bool)
         case section(path: [String], inverted: Bool, body: [Node])
+        /// The tag of a section planned at the top, or of a run.
+        case planned(Int)
+        case run(Int)
     }
 
-    /// The nodes of a section's body when it holds only text, names to look up and
-    /// sections (`#`, `^`) over them; a section's tag alone on its line goes with the
-    /// line, as Mustache drops it.
-    static func nodes(ofBody body: String) -> [Node]? {
+    /// The nodes of a section's body (or of a template) when it holds only text, names to
+    /// look up and sections (`#`, `^`) over them, and, with `tags`, the build's tags of
+    /// planned sections and runs; a section's tag alone on its line goes with the line,
+    /// as Mustache drops it.
+    static func nodes(ofBody body: String, tags buildTags: Bool = false) -> [Node]? {
         let tags = tags(in: body)
         guard tags.contains(where: { $0.kind == .variable }) else { return nil }
         let bytes = Array(body.utf8)
@@ -808,6 +867,13 @@ struct MemoPlan {
         var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
         var last = 0
         for tag in tags {
+            if buildTags, tag.kind == .variable, !tag.escaped,
+               let node = Self.buildTag(tag.name, CompiledTheme.sectionPrefix, Node.planned) ?? Self.buildTag(tag.name, CompiledTheme.runPrefix, Node.run) {
+                if tag.range.lowerBound > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<tag.range.lowerBound], as: UTF8.self))) }
+                last = tag.range.upperBound
+                stack[stack.count - 1].nodes.append(node)
+                continue
+            }
             guard isName(tag.name) else { return nil }
             let section = tag.kind == .open || tag.kind == .inverted || tag.kind == .close
             guard tag.kind == .variable || section else { return nil }
@@ -826,6 +892,12 @@ struct MemoPlan {
         guard stack.count == 1 else { return nil }
         if last < bytes.count { stack[0].nodes.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
         return stack[0].nodes
+    }
+
+    /// The node of a build's tag (`?section-3`) with `prefix`.
+    private static func buildTag(_ name: String, _ prefix: String, _ node: (Int) -> Node) -> Node? {
+        guard name.hasPrefix(prefix), let number = Int(name.dropFirst(prefix.count)) else { return nil }
+        return node(number)
     }
 
     /// The runs of a section's body, numbered from `first`, and the body with each replaced

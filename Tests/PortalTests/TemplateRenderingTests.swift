@@ -11,9 +11,10 @@ import Testing
 struct TemplateRenderingTests {
     /// Every file of a fixture site, rendered with the compiled templates and with the
     /// templates as written.
-    func renderBothWays(_ fixture: Fixture) async throws -> (memo: [String: [UInt8]], plain: [String: [UInt8]], renderer: SiteRenderer) {
+    func renderBothWays(_ fixture: Fixture, partialMemoLimit: Int? = nil) async throws -> (memo: [String: [UInt8]], plain: [String: [UInt8]], renderer: SiteRenderer) {
         let renderer = try await Builder(options: fixture.options()).prepare()
         #expect(renderer.compiled != nil)
+        if let partialMemoLimit { renderer.compiled?.partialMemoLimit = partialMemoLimit }
         var plainRenderer = renderer
         plainRenderer.compiled = nil
         var memo: [String: [UInt8]] = [:]
@@ -32,10 +33,10 @@ struct TemplateRenderingTests {
 
     /// The files of a site built from `files`, rendered both ways, after checking that
     /// every file comes out the same.
-    func renderedTheSameBothWays(_ files: [String: String]) async throws -> (files: [String: [UInt8]], renderer: SiteRenderer) {
+    func renderedTheSameBothWays(_ files: [String: String], partialMemoLimit: Int? = nil) async throws -> (files: [String: [UInt8]], renderer: SiteRenderer) {
         let fixture = try Fixture(files)
         defer { fixture.remove() }
-        let (compiled, plain, renderer) = try await renderBothWays(fixture)
+        let (compiled, plain, renderer) = try await renderBothWays(fixture, partialMemoLimit: partialMemoLimit)
         #expect(compiled.count == plain.count)
         let different = plain.keys.filter { compiled[$0] != plain[$0] }.sorted()
         #expect(different.isEmpty, "differs with compiled templates and the memo: \(different.prefix(5))")
@@ -57,17 +58,41 @@ struct TemplateRenderingTests {
         #expect((renderer.sectionMemoCounts["base:alternates"]?.written ?? 0) > 0)
     }
 
+    @Test("a partial whose memo stopped is written by the build, or rendered, as Mustache renders it")
+    func partialsAfterTheirMemo() async throws {
+        // Every partial's memo stops after its first rendering (as on a large site where
+        // a partial names the page): the repository's partials are written by the build
+        // from then on; a footer with a list and a number is left to Mustache.
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/partials/footer.mustache": """
+            <footer>{{#noindex}}<p>{{page.title}}</p>{{/noindex}}{{^noindex}}<p>{{t.search}}</p>{{/noindex}}
+            {{#page.date}}
+            <p>{{page.date}}</p>
+            {{/page.date}}
+            {{#menu}}<i>{{title}}</i>{{/menu}}|{{cityCount}}</footer>
+
+            """,
+        ]) { $1 }, partialMemoLimit: 1)
+        let counts = renderer.partialMemoCounts
+        #expect(counts["partials/switcher"]?.misses == 1)
+        #expect(counts["partials/footer"]?.misses == 1)
+        let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
+        #expect(news.contains("<p>17 September 2024</p>"))
+        #expect(news.contains("hreflang=\"pl-PL\" lang=\"pl-PL\">Polski"))
+    }
+
     @Test("items of a section that read the page are rendered for each page that differs")
     func sectionItemsThatDependOnThePage() async throws {
         // Items read the page's title (through the root), their own lists and flags, and
-        // an interface string in one branch only; a section over a flag, one over an
+        // an interface string in one branch only (a comment keeps them from being written
+        // by the build: they are rendered, and their HTML stored); a section over a flag, one over an
         // object and one over a missing name go through the same tag. (The partial includes
         // another one, so it is not memoized as a whole: its sections are, from the first page.)
         let (_, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Templates/partials/switcher.mustache": """
             <ul>{{>partials/fallback-notice}}
             {{#switcher}}
-            <li>{{name}}|{{page.title}}|{{#current}}*{{/current}}{{^available}}{{t.notAvailableIn}}{{/available}}{{#url}}<{{url}}>{{/url}}</li>
+            <li>{{name}}|{{page.title}}|{{#current}}*{{/current}}{{^available}}{{t.notAvailableIn}}{{/available}}{{#url}}<{{url}}>{{/url}}{{! rendered, not written }}</li>
             {{/switcher}}
             <hr>
             {{#noindex}}
@@ -112,13 +137,14 @@ struct TemplateRenderingTests {
     @Test("an item is rendered once for all pages where what it shows is the same")
     func itemFieldsRead() async throws {
         // The switcher's entries show only their language's name: however their links
-        // differ from page to page, each is rendered once. The menu's copy shows the
+        // differ from page to page, each is rendered once (a comment keeps them from being
+        // written by the build). The menu's copy shows the
         // current entry without its link, the others with theirs; then entries of text
         // and names only (written by the build: a name of the root's, a missing one, raw
         // text) and entries that print a flag (left to Mustache). (Each partial includes
         // another one, so the build renders their sections item by item.)
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
-            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}{{^name}}-{{/name}}</li>\n{{/switcher}}\n</ul>\n",
+            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}{{! rendered, not written }}</li>\n{{/switcher}}\n</ul>\n",
             "Templates/partials/menu.mustache": "<ol>{{>partials/fallback-notice}}\n{{#switcher}}\n"
                 + "{{#current}}<b>{{name}}</b>{{/current}}{{^current}}<a href=\"{{url}}\">{{name}}</a>{{/current}}\n{{/switcher}}\n<hr>\n"
                 + "{{#switcher}}\n<i>{{code}}|{{page.title}}|{{missing}}|{{{name}}}|{{t.languages}}</i>\n{{/switcher}}\n<hr>\n"
