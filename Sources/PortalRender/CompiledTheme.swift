@@ -676,7 +676,8 @@ struct MemoPlan {
     let memoizable: Set<String>
     /// False where the plan cannot read the templates (changed delimiters, dynamic partials).
     let readable: Bool
-    /// A parent expands a block inside a section: what fills a block is then not at the top.
+    /// A parent expands a block inside a section, or a block is indented: what fills a
+    /// block is then not at the top, or not as written.
     let blocksInSections: Bool
     /// Sections at the top whose items can be rendered one by one (see `Section`).
     let sections: [Section]
@@ -789,7 +790,11 @@ struct MemoPlan {
         self.parsed = parsed
         // A changed delimiter hides tags from this reading, a dynamic partial may be any template.
         readable = !parsed.values.contains { $0.contains { $0.kind == .delimiters || $0.kind == .dynamicPartial } }
+        // What fills a block is not at the top when a parent expands the block inside a
+        // section; nor is it as written when a block is indented (Mustache indents its
+        // expansion, and takes the first line's indent off every line of a block's text).
         let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
+            || sources.contains { Self.blocksIndented(text: $0.value, tags: parsed[$0.key] ?? []) }
         self.blocksInSections = blocksInSections
         guard readable else { atTop = []; memoizable = []; sections = []; runs = []; return }
         func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
@@ -1074,6 +1079,38 @@ struct MemoPlan {
         return text
     }
 
+    /// Whether a block's tag stands indented on its line, or a line inside a block starts
+    /// with a space or a tab.
+    static func blocksIndented(text: String, tags: [Tag]) -> Bool {
+        let bytes = Array(text.utf8)
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        if tags.contains(where: { $0.kind == .block && $0.alone && $0.range.lowerBound > 0 && blank(bytes[$0.range.lowerBound - 1]) }) { return true }
+        // Inside blocks (a stack of what each open tag opened), a line starting with a blank.
+        var opened: [Bool] = []
+        var blocks = 0
+        var index = 0
+        var next = 0
+        var lineStart = true
+        while index < bytes.count {
+            if next < tags.count && index == tags[next].range.lowerBound {
+                switch tags[next].kind {
+                case .block: opened.append(true); blocks += 1
+                case .open, .inverted, .parent: opened.append(false)
+                case .close: if opened.popLast() == true { blocks -= 1 }
+                default: break
+                }
+                index = tags[next].range.upperBound
+                next += 1
+                lineStart = false
+                continue
+            }
+            if lineStart && blocks > 0 && blank(bytes[index]) { return true }
+            lineStart = bytes[index] == 0x0A
+            index += 1
+        }
+        return false
+    }
+
     /// The tags of a template, in order.
     static func tags(in text: String) -> [Tag] {
         enum Opener { case section, block, parent }
@@ -1114,7 +1151,7 @@ struct MemoPlan {
             let before = bytes[lineStart..<index]
             let after = bytes[closeEnd...].prefix { $0 != UInt8(ascii: "\n") }
             let alone = before.allSatisfy { $0 == 0x20 || $0 == 0x09 } && after.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-            tags.append(Tag(kind: kind, name: body, depth: depth, inBlock: inBlock, indented: kind == .partial && alone && !before.isEmpty,
+            tags.append(Tag(kind: kind, name: body, depth: depth, inBlock: inBlock, indented: (kind == .partial || kind == .parent) && alone && !before.isEmpty,
                             escaped: !triple && sigil != "&", alone: alone, range: index..<closeEnd))
             index = closeEnd
         }

@@ -81,6 +81,31 @@ struct TemplateRenderingTests {
         #expect(news.contains("hreflang=\"pl-PL\" lang=\"pl-PL\">Polski"))
     }
 
+    @Test("indented blocks come out as Mustache renders them")
+    func indentedBlocks() async throws {
+        // A block expanded on an indented line of its own, and a block's lines indented
+        // in the page's template (Mustache takes the first line's indent off each line).
+        let base = try String(contentsOfFile: Fixture.repositoryTemplates + "/base.mustache", encoding: .utf8)
+            .replacingOccurrences(of: "{{$main}}{{/main}}", with: "  {{$main}}\n  {{/main}}")
+        let page = """
+        {{<base}}
+        {{$main}}
+          <h1>{{page.title}}</h1>
+          <p>{{page.description}}|{{canonical}}</p>
+          {{#page.date}}
+          <time>{{page.date}}</time>
+          {{/page.date}}
+        {{/main}}
+        {{/base}}
+
+        """
+        let (files, _) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/base.mustache": base, "Templates/page.mustache": page,
+        ]) { $1 })
+        let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
+        #expect(news.contains("<h1>Lodz plan (keyed)</h1>"))
+    }
+
     @Test("items of a section that read the page are rendered for each page that differs")
     func sectionItemsThatDependOnThePage() async throws {
         // Items read the page's title (through the root), their own lists and flags, and
