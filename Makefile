@@ -57,8 +57,8 @@ fuzz: setup
 
 ## The Swift test suite under the address and the thread sanitizer.
 sanitizers: setup
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt $(SWIFT) test --scratch-path .build-asan --sanitize=address
-	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
+	PORTAL_SYSTEM_MALLOC=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt $(SWIFT) test --scratch-path .build-asan --sanitize=address
+	PORTAL_SYSTEM_MALLOC=1 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
 clean:
 	rm -rf .build .build-* Public/* .Public.previous .Public.cache screenshots .bench

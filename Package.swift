@@ -1,5 +1,11 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// mimalloc (Debian's libmimalloc-dev) in place of glibc's malloc in the `portal`
+/// program: a build allocates and frees millions of small strings and dictionaries on
+/// both cores. `PORTAL_SYSTEM_MALLOC=1` keeps glibc's (the sanitizer builds bring their own).
+let allocator: [LinkerSetting] = ProcessInfo.processInfo.environment["PORTAL_SYSTEM_MALLOC"] == nil ? [.linkedLibrary("mimalloc")] : []
 
 let package = Package(
     name: "portal",
@@ -37,7 +43,7 @@ let package = Package(
         .executableTarget(name: "portal", dependencies: [
             "PortalBuild", "PortalCore", "PortalRender", "PortalServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: allocator),
         .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe", "Yams",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),

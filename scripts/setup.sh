@@ -3,7 +3,7 @@
 # Quick when everything is already there.
 set -euo pipefail
 
-apt_packages=(pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev)
+apt_packages=(pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev libmimalloc-dev)
 if [ "${1:-}" = "--test" ]; then
   apt_packages+=(chromium chromium-driver)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
