@@ -66,6 +66,13 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
     private let topBodies: [Int: [MemoPlan.Node]]
+    /// Per language code (and ""), per line run's tag number: its nodes with the
+    /// language's constants written in; and per number the lines as written (Mustache
+    /// renders them where the build cannot write them) and whether a newline follows.
+    private let lineNodes: [String: [Int: [MemoPlan.Node]]]
+    private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
+    /// Partial name → tag.
+    private let partialTags: [String: String]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
     private let partialBodies: [String: [String: [MemoPlan.Node]]]
@@ -126,6 +133,8 @@ final class CompiledTheme: @unchecked Sendable {
     static let sectionPrefix = "?section-"
     /// The same for runs of variable tags.
     static let runPrefix = "?run-"
+    /// The same for line runs.
+    static let linesPrefix = "?lines-"
     /// Items' HTML kept per section; a long `serve` session starts again beyond it.
     static let itemCapacity = 1 << 17
     /// A partial's memo stops after this many renderings if it was used less than it
@@ -180,6 +189,20 @@ final class CompiledTheme: @unchecked Sendable {
             topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true)
         }
         self.topBodies = topBodies
+        var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
+        for (number, run) in plan.lineRuns.enumerated() {
+            guard let text = theme.sources[run.template] else { unparsed = true; continue }
+            let lines = String(decoding: Array(text.utf8)[run.lines], as: UTF8.self)
+            if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + lines) { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
+        }
+        self.lineTemplates = lineTemplates
+        self.lineNodes = languages.mapValues { values in
+            var nodes: [Int: [MemoPlan.Node]] = [:]
+            for (number, run) in plan.lineRuns.enumerated() {
+                if let (written, lookups) = plan.lineNodes(run, constants: values), lookups >= 2 { nodes[number] = written }
+            }
+            return nodes
+        }
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
         var libraries: [String: MustacheLibrary] = [:]
@@ -210,6 +233,7 @@ final class CompiledTheme: @unchecked Sendable {
         self.originals = originals
         self.direct = direct
         self.partials = partials
+        self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { ($1, $0) })
         self.partialBodies = texts.mapValues { _, withTags in
             var bodies: [String: [MemoPlan.Node]] = [:]
             for name in partials.values {
@@ -452,9 +476,30 @@ final class CompiledTheme: @unchecked Sendable {
             case .run(let number):
                 guard let text = runOutput(tag: Self.runPrefix + String(number), values: values, language: language) else { return false }
                 html += text
+            case .partial(let name):
+                html += partialOutput(name, values: values, language: language)
             }
         }
         return true
+    }
+
+    /// The text of the line run behind `tag` (without the newline after its last line):
+    /// written by the build, or rendered by Mustache from the lines as written.
+    func linesOutput(tag: String, values: [String: Any], language: String) -> String? {
+        guard tag.hasPrefix(Self.linesPrefix), let number = Int(tag.dropFirst(Self.linesPrefix.count)),
+              let fallback = lineTemplates[number] else { return nil }
+        if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
+            var html = ""
+            if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+        }
+        let html = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
+        return fallback.newline && html.hasSuffix("\n") ? String(html.dropLast()) : html
+    }
+
+    /// A memoized partial's HTML, as its tag gives it.
+    private func partialOutput(_ name: String, values: [String: Any], language: String) -> String {
+        if let tag = partialTags[name], let html = output(tag: tag, values: values, language: language) { return html }
+        return library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
     }
 
     enum LookUp { case value(Any), absent, unknown }
@@ -593,6 +638,9 @@ struct TemplateRoot: MustacheParent {
             if name.hasPrefix(CompiledTheme.runPrefix) {
                 return compiled.runOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
             }
+            if name.hasPrefix(CompiledTheme.linesPrefix) {
+                return compiled.linesOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
+            }
         }
         return values[name].map(TemplateValue.wrap)
     }
@@ -683,6 +731,24 @@ struct MemoPlan {
     let sections: [Section]
     /// Variable tags at the top that follow each other with only text between (see `Run`).
     let runs: [Run]
+    /// Whole lines at the top the build writes as one piece (see `LineRun`).
+    let lineRuns: [LineRun]
+
+    /// Whole lines at the top of a page holding only text, names, sections over names,
+    /// comments, partials alone on their lines and planned sections (`Section`): the
+    /// build writes them as one piece, through one tag, and where a value is of a kind it
+    /// does not write (a number, a list), Mustache renders the lines as written. The
+    /// last line is one Mustache prints whole (no tag alone on it): its newline stays in
+    /// the template after the tag, so that every line around keeps standing as it stood.
+    struct LineRun {
+        var template: String
+        /// The lines, in UTF-8 bytes of the template.
+        var lines: Range<Int>
+        /// Whether the last line ends with a newline (left in the template).
+        var newline: Bool
+        /// Its tags (indices into the template's tags).
+        var tags: Range<Int>
+    }
 
     /// Two or more variable tags at the top of a page with only text between them: the
     /// build writes their values and the text between itself, as one tag. Each names a
@@ -796,7 +862,7 @@ struct MemoPlan {
         let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
             || sources.contains { Self.blocksIndented(text: $0.value, tags: parsed[$0.key] ?? []) }
         self.blocksInSections = blocksInSections
-        guard readable else { atTop = []; memoizable = []; sections = []; runs = []; return }
+        guard readable else { atTop = []; memoizable = []; sections = []; runs = []; lineRuns = []; return }
         func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
 
         var atTop = Set(sources.keys)
@@ -838,6 +904,101 @@ struct MemoPlan {
             }
         }
         self.runs = runs
+        var lineRuns: [LineRun] = []
+        for name in atTop.sorted() {
+            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
+            lineRuns += Self.findLineRuns(name, bytes: Array(text.utf8), tags: tags, planned: sections.filter { $0.template == name && $0.parent == nil },
+                                         partials: memoizable, depth: depth)
+        }
+        self.lineRuns = lineRuns
+    }
+
+    /// A tag Mustache drops with its line when it stands alone on it.
+    static func dropsLine(_ tag: Tag) -> Bool {
+        tag.alone && [.open, .inverted, .close, .comment, .partial].contains(tag.kind)
+    }
+
+    /// The line runs of a template (see `LineRun`): units are lines, and planned sections'
+    /// lines as one; a run grows while units qualify and ends after the last line
+    /// Mustache prints whole at which no section of its own is open.
+    static func findLineRuns(_ template: String, bytes: [UInt8], tags: [Tag], planned: [Section], partials: Set<String>,
+                             depth: (Tag) -> Int) -> [LineRun] {
+        func nextLine(_ offset: Int) -> Int {
+            var stop = offset
+            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+            return stop < bytes.count ? stop + 1 : stop
+        }
+        var runs: [LineRun] = []
+        var start = 0          // where the run being grown starts (a line start)
+        var firstTag = 0       // its first tag
+        var position = 0       // the next unit's start
+        var next = 0           // the next tag
+        var open: [String] = []
+        var end: (offset: Int, tag: Int, newline: Bool)?  // where it may end so far
+        var lookups = 0        // in the run up to `end`
+        var counted = 0        // in the run so far
+        func close() {
+            if let end, lookups >= 2 {
+                runs.append(LineRun(template: template, lines: start..<end.offset, newline: end.newline, tags: firstTag..<end.tag))
+            }
+        }
+        func restart(at offset: Int) {
+            start = offset; position = offset; open = []; end = nil; lookups = 0; counted = 0
+            next = tags.firstIndex { $0.range.lowerBound >= offset } ?? tags.count
+            firstTag = next
+        }
+        restart(at: 0)
+        while position < bytes.count {
+            // A planned section: its lines are one unit, written by the build.
+            if open.isEmpty, let section = planned.first(where: { $0.lines.lowerBound == position }) {
+                counted += 1
+                position = section.lines.upperBound
+                next = tags.firstIndex { $0.range.lowerBound >= position } ?? tags.count
+                continue
+            }
+            let lineEnd = nextLine(position)
+            var qualifies = true
+            var lineTags: [Int] = []
+            while next < tags.count && tags[next].range.lowerBound < lineEnd {
+                lineTags.append(next)
+                next += 1
+            }
+            let alone = lineTags.count == 1 && dropsLine(tags[lineTags[0]])
+            var opened = open
+            var found = 0
+            for index in lineTags {
+                let tag = tags[index]
+                // A tag across lines, or one the build does not write, ends the run.
+                guard tag.range.upperBound <= lineEnd, depth(tag) == opened.count else { qualifies = false; break }
+                switch tag.kind {
+                case .variable: qualifies = isName(tag.name); found += 1
+                case .open, .inverted: qualifies = isName(tag.name); opened.append(tag.name); found += 1
+                case .close:
+                    qualifies = opened.last == tag.name
+                    if qualifies { opened.removeLast() }
+                case .comment: break
+                case .partial: qualifies = alone && !tag.indented && opened.isEmpty && partials.contains(tag.name); found += 1
+                default: qualifies = false
+                }
+                if !qualifies { break }
+            }
+            guard qualifies else {
+                // The run ends before this line (lines between its end and this one cannot
+                // end a run either: they hold no line printed whole outside a section).
+                close()
+                restart(at: lineEnd)
+                continue
+            }
+            open = opened
+            counted += found
+            position = lineEnd
+            if open.isEmpty && !alone {
+                end = (lineEnd, next, bytes[lineEnd - 1] == UInt8(ascii: "\n"))
+                lookups = counted
+            }
+        }
+        close()
+        return runs
     }
 
     /// What the build writes of a section's body: text, names, and sections over names.
@@ -848,6 +1009,86 @@ struct MemoPlan {
         /// The tag of a section planned at the top, or of a run.
         case planned(Int)
         case run(Int)
+        /// A memoized partial, alone on its line.
+        case partial(String)
+    }
+
+    /// The nodes of a line run with `constants` written in, and how many lookups they
+    /// leave (names other than constants, sections, partials); nil if it cannot be written.
+    func lineNodes(_ run: LineRun, constants: [String: Any]) -> (nodes: [Node], lookups: Int)? {
+        guard let tags = parsed[run.template], let source = sources[run.template] else { return nil }
+        let bytes = Array(source.utf8)
+        func lineStart(_ offset: Int) -> Int {
+            var start = offset
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+            return start
+        }
+        func nextLine(_ offset: Int) -> Int {
+            var stop = offset
+            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+            return stop < bytes.count ? stop + 1 : stop
+        }
+        let planned = sections.indices.filter {
+            sections[$0].template == run.template && sections[$0].parent == nil && run.lines.contains(sections[$0].lines.lowerBound)
+        }
+        var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
+        var last = run.lines.lowerBound
+        var lookups = 0
+        func add(_ node: Node) {
+            if case .text(let more) = node, case .text(let before)? = stack[stack.count - 1].nodes.last {
+                stack[stack.count - 1].nodes[stack[stack.count - 1].nodes.count - 1] = .text(before + more)
+            } else {
+                stack[stack.count - 1].nodes.append(node)
+            }
+        }
+        func text(upTo offset: Int) {
+            if offset > last { add(.text(String(decoding: bytes[last..<offset], as: UTF8.self))) }
+        }
+        for index in run.tags {
+            let tag = tags[index]
+            if let number = planned.first(where: { sections[$0].lines.contains(tag.range.lowerBound) }) {
+                if last <= sections[number].lines.lowerBound {
+                    text(upTo: sections[number].lines.lowerBound)
+                    add(.planned(number))
+                    lookups += 1
+                    last = sections[number].lines.upperBound
+                }
+                continue
+            }
+            let drops = Self.dropsLine(tag)
+            text(upTo: drops ? lineStart(tag.range.lowerBound) : tag.range.lowerBound)
+            last = drops ? nextLine(tag.range.upperBound) : tag.range.upperBound
+            let path = tag.name.split(separator: ".").map(String.init)
+            switch tag.kind {
+            case .variable:
+                if stack.count == 1, let value = Self.constant(tag.name, constants) {
+                    add(.text(tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
+                } else {
+                    add(.value(path: path, escaped: tag.escaped))
+                    lookups += 1
+                }
+            case .open, .inverted:
+                stack.append((tag.name, tag.kind == .inverted, []))
+                lookups += 1
+            case .close:
+                guard stack.count > 1, let open = stack.popLast(), open.name == tag.name else { return nil }
+                add(.section(path: path, inverted: open.inverted, body: open.nodes))
+            case .comment: break
+            case .partial:
+                add(.partial(tag.name))
+                lookups += 1
+            default: return nil
+            }
+        }
+        text(upTo: run.lines.upperBound)
+        guard stack.count == 1 else { return nil }
+        var nodes = stack[0].nodes
+        if run.newline {
+            // The last line's newline stays in the template.
+            guard case .text(let final)? = nodes.last, final.hasSuffix("\n") else { return nil }
+            nodes[nodes.count - 1] = .text(String(final.dropLast()))
+        }
+        return (nodes, lookups)
     }
 
     /// The nodes of a section's body (or of a template) when it holds only text, names to
@@ -1025,7 +1266,7 @@ struct MemoPlan {
     /// one tag that asks the root for its HTML, and each of `runs` that holds two or more
     /// tags other than constants by one tag too; only the templates that changed.
     func specialized(constants: [String: Any], sectionTags: Bool = false) -> [String: String] {
-        guard readable, !constants.isEmpty || (sectionTags && !(sections.isEmpty && runs.isEmpty)) else { return [:] }
+        guard readable, !constants.isEmpty || (sectionTags && !(sections.isEmpty && runs.isEmpty && lineRuns.isEmpty)) else { return [:] }
         var result: [String: String] = [:]
         for name in atTop {
             guard let tags = parsed[name], let text = sources[name] else { continue }
@@ -1034,8 +1275,16 @@ struct MemoPlan {
             var replacements: [(range: Range<Int>, text: String)] = []
             // Tags in runs written by the build.
             var inRuns = Set<Int>()
+            // Lines written by the build: nothing else is replaced in them.
+            var covered: [Range<Int>] = []
             if sectionTags {
-                for (number, run) in runs.enumerated() where run.template == name {
+                for (number, run) in lineRuns.enumerated() where run.template == name {
+                    guard let (_, lookups) = lineNodes(run, constants: constants), lookups >= 2 else { continue }
+                    replacements.append((run.lines, "{{{" + CompiledTheme.linesPrefix + String(number) + "}}}" + (run.newline ? "\n" : "")))
+                    inRuns.formUnion(run.tags)
+                    covered.append(run.lines)
+                }
+                for (number, run) in runs.enumerated() where run.template == name && !covered.contains(where: { $0.overlaps(run.range) }) {
                     guard run.tags.filter({ Self.constant(tags[$0].name, constants) == nil }).count >= 2 else { continue }
                     replacements.append((run.range, "{{{" + CompiledTheme.runPrefix + String(number) + "}}}"))
                     inRuns.formUnion(run.tags)
@@ -1046,7 +1295,8 @@ struct MemoPlan {
                 replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
             }
             if sectionTags {
-                for (number, section) in sections.enumerated() where section.template == name && section.parent == nil {
+                for (number, section) in sections.enumerated() where section.template == name && section.parent == nil
+                    && !covered.contains(where: { $0.overlaps(section.lines) }) {
                     replacements.append((section.lines, "{{{" + CompiledTheme.sectionPrefix + String(number) + "}}}"))
                 }
             }

@@ -230,7 +230,8 @@ struct TemplateRenderingTests {
         // body rendered at the top, one ended by a comment, and tags inside a section
         // (not at the top). (The partial includes another one: it is not memoized whole.)
         let partial = "<ul>{{>partials/fallback-notice}}\n"
-            + "<p title=\"{{page.title}}\">{{{page.title}}} · {{site.title}}\n{{&page.title}}|{{cityCount}}|{{missing}}|{{page.title.x}}|{{page.isFallback}}</p>\n"
+            + "{{#page.title}}{{.}}{{/page.title}}<p title=\"{{page.title}}\">{{{page.title}}} · {{site.title}}\n"
+            + "{{&page.title}}|{{cityCount}}|{{missing}}|{{page.title.x}}|{{page.isFallback}}</p>{{#page.title}}{{.}}{{/page.title}}\n"
             + "{{#noindex}}\n<i>{{page.title}}{{page.description}}</i>\n{{/noindex}}\n"
             + "{{#page.date}}\n<time datetime=\"{{page.dateISO}}\">{{page.date}}</time> {{t.published}}\n{{/page.date}}\n"
             + "<b>{{page.title}}</b>{{page.description}}{{! a note }}{{page.title}}</ul>\n"
@@ -247,9 +248,10 @@ struct TemplateRenderingTests {
         ])
         let rewritten = try #require(plan.specialized(constants: [:], sectionTags: true)["partials/switcher"])
         #expect(rewritten.contains("<p title=\"{{{?run-"))
-        #expect(rewritten.contains("}}}</p>\n"))
-        #expect(rewritten.contains("{{/noindex}}"))
-        #expect(rewritten.hasSuffix("{{! a note }}{{page.title}}</ul>\n"))
+        #expect(rewritten.contains("}}}</p>{{#page.title}}"))
+        // The lines from `{{#noindex}}` to the end are written by the build as one piece.
+        let lines = try #require(plan.lineRuns.firstIndex { $0.template == "partials/switcher" })
+        #expect(rewritten.hasSuffix("{{/page.title}}\n{{{?lines-" + String(lines) + "}}}\n"))
         // The section's body, rendered at the top, has a run of its own.
         let body = MemoPlan.runs(inBody: "<time datetime=\"{{page.dateISO}}\">{{page.date}}</time> {{t.published}}\n", numberedFrom: 7)
         #expect(body.text == "<time datetime=\"{{{?run-7}}}\n")
@@ -257,6 +259,32 @@ struct TemplateRenderingTests {
         #expect(quotes.contains("<p title=\"&quot;Quotes&quot; &amp; &lt;tags&gt; &#39;here&#39;\">\"Quotes\" & <tags> 'here' · "))
         #expect(quotes.contains("<b>&quot;Quotes&quot; &amp; &lt;tags&gt; &#39;here&#39;</b>A &amp; B"))
         #expect(quotes.contains("<time datetime=\"2024-10-01\">"))
+    }
+
+    @Test("whole lines written by the build come out as Mustache renders them")
+    func lineRuns() async throws {
+        // A memoized partial and a comment alone on their lines, an inline comment, a
+        // number (Mustache renders the lines where a page has one), a section over a flag,
+        // a line that cannot be written (`.`), planned sections, and a last line without
+        // a newline. (The partial includes another one, so it is not memoized whole.)
+        let partial = "<ul>\n{{>partials/fallback-notice}}\n<li>{{page.title}}</li>\n{{! a standalone comment }}\n"
+            + "<li>{{cityCount}}{{! inline }}|{{page.description}}</li>\n{{#noindex}}\n<b>{{page.title}}</b>\n{{/noindex}}\n<i>{{page.title}}</i>\n"
+            + "<hr>{{#page.title}}{{.}}{{/page.title}}\n"
+            + "{{#page.date}}\n  <time>{{page.date}}</time>\n{{/page.date}}\n<p>{{page.title}}|{{page.description}}</p>\n"
+            + "{{#switcher}}\n<s>{{code}}</s>\n{{/switcher}}\n<p>{{page.title}}</p>"
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/partials/switcher.mustache": partial,
+        ]) { $1 })
+        let plan = MemoPlan(sources: renderer.theme.sources)
+        let runs = plan.lineRuns.filter { $0.template == "partials/switcher" }
+        #expect(runs.map(\.newline) == [true, false])
+        let rewritten = try #require(plan.specialized(constants: [:], sectionTags: true)["partials/switcher"])
+        #expect(rewritten.hasPrefix("{{{?lines-"))
+        #expect(rewritten.contains("}}}\n<hr>{{#page.title}}{{.}}{{/page.title}}\n{{{?lines-"))
+        #expect(!rewritten.hasSuffix("\n"))
+        let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
+        #expect(news.contains("<ul>\n<li>Lodz plan (keyed)</li>\n<li>|Keyed.</li>\n<i>Lodz plan (keyed)</i>\n<hr>Lodz plan (keyed)\n"))
+        #expect(news.contains("  <time>17 September 2024</time>\n<p>Lodz plan (keyed)|Keyed.</p>\n<s>en</s>\n"))
     }
 
     @Test("which sections are rendered item by item or as their body, read from the templates")
@@ -318,8 +346,12 @@ struct TemplateRenderingTests {
         #expect(plan.sections[1].body == "<time>{{page.date}}</time>\n")
         #expect(plan.sections[3].body == "<ol>\n{{{?section-4}}}</ol>\n")
         let rewritten = plan.specialized(constants: [:], sectionTags: true)["base"] ?? ""
-        #expect(rewritten.hasPrefix("<html>\n{{{?section-0}}}<p>{{#inline}}{{x}}{{/inline}}</p>\n{{{?section-1}}}<hr>\n{{#current}}"))
-        #expect(rewritten.hasSuffix("{{{?section-3}}}</html>"))
+        // Whole lines written by the build up to `{{.}}`, and from after it to the partial;
+        // the last section, followed by a line that is not printed whole, by itself.
+        #expect(rewritten.hasPrefix("{{{?lines-0}}}\n{{#current}}\n{{.}}\n{{/current}}\n<hr>\n{{#placed}}"))
+        #expect(rewritten.contains("{{/placed}}\n{{{?lines-1}}}\n{{#withPartial}}"))
+        #expect(rewritten.hasSuffix("<hr>\n{{{?section-3}}}</html>"))
+        #expect(plan.lineRuns.map(\.newline) == [true, true])
         // A section inside another is planned only within the other's body.
         var nested = sources
         nested["base"] = "{{#outer}}\n{{#list}}\n{{x}}\n{{/list}}\n{{/outer}}\n"
