@@ -236,9 +236,19 @@ public struct SiteRenderer: Sendable {
         // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
         // without repeating its section once per item.
         for (key, value) in input.context {
-            if let list = value as? any TemplateList {
-                context["has" + key.prefix(1).uppercased() + key.dropFirst()] = !list.isEmpty
+            // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
+            let isEmpty: Bool
+            switch ContextValueType(of: value) {
+            case .objects: isEmpty = (value as! [[String: Any]]).isEmpty
+            case .list: isEmpty = (value as! [Any]).isEmpty
+            case .texts: isEmpty = (value as! [String]).isEmpty
+            case .stringObjects: isEmpty = (value as! [[String: String]]).isEmpty
+            case .other:
+                guard let list = value as? any TemplateList else { continue }
+                isEmpty = list.isEmpty
+            default: continue
             }
+            context[Self.hasName(key)] = !isEmpty
         }
         guard let compiled else {
             return Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
@@ -281,6 +291,17 @@ public struct SiteRenderer: Sendable {
 /// A list in a template context, of any element type; asking it whether it is empty
 /// does not copy it (a cast to `[Any]` would, for every list of every page).
 protocol TemplateList { var isEmpty: Bool { get } }
+
+extension SiteRenderer {
+    /// `hasPages` for `pages`: the first letter upper-cased (without Unicode tables for ASCII).
+    static func hasName(_ key: String) -> String {
+        guard let first = key.utf8.first else { return "has" }
+        if first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z") {
+            return "has" + String(UnicodeScalar(first - 32)) + key.dropFirst()
+        }
+        return "has" + key.prefix(1).uppercased() + key.dropFirst()
+    }
+}
 extension Array: TemplateList {}
 
 /// A short, stable content hash for asset file names (FNV-1a, 64 bits).
