@@ -323,7 +323,7 @@ final class CompiledTheme: @unchecked Sendable {
         if lock.withLock({ tables[tag]?.disabled ?? false }) {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var html = ""
-                if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+                if write(nodes, values: values, items: [], language: language, into: &html) { return html }
             }
             return direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
         }
@@ -362,7 +362,7 @@ final class CompiledTheme: @unchecked Sendable {
         func top() -> String {
             if let nodes = topBodies[number] {
                 var html = ""
-                if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+                if write(nodes, values: values, items: [], language: language, into: &html) { return html }
             }
             return body.render(root, library: library)
         }
@@ -383,7 +383,7 @@ final class CompiledTheme: @unchecked Sendable {
             // item on top of the root (unless a value is of a kind only Mustache prints).
             if let nodes = itemBodies[number], let fields = ItemFields(item) {
                 var text = ""
-                if write(nodes, values: values, item: fields, language: language, into: &text) {
+                if write(nodes, values: values, items: [fields], language: language, into: &text) {
                     html += text
                     written += 1
                     continue
@@ -439,16 +439,27 @@ final class CompiledTheme: @unchecked Sendable {
         return html
     }
 
-    /// `nodes` written with each name looked up in `item` (if any), then in the root, as
-    /// Mustache looks a name up with the item on its stack; false where a value is other
-    /// than text or absent, or a section's other than a flag, text or absent. (A section
-    /// over `true` puts nothing on the stack; over text, a value that answers no name.)
-    func write(_ nodes: [MemoPlan.Node], values: [String: Any], item: ItemFields?, language: String, into html: inout String) -> Bool {
+    /// `nodes` written with each name looked up in the items of the sections around
+    /// (innermost first), then in the root, as Mustache looks a name up along its stack;
+    /// false where a value is other than text or absent, or a section's other than a
+    /// flag, text, an object, a list of objects or texts, or absent. (A section over
+    /// `true` puts nothing on the stack; over text, a value that answers no name.)
+    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: [ItemFields], language: String, into html: inout String) -> Bool {
         func look(_ path: [String]) -> LookUp {
-            if let item { return Self.lookUp(path: path, in: values, item: item) }
+            guard let first = path.first else { return .absent }
+            for item in items.reversed() {
+                if let value = item.field(first) { return Self.follow(path.dropFirst(), from: value) }
+            }
             return Self.lookUp(path: path, in: values)
         }
         for node in nodes {
+            // The build's own tags stand only at the top.
+            if !items.isEmpty {
+                switch node {
+                case .planned, .run, .partial: return false
+                default: break
+                }
+            }
             switch node {
             case .text(let text): html += text
             case .value(let path, let escaped):
@@ -459,18 +470,32 @@ final class CompiledTheme: @unchecked Sendable {
                 default: return false
                 }
             case .section(let path, let inverted, let body):
-                let shown: Bool
                 switch look(path) {
-                case .absent: shown = inverted
+                case .absent:
+                    if inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
                 case .value(let value):
                     switch ContextValueType(of: value) {
-                    case .bool: shown = (value as! Bool) != inverted
-                    case .string: shown = !inverted
-                    default: return false
+                    case .bool:
+                        if (value as! Bool) != inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                    case .string:
+                        if !inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                    case .object, .strings:
+                        // The object on the stack; an inverted section over it is nothing.
+                        if !inverted && !write(body, values: values, items: items + [ItemFields(value)!], language: language, into: &html) { return false }
+                    default:
+                        // A list: each item on the stack in turn; inverted, the body once if it is empty.
+                        guard let list = ListItems(value) else { return false }
+                        if inverted {
+                            if list.count == 0 && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                            continue
+                        }
+                        for index in 0..<list.count {
+                            guard let fields = ItemFields(list.item(index)) ?? ItemFields(answeringNothing: list.item(index)),
+                                  write(body, values: values, items: items + [fields], language: language, into: &html) else { return false }
+                        }
                     }
                 case .unknown: return false
                 }
-                if shown && !write(body, values: values, item: item, language: language, into: &html) { return false }
             case .planned(let number):
                 html += sectionOutput(number, values: values, language: language)
             case .run(let number):
@@ -490,7 +515,7 @@ final class CompiledTheme: @unchecked Sendable {
               let fallback = lineTemplates[number] else { return nil }
         if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
             var html = ""
-            if write(nodes, values: values, item: nil, language: language, into: &html) { return html }
+            if write(nodes, values: values, items: [], language: language, into: &html) { return html }
         }
         let html = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
         return fallback.newline && html.hasSuffix("\n") ? String(html.dropLast()) : html
@@ -516,15 +541,8 @@ final class CompiledTheme: @unchecked Sendable {
         return follow(path.dropFirst(), from: value)
     }
 
-    /// The same inside a section over a list: the item's own first, then the root's.
-    static func lookUp(path: [String], in values: [String: Any], item: ItemFields) -> LookUp {
-        guard let first = path.first else { return .absent }
-        if let value = item.field(first) { return follow(path.dropFirst(), from: value) }
-        return lookUp(path: path, in: values)
-    }
-
     /// The rest of a dotted name, read from the value its first part gave.
-    private static func follow(_ path: ArraySlice<String>, from start: Any) -> LookUp {
+    static func follow(_ path: ArraySlice<String>, from start: Any) -> LookUp {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
         func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
         var value = unshared(start)
@@ -578,6 +596,13 @@ final class CompiledTheme: @unchecked Sendable {
                 field = { object[$0] }
             default: return nil
             }
+        }
+
+        /// A text item: it answers no name (nil for any other kind of item).
+        init?(answeringNothing item: Any) {
+            guard ContextValueType(of: item) == .string else { return nil }
+            value = item
+            field = { _ in nil }
         }
 
         /// The item as Mustache reads it.
@@ -692,719 +717,4 @@ private final class RecordingItem: MustacheParent, MustacheCustomRenderable, Mus
     var renderText: String { (wrapped as? MustacheCustomRenderable)?.renderText ?? "" }
     var isNull: Bool { false }
     func transform(_ name: String) -> Any? { (wrapped as? MustacheTransformable)?.transform(name) }
-}
-
-/// Where a page's root is the only object on Mustache's stack, read from the template
-/// texts: which partials may be memoized, and which tags may have a constant written in.
-struct MemoPlan {
-    /// One tag of a template, with what the plan needs to know of it.
-    struct Tag {
-        enum Kind { case variable, open, inverted, close, partial, dynamicPartial, parent, block, delimiters, pragma, comment }
-        var kind: Kind
-        var name: String
-        /// Sections (`#`, `^`) open around the tag: each pushes its value on the stack.
-        var depth: Int
-        /// Inside a `{{$block}}`: a parent may expand it inside a section of its own.
-        var inBlock: Bool
-        /// A partial tag alone on its line behind spaces: its output is indented.
-        var indented: Bool
-        /// `{{name}}`, not `{{{name}}}` or `{{&name}}`.
-        var escaped: Bool
-        /// Alone on its line behind and before spaces only (a standalone tag, for the kinds
-        /// Mustache drops with their line).
-        var alone: Bool
-        /// Where the tag stands, in UTF-8 bytes of the text.
-        var range: Range<Int>
-    }
-
-    let parsed: [String: [Tag]]
-    let sources: [String: String]
-    /// Templates rendered with the page's root as the only object on the stack.
-    let atTop: Set<String>
-    let memoizable: Set<String>
-    /// False where the plan cannot read the templates (changed delimiters, dynamic partials).
-    let readable: Bool
-    /// A parent expands a block inside a section, or a block is indented: what fills a
-    /// block is then not at the top, or not as written.
-    let blocksInSections: Bool
-    /// Sections at the top whose items can be rendered one by one (see `Section`).
-    let sections: [Section]
-    /// Variable tags at the top that follow each other with only text between (see `Run`).
-    let runs: [Run]
-    /// Whole lines at the top the build writes as one piece (see `LineRun`).
-    let lineRuns: [LineRun]
-
-    /// Whole lines at the top of a page holding only text, names, sections over names,
-    /// comments, partials alone on their lines and planned sections (`Section`): the
-    /// build writes them as one piece, through one tag, and where a value is of a kind it
-    /// does not write (a number, a list), Mustache renders the lines as written. The
-    /// last line is one Mustache prints whole (no tag alone on it): its newline stays in
-    /// the template after the tag, so that every line around keeps standing as it stood.
-    struct LineRun {
-        var template: String
-        /// The lines, in UTF-8 bytes of the template.
-        var lines: Range<Int>
-        /// Whether the last line ends with a newline (left in the template).
-        var newline: Bool
-        /// Its tags (indices into the template's tags).
-        var tags: Range<Int>
-    }
-
-    /// Two or more variable tags at the top of a page with only text between them: the
-    /// build writes their values and the text between itself, as one tag. Each names a
-    /// value (`page.title`, not `.` nor a transform), so at the top it can only mean the
-    /// root's own; text is escaped as Mustache escapes it, anything else (a number, a
-    /// flag) Mustache prints from the tag alone.
-    /// A variable tag never stands alone on its line, so no line the run spans changes
-    /// how Mustache treats the tags around it.
-    struct Run {
-        enum Piece: Equatable {
-            case text(String)
-            /// The tag's name, split at its dots, escaped or not, and the tag as written.
-            case value(path: [String], escaped: Bool, tag: String)
-        }
-        /// The template it stands in ("" in a section's body).
-        var template: String
-        /// Its tags (indices into the template's tags).
-        var tags: Range<Int>
-        /// From the start of the first tag to the end of the last, in UTF-8 bytes.
-        var range: Range<Int>
-        var pieces: [Piece]
-
-        /// `pieces` with the values that are `constants` written in as text, as their
-        /// tags would print them.
-        static func resolved(_ pieces: [Piece], constants: [String: Any]) -> [Piece] {
-            var result: [Piece] = []
-            for piece in pieces {
-                var text: String
-                switch piece {
-                case .text(let written): text = written
-                case .value(let path, let escaped, _):
-                    guard let value = MemoPlan.constant(path.joined(separator: "."), constants) else { result.append(piece); continue }
-                    text = escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value
-                }
-                if case .text(let before)? = result.last {
-                    result.removeLast()
-                    text = before + text
-                }
-                result.append(.text(text))
-            }
-            return result
-        }
-
-        /// The runs among `tags` of `text`: consecutive tags that each satisfy `qualifies`.
-        static func find(in template: String, text: String, tags: [Tag], qualifies: (Tag) -> Bool) -> [Run] {
-            let bytes = Array(text.utf8)
-            var runs: [Run] = []
-            var index = 0
-            while index < tags.count {
-                var end = index
-                while end < tags.count && qualifies(tags[end]) { end += 1 }
-                if end - index >= 2 {
-                    var pieces: [Piece] = []
-                    for position in index..<end {
-                        let tag = tags[position]
-                        if position > index {
-                            pieces.append(.text(String(decoding: bytes[tags[position - 1].range.upperBound..<tag.range.lowerBound], as: UTF8.self)))
-                        }
-                        pieces.append(.value(path: tag.name.split(separator: ".").map(String.init), escaped: tag.escaped,
-                                             tag: String(decoding: bytes[tag.range], as: UTF8.self)))
-                    }
-                    runs.append(Run(template: template, tags: index..<end, range: tags[index].range.lowerBound..<tags[end - 1].range.upperBound, pieces: pieces))
-                }
-                index = max(end, index + 1)
-            }
-            return runs
-        }
-    }
-
-    /// A section at the top of a page, `{{#name}}` and `{{/name}}` each alone on its line,
-    /// whose body names neither the current item (`.`) nor the place in a list
-    /// (`first()`, `index()`), and includes no partial or block.
-    ///
-    /// Over text or `true`, its output is its body's, rendered at the top of the page (a
-    /// text answers no name, `true` is not put on the stack), so sections in the body are
-    /// at the top too. Over a list, and when the body does not name the section itself,
-    /// its output is the items' outputs one after the other, each rendered with a list of
-    /// that one item: an item with the same values, asking the page's root the same
-    /// questions and getting the same answers, comes out the same.
-    struct Section {
-        /// The template it stands in.
-        var template: String
-        /// The name of the section, read from the page's root (`page.date`).
-        var name: String
-        /// The name split at its dots, once.
-        var path: [String]
-        /// Its whole lines, from the line of `{{#name}}` to the line of `{{/name}}`.
-        var lines: Range<Int>
-        /// The text of those lines: a template of its own.
-        var text: String
-        /// The lines between, with the sections planned in them replaced by their tags.
-        var body: String
-        /// The lines between as written.
-        var inner: String
-        /// Whether it may be rendered item by item (a name without dots that its body
-        /// does not use).
-        var splittable: Bool
-        /// The section whose body it stands in, if any.
-        var parent: Int?
-    }
-
-    init(sources: [String: String]) {
-        self.sources = sources
-        let parsed = sources.mapValues(Self.tags(in:))
-        self.parsed = parsed
-        // A changed delimiter hides tags from this reading, a dynamic partial may be any template.
-        readable = !parsed.values.contains { $0.contains { $0.kind == .delimiters || $0.kind == .dynamicPartial } }
-        // What fills a block is not at the top when a parent expands the block inside a
-        // section; nor is it as written when a block is indented (Mustache indents its
-        // expansion, and takes the first line's indent off every line of a block's text).
-        let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
-            || sources.contains { Self.blocksIndented(text: $0.value, tags: parsed[$0.key] ?? []) }
-        self.blocksInSections = blocksInSections
-        guard readable else { atTop = []; memoizable = []; sections = []; runs = []; lineRuns = []; return }
-        func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
-
-        var atTop = Set(sources.keys)
-        var changed = true
-        while changed {
-            changed = false
-            for (name, tags) in parsed {
-                for tag in tags where tag.kind == .partial || tag.kind == .parent {
-                    if atTop.contains(tag.name), depth(tag) > 0 || tag.indented || !atTop.contains(name) {
-                        atTop.remove(tag.name)
-                        changed = true
-                    }
-                }
-            }
-        }
-        self.atTop = atTop
-        let included = Set(parsed.values.flatMap { $0.filter { $0.kind == .partial }.map(\.name) })
-        memoizable = Set(included.filter { name in
-            guard atTop.contains(name), let tags = parsed[name] else { return false }
-            return !tags.contains { tag in
-                switch tag.kind {
-                case .partial, .parent, .block, .delimiters, .dynamicPartial: return true
-                case .variable, .open, .inverted: return tag.depth == 0 && (tag.name == "." || tag.name.isEmpty || tag.name.contains("("))
-                case .close, .pragma, .comment: return false
-                }
-            }
-        })
-        var sections: [Section] = []
-        for name in atTop.sorted() {
-            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
-            _ = Self.planSections(name, bytes: Array(text.utf8), tags: tags, range: tags.indices, level: 0, depth: depth, parent: nil, into: &sections)
-        }
-        self.sections = sections
-        var runs: [Run] = []
-        for name in atTop.sorted() {
-            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
-            runs += Run.find(in: name, text: text, tags: tags) { tag in
-                tag.kind == .variable && depth(tag) == 0 && Self.isName(tag.name)
-            }
-        }
-        self.runs = runs
-        var lineRuns: [LineRun] = []
-        for name in atTop.sorted() {
-            guard let tags = parsed[name], let text = sources[name], !tags.contains(where: { $0.kind == .pragma }) else { continue }
-            lineRuns += Self.findLineRuns(name, bytes: Array(text.utf8), tags: tags, planned: sections.filter { $0.template == name && $0.parent == nil },
-                                         partials: memoizable, depth: depth)
-        }
-        self.lineRuns = lineRuns
-    }
-
-    /// A tag Mustache drops with its line when it stands alone on it.
-    static func dropsLine(_ tag: Tag) -> Bool {
-        tag.alone && [.open, .inverted, .close, .comment, .partial].contains(tag.kind)
-    }
-
-    /// The line runs of a template (see `LineRun`): units are lines, and planned sections'
-    /// lines as one; a run grows while units qualify and ends after the last line
-    /// Mustache prints whole at which no section of its own is open.
-    static func findLineRuns(_ template: String, bytes: [UInt8], tags: [Tag], planned: [Section], partials: Set<String>,
-                             depth: (Tag) -> Int) -> [LineRun] {
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
-        var runs: [LineRun] = []
-        var start = 0          // where the run being grown starts (a line start)
-        var firstTag = 0       // its first tag
-        var position = 0       // the next unit's start
-        var next = 0           // the next tag
-        var open: [String] = []
-        var end: (offset: Int, tag: Int, newline: Bool)?  // where it may end so far
-        var lookups = 0        // in the run up to `end`
-        var counted = 0        // in the run so far
-        func close() {
-            if let end, lookups >= 2 {
-                runs.append(LineRun(template: template, lines: start..<end.offset, newline: end.newline, tags: firstTag..<end.tag))
-            }
-        }
-        func restart(at offset: Int) {
-            start = offset; position = offset; open = []; end = nil; lookups = 0; counted = 0
-            next = tags.firstIndex { $0.range.lowerBound >= offset } ?? tags.count
-            firstTag = next
-        }
-        restart(at: 0)
-        while position < bytes.count {
-            // A planned section: its lines are one unit, written by the build.
-            if open.isEmpty, let section = planned.first(where: { $0.lines.lowerBound == position }) {
-                counted += 1
-                position = section.lines.upperBound
-                next = tags.firstIndex { $0.range.lowerBound >= position } ?? tags.count
-                continue
-            }
-            let lineEnd = nextLine(position)
-            var qualifies = true
-            var lineTags: [Int] = []
-            while next < tags.count && tags[next].range.lowerBound < lineEnd {
-                lineTags.append(next)
-                next += 1
-            }
-            let alone = lineTags.count == 1 && dropsLine(tags[lineTags[0]])
-            var opened = open
-            var found = 0
-            for index in lineTags {
-                let tag = tags[index]
-                // A tag across lines, or one the build does not write, ends the run.
-                guard tag.range.upperBound <= lineEnd, depth(tag) == opened.count else { qualifies = false; break }
-                switch tag.kind {
-                case .variable: qualifies = isName(tag.name); found += 1
-                case .open, .inverted: qualifies = isName(tag.name); opened.append(tag.name); found += 1
-                case .close:
-                    qualifies = opened.last == tag.name
-                    if qualifies { opened.removeLast() }
-                case .comment: break
-                case .partial: qualifies = alone && !tag.indented && opened.isEmpty && partials.contains(tag.name); found += 1
-                default: qualifies = false
-                }
-                if !qualifies { break }
-            }
-            guard qualifies else {
-                // The run ends before this line (lines between its end and this one cannot
-                // end a run either: they hold no line printed whole outside a section).
-                close()
-                restart(at: lineEnd)
-                continue
-            }
-            open = opened
-            counted += found
-            position = lineEnd
-            if open.isEmpty && !alone {
-                end = (lineEnd, next, bytes[lineEnd - 1] == UInt8(ascii: "\n"))
-                lookups = counted
-            }
-        }
-        close()
-        return runs
-    }
-
-    /// What the build writes of a section's body: text, names, and sections over names.
-    indirect enum Node: Equatable {
-        case text(String)
-        case value(path: [String], escaped: Bool)
-        case section(path: [String], inverted: Bool, body: [Node])
-        /// The tag of a section planned at the top, or of a run.
-        case planned(Int)
-        case run(Int)
-        /// A memoized partial, alone on its line.
-        case partial(String)
-    }
-
-    /// The nodes of a line run with `constants` written in, and how many lookups they
-    /// leave (names other than constants, sections, partials); nil if it cannot be written.
-    func lineNodes(_ run: LineRun, constants: [String: Any]) -> (nodes: [Node], lookups: Int)? {
-        guard let tags = parsed[run.template], let source = sources[run.template] else { return nil }
-        let bytes = Array(source.utf8)
-        func lineStart(_ offset: Int) -> Int {
-            var start = offset
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            return start
-        }
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
-        let planned = sections.indices.filter {
-            sections[$0].template == run.template && sections[$0].parent == nil && run.lines.contains(sections[$0].lines.lowerBound)
-        }
-        var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
-        var last = run.lines.lowerBound
-        var lookups = 0
-        func add(_ node: Node) {
-            if case .text(let more) = node, case .text(let before)? = stack[stack.count - 1].nodes.last {
-                stack[stack.count - 1].nodes[stack[stack.count - 1].nodes.count - 1] = .text(before + more)
-            } else {
-                stack[stack.count - 1].nodes.append(node)
-            }
-        }
-        func text(upTo offset: Int) {
-            if offset > last { add(.text(String(decoding: bytes[last..<offset], as: UTF8.self))) }
-        }
-        for index in run.tags {
-            let tag = tags[index]
-            if let number = planned.first(where: { sections[$0].lines.contains(tag.range.lowerBound) }) {
-                if last <= sections[number].lines.lowerBound {
-                    text(upTo: sections[number].lines.lowerBound)
-                    add(.planned(number))
-                    lookups += 1
-                    last = sections[number].lines.upperBound
-                }
-                continue
-            }
-            let drops = Self.dropsLine(tag)
-            text(upTo: drops ? lineStart(tag.range.lowerBound) : tag.range.lowerBound)
-            last = drops ? nextLine(tag.range.upperBound) : tag.range.upperBound
-            let path = tag.name.split(separator: ".").map(String.init)
-            switch tag.kind {
-            case .variable:
-                if stack.count == 1, let value = Self.constant(tag.name, constants) {
-                    add(.text(tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
-                } else {
-                    add(.value(path: path, escaped: tag.escaped))
-                    lookups += 1
-                }
-            case .open, .inverted:
-                stack.append((tag.name, tag.kind == .inverted, []))
-                lookups += 1
-            case .close:
-                guard stack.count > 1, let open = stack.popLast(), open.name == tag.name else { return nil }
-                add(.section(path: path, inverted: open.inverted, body: open.nodes))
-            case .comment: break
-            case .partial:
-                add(.partial(tag.name))
-                lookups += 1
-            default: return nil
-            }
-        }
-        text(upTo: run.lines.upperBound)
-        guard stack.count == 1 else { return nil }
-        var nodes = stack[0].nodes
-        if run.newline {
-            // The last line's newline stays in the template.
-            guard case .text(let final)? = nodes.last, final.hasSuffix("\n") else { return nil }
-            nodes[nodes.count - 1] = .text(String(final.dropLast()))
-        }
-        return (nodes, lookups)
-    }
-
-    /// The nodes of a section's body (or of a template) when it holds only text, names to
-    /// look up and sections (`#`, `^`) over them, and, with `tags`, the build's tags of
-    /// planned sections and runs; a section's tag alone on its line goes with the line,
-    /// as Mustache drops it.
-    static func nodes(ofBody body: String, tags buildTags: Bool = false) -> [Node]? {
-        let tags = tags(in: body)
-        guard tags.contains(where: { $0.kind == .variable }) else { return nil }
-        let bytes = Array(body.utf8)
-        func lineStart(_ offset: Int) -> Int {
-            var start = offset
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            return start
-        }
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
-        // Open sections: their name, whether inverted, and the nodes so far.
-        var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
-        var last = 0
-        for tag in tags {
-            if buildTags, tag.kind == .variable, !tag.escaped,
-               let node = Self.buildTag(tag.name, CompiledTheme.sectionPrefix, Node.planned) ?? Self.buildTag(tag.name, CompiledTheme.runPrefix, Node.run) {
-                if tag.range.lowerBound > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<tag.range.lowerBound], as: UTF8.self))) }
-                last = tag.range.upperBound
-                stack[stack.count - 1].nodes.append(node)
-                continue
-            }
-            guard isName(tag.name) else { return nil }
-            let section = tag.kind == .open || tag.kind == .inverted || tag.kind == .close
-            guard tag.kind == .variable || section else { return nil }
-            let textEnd = section && tag.alone ? lineStart(tag.range.lowerBound) : tag.range.lowerBound
-            if textEnd > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<textEnd], as: UTF8.self))) }
-            last = section && tag.alone ? nextLine(tag.range.upperBound) : tag.range.upperBound
-            let path = tag.name.split(separator: ".").map(String.init)
-            switch tag.kind {
-            case .variable: stack[stack.count - 1].nodes.append(.value(path: path, escaped: tag.escaped))
-            case .open, .inverted: stack.append((tag.name, tag.kind == .inverted, []))
-            default:
-                guard stack.count > 1, let open = stack.popLast(), open.name == tag.name else { return nil }
-                stack[stack.count - 1].nodes.append(.section(path: path, inverted: open.inverted, body: open.nodes))
-            }
-        }
-        guard stack.count == 1 else { return nil }
-        if last < bytes.count { stack[0].nodes.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
-        return stack[0].nodes
-    }
-
-    /// The node of a build's tag (`?section-3`) with `prefix`.
-    private static func buildTag(_ name: String, _ prefix: String, _ node: (Int) -> Node) -> Node? {
-        guard name.hasPrefix(prefix), let number = Int(name.dropFirst(prefix.count)) else { return nil }
-        return node(number)
-    }
-
-    /// The runs of a section's body, numbered from `first`, and the body with each replaced
-    /// by its tag: the body as it renders at the top of a page.
-    static func runs(inBody body: String, numberedFrom first: Int) -> (runs: [Run], text: String) {
-        let runs = Run.find(in: "", text: body, tags: tags(in: body)) { tag in
-            tag.kind == .variable && tag.depth == 0 && !tag.inBlock && isName(tag.name)
-        }
-        let bytes = Array(body.utf8)
-        var out: [UInt8] = []
-        var last = 0
-        for (number, run) in runs.enumerated() {
-            out += bytes[last..<run.range.lowerBound]
-            out += ("{{{" + CompiledTheme.runPrefix + String(first + number) + "}}}").utf8
-            last = run.range.upperBound
-        }
-        out += bytes[last...]
-        return (runs, String(decoding: out, as: UTF8.self))
-    }
-
-    /// Plans the sections that qualify (see `Section`) among `tags[range]` standing at
-    /// `level` sections deep, and those in their bodies, appending them to `result`.
-    /// Returns the numbers of those at `level`.
-    static func planSections(_ template: String, bytes: [UInt8], tags: [Tag], range: Range<Int>, level: Int, depth: (Tag) -> Int,
-                             parent: Int?, into result: inout [Section]) -> [Int] {
-        var planned: [Int] = []
-        var index = range.lowerBound
-        while index < range.upperBound {
-            let open = tags[index]
-            index += 1
-            guard open.kind == .open, open.alone, depth(open) == level, Self.isName(open.name) else { continue }
-            // The matching close tag, and the body's tags between.
-            var nesting = 0
-            var close: Int?
-            for candidate in index..<range.upperBound {
-                switch tags[candidate].kind {
-                case .open, .inverted, .block, .parent: nesting += 1
-                case .close:
-                    if nesting == 0 { close = candidate } else { nesting -= 1 }
-                default: break
-                }
-                if close != nil { break }
-            }
-            guard let end = close, tags[end].name == open.name, tags[end].alone else { continue }
-            let bodyTags = index..<end
-            index = end + 1
-            let qualifies = tags[bodyTags].contains { $0.kind == .variable } && tags[bodyTags].allSatisfy { tag in
-                switch tag.kind {
-                case .variable, .open, .inverted, .close: return Self.isName(tag.name)
-                case .comment: return true
-                default: return false
-                }
-            }
-            guard qualifies else { continue }
-            let splittable = Self.isPlainName(open.name) && !tags[bodyTags].contains { tag in
-                tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) == open.name
-            }
-            // Whole lines: from the start of the opening tag's line to the end of the closing tag's.
-            func lineStart(_ offset: Int) -> Int {
-                var start = offset
-                while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-                return start
-            }
-            func nextLine(_ offset: Int) -> Int {
-                var stop = offset
-                while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-                return stop < bytes.count ? stop + 1 : stop
-            }
-            let start = lineStart(open.range.lowerBound)
-            let stop = nextLine(tags[end].range.upperBound)
-            // What stands in their place starts the next line: a tag there that Mustache
-            // would drop with its line must stay alone on it.
-            if index < range.upperBound, tags[index].alone, tags[index].kind != .variable,
-               !bytes[stop..<tags[index].range.lowerBound].contains(UInt8(ascii: "\n")) { continue }
-            let number = result.count
-            result.append(Section(template: template, name: open.name, path: open.name.split(separator: ".").map(String.init), lines: start..<stop,
-                                  text: String(decoding: bytes[start..<stop], as: UTF8.self),
-                                  body: "", inner: "", splittable: splittable, parent: parent))
-            // The body's lines, with the sections in them (a level deeper) replaced.
-            let bodyLines = nextLine(open.range.upperBound)..<lineStart(tags[end].range.lowerBound)
-            result[number].inner = String(decoding: bytes[bodyLines.lowerBound..<max(bodyLines.lowerBound, bodyLines.upperBound)], as: UTF8.self)
-            let inner = planSections(template, bytes: bytes, tags: tags, range: bodyTags, level: level + 1, depth: depth, parent: number, into: &result)
-            var body: [UInt8] = []
-            var last = bodyLines.lowerBound
-            for child in inner {
-                body += bytes[last..<result[child].lines.lowerBound]
-                body += ("{{{" + CompiledTheme.sectionPrefix + String(child) + "}}}").utf8
-                last = result[child].lines.upperBound
-            }
-            body += bytes[last..<max(last, bodyLines.upperBound)]
-            result[number].body = String(decoding: body, as: UTF8.self)
-            planned.append(number)
-        }
-        return planned
-    }
-
-    /// A name to look up: words joined by dots (`page.date`), no transform, not `.`.
-    private static func isName(_ name: String) -> Bool {
-        !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..") && isPlainName(name.replacingOccurrences(of: ".", with: "_"))
-    }
-
-    /// A name without dots, transforms or spaces, and not `.`.
-    private static func isPlainName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "_"), UInt8(ascii: "-"): return true
-            default: return false
-            }
-        }
-    }
-
-    /// Partials always included at the top of a page (no section around them, in
-    /// templates themselves only included at the top), unindented, whose own text has
-    /// no block, parent, partial or delimiter change, and never names the root itself (`.`).
-    static func memoizable(sources: [String: String]) -> Set<String> { MemoPlan(sources: sources).memoizable }
-
-    /// The texts of the templates at the top of a page with `constants` written in where
-    /// a tag names one at the top, and, with `sectionTags`, each of `sections` replaced by
-    /// one tag that asks the root for its HTML, and each of `runs` that holds two or more
-    /// tags other than constants by one tag too; only the templates that changed.
-    func specialized(constants: [String: Any], sectionTags: Bool = false) -> [String: String] {
-        guard readable, !constants.isEmpty || (sectionTags && !(sections.isEmpty && runs.isEmpty && lineRuns.isEmpty)) else { return [:] }
-        var result: [String: String] = [:]
-        for name in atTop {
-            guard let tags = parsed[name], let text = sources[name] else { continue }
-            // A content type pragma would change how a tag escapes.
-            if tags.contains(where: { $0.kind == .pragma }) { continue }
-            var replacements: [(range: Range<Int>, text: String)] = []
-            // Tags in runs written by the build.
-            var inRuns = Set<Int>()
-            // Lines written by the build: nothing else is replaced in them.
-            var covered: [Range<Int>] = []
-            if sectionTags {
-                for (number, run) in lineRuns.enumerated() where run.template == name {
-                    guard let (_, lookups) = lineNodes(run, constants: constants), lookups >= 2 else { continue }
-                    replacements.append((run.lines, "{{{" + CompiledTheme.linesPrefix + String(number) + "}}}" + (run.newline ? "\n" : "")))
-                    inRuns.formUnion(run.tags)
-                    covered.append(run.lines)
-                }
-                for (number, run) in runs.enumerated() where run.template == name && !covered.contains(where: { $0.overlaps(run.range) }) {
-                    guard run.tags.filter({ Self.constant(tags[$0].name, constants) == nil }).count >= 2 else { continue }
-                    replacements.append((run.range, "{{{" + CompiledTheme.runPrefix + String(number) + "}}}"))
-                    inRuns.formUnion(run.tags)
-                }
-            }
-            for (index, tag) in tags.enumerated() where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
-                guard !inRuns.contains(index), let value = Self.constant(tag.name, constants) else { continue }
-                replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
-            }
-            if sectionTags {
-                for (number, section) in sections.enumerated() where section.template == name && section.parent == nil
-                    && !covered.contains(where: { $0.overlaps(section.lines) }) {
-                    replacements.append((section.lines, "{{{" + CompiledTheme.sectionPrefix + String(number) + "}}}"))
-                }
-            }
-            if replacements.isEmpty { continue }
-            // Constants and runs stand at the top, sections' lines hold only the section: no overlaps.
-            replacements.sort { $0.range.lowerBound < $1.range.lowerBound }
-            let bytes = Array(text.utf8)
-            var out: [UInt8] = []
-            var last = 0
-            for replacement in replacements {
-                out += bytes[last..<replacement.range.lowerBound]
-                out += replacement.text.utf8
-                last = replacement.range.upperBound
-            }
-            out += bytes[last...]
-            result[name] = String(decoding: out, as: UTF8.self)
-        }
-        return result
-    }
-
-    /// The text a name gives among the constants, when it is text that can stand in a
-    /// template as it is: no `{` or `}` (no tag made), not empty or only spaces (a line
-    /// would become standalone). Names with transforms or starting with `.` are left.
-    static func constant(_ name: String, _ constants: [String: Any]) -> String? {
-        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("("), !name.contains(" ") else { return nil }
-        guard case .value(let value) = CompiledTheme.lookUp(name, in: constants), ContextValueType(of: value) == .string else { return nil }
-        let text = value as! String
-        guard !text.allSatisfy(\.isWhitespace),
-              !text.utf8.contains(UInt8(ascii: "{")), !text.utf8.contains(UInt8(ascii: "}")) else { return nil }
-        return text
-    }
-
-    /// Whether a block's tag stands indented on its line, or a line inside a block starts
-    /// with a space or a tab.
-    static func blocksIndented(text: String, tags: [Tag]) -> Bool {
-        let bytes = Array(text.utf8)
-        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        if tags.contains(where: { $0.kind == .block && $0.alone && $0.range.lowerBound > 0 && blank(bytes[$0.range.lowerBound - 1]) }) { return true }
-        // Inside blocks (a stack of what each open tag opened), a line starting with a blank.
-        var opened: [Bool] = []
-        var blocks = 0
-        var index = 0
-        var next = 0
-        var lineStart = true
-        while index < bytes.count {
-            if next < tags.count && index == tags[next].range.lowerBound {
-                switch tags[next].kind {
-                case .block: opened.append(true); blocks += 1
-                case .open, .inverted, .parent: opened.append(false)
-                case .close: if opened.popLast() == true { blocks -= 1 }
-                default: break
-                }
-                index = tags[next].range.upperBound
-                next += 1
-                lineStart = false
-                continue
-            }
-            if lineStart && blocks > 0 && blank(bytes[index]) { return true }
-            lineStart = bytes[index] == 0x0A
-            index += 1
-        }
-        return false
-    }
-
-    /// The tags of a template, in order.
-    static func tags(in text: String) -> [Tag] {
-        enum Opener { case section, block, parent }
-        var tags: [Tag] = []
-        var openers: [Opener] = []
-        let bytes = Array(text.utf8)
-        var index = 0
-        var lineStart = 0
-        while index + 1 < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") { lineStart = index + 1 }
-            guard bytes[index] == UInt8(ascii: "{"), bytes[index + 1] == UInt8(ascii: "{") else { index += 1; continue }
-            let triple = index + 2 < bytes.count && bytes[index + 2] == UInt8(ascii: "{")
-            let start = index + (triple ? 3 : 2)
-            var end = start
-            while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "}") && bytes[end + 1] == UInt8(ascii: "}")) { end += 1 }
-            guard end + 1 < bytes.count else { break }
-            let inner = String(decoding: bytes[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            var closeEnd = end + 2
-            if triple, closeEnd < bytes.count, bytes[closeEnd] == UInt8(ascii: "}") { closeEnd += 1 }
-            let sigil = triple ? nil : inner.first
-            let body = String((sigil.map { "#^/>!<$=&%".contains($0) } ?? false) ? inner.dropFirst() : Substring(inner))
-                .trimmingCharacters(in: .whitespaces)
-            let depth = openers.filter { $0 == .section }.count
-            let inBlock = openers.contains(.block)
-            var kind = Tag.Kind.variable
-            switch sigil {
-            case "#": kind = .open; openers.append(.section)
-            case "^": kind = .inverted; openers.append(.section)
-            case "$": kind = .block; openers.append(.block)
-            case "<": kind = .parent; openers.append(.parent)
-            case "/": kind = .close; if !openers.isEmpty { openers.removeLast() }
-            case ">": kind = body.hasPrefix("*") ? .dynamicPartial : .partial
-            case "=": kind = .delimiters
-            case "%": kind = .pragma
-            case "!": kind = .comment
-            default: kind = .variable
-            }
-            let before = bytes[lineStart..<index]
-            let after = bytes[closeEnd...].prefix { $0 != UInt8(ascii: "\n") }
-            let alone = before.allSatisfy { $0 == 0x20 || $0 == 0x09 } && after.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-            tags.append(Tag(kind: kind, name: body, depth: depth, inBlock: inBlock, indented: (kind == .partial || kind == .parent) && alone && !before.isEmpty,
-                            escaped: !triple && sigil != "&", alone: alone, range: index..<closeEnd))
-            index = closeEnd
-        }
-        return tags
-    }
 }

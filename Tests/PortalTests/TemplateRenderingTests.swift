@@ -62,7 +62,9 @@ struct TemplateRenderingTests {
     func partialsAfterTheirMemo() async throws {
         // Every partial's memo stops after its first rendering (as on a large site where
         // a partial names the page): the repository's partials are written by the build
-        // from then on; a footer with a list and a number is left to Mustache.
+        // from then on, and a footer with lists inside lists (a name found in the inner
+        // item, the outer one, the page), an object, inverted sections over lists, and a
+        // number (that one left to Mustache).
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Templates/partials/footer.mustache": """
             <footer>{{#noindex}}<p>{{page.title}}</p>{{/noindex}}{{^noindex}}<p>{{t.search}}</p>{{/noindex}}
@@ -70,6 +72,8 @@ struct TemplateRenderingTests {
             <p>{{page.date}}</p>
             {{/page.date}}
             {{#menu}}<i>{{title}}</i>{{/menu}}|{{cityCount}}</footer>
+            <nav>{{#menu}}{{#switcher}}{{title}}:{{name}}:{{url}};{{/switcher}}{{#current}}*{{/current}}{{/menu}}</nav>
+            <p>{{#page}}{{title}}{{#isFallback}}!{{/isFallback}}{{/page}}{{^menu}}none{{/menu}}{{^breadcrumbs}}top{{/breadcrumbs}}{{^nothing}}-{{/nothing}}</p>
 
             """,
         ]) { $1 }, partialMemoLimit: 1)
@@ -79,6 +83,8 @@ struct TemplateRenderingTests {
         let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
         #expect(news.contains("<p>17 September 2024</p>"))
         #expect(news.contains("hreflang=\"pl-PL\" lang=\"pl-PL\">Polski"))
+        #expect(news.contains("<nav>The mission:English:/en/news/lodz-plan-key/;The mission:Polski:/pl/news/plan-lodz/;"))
+        #expect(news.contains("<p>Lodz plan (keyed)-</p>"))
     }
 
     @Test("indented blocks come out as Mustache renders them")
