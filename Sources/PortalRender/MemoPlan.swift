@@ -222,6 +222,20 @@ struct MemoPlan {
         self.lineRuns = lineRuns
     }
 
+    /// Where the line holding `offset` starts.
+    static func lineStart(_ offset: Int, in bytes: [UInt8]) -> Int {
+        var start = offset
+        while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        return start
+    }
+
+    /// Where the line after the one holding `offset` starts (the end of the text if none).
+    static func nextLine(_ offset: Int, in bytes: [UInt8]) -> Int {
+        var stop = offset
+        while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
+        return stop < bytes.count ? stop + 1 : stop
+    }
+
     /// A tag Mustache drops with its line when it stands alone on it.
     static func dropsLine(_ tag: Tag) -> Bool {
         tag.alone && [.open, .inverted, .close, .comment, .partial].contains(tag.kind)
@@ -232,11 +246,6 @@ struct MemoPlan {
     /// Mustache prints whole at which no section of its own is open.
     static func findLineRuns(_ template: String, bytes: [UInt8], tags: [Tag], planned: [Section], partials: Set<String>,
                              depth: (Tag) -> Int) -> [LineRun] {
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
         var runs: [LineRun] = []
         var start = 0          // where the run being grown starts (a line start)
         var firstTag = 0       // its first tag
@@ -265,7 +274,7 @@ struct MemoPlan {
                 next = tags.firstIndex { $0.range.lowerBound >= position } ?? tags.count
                 continue
             }
-            let lineEnd = nextLine(position)
+            let lineEnd = Self.nextLine(position, in: bytes)
             var qualifies = true
             var lineTags: [Int] = []
             while next < tags.count && tags[next].range.lowerBound < lineEnd {
@@ -327,16 +336,6 @@ struct MemoPlan {
     func lineNodes(_ run: LineRun, constants: [String: Any]) -> (nodes: [Node], lookups: Int)? {
         guard let tags = parsed[run.template], let source = sources[run.template] else { return nil }
         let bytes = Array(source.utf8)
-        func lineStart(_ offset: Int) -> Int {
-            var start = offset
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            return start
-        }
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
         let planned = sections.indices.filter {
             sections[$0].template == run.template && sections[$0].parent == nil && run.lines.contains(sections[$0].lines.lowerBound)
         }
@@ -365,8 +364,8 @@ struct MemoPlan {
                 continue
             }
             let drops = Self.dropsLine(tag)
-            text(upTo: drops ? lineStart(tag.range.lowerBound) : tag.range.lowerBound)
-            last = drops ? nextLine(tag.range.upperBound) : tag.range.upperBound
+            text(upTo: drops ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound)
+            last = drops ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound
             let path = tag.name.split(separator: ".").map(String.init)
             switch tag.kind {
             case .variable:
@@ -408,16 +407,6 @@ struct MemoPlan {
         let tags = tags(in: body)
         guard tags.contains(where: { $0.kind == .variable }) else { return nil }
         let bytes = Array(body.utf8)
-        func lineStart(_ offset: Int) -> Int {
-            var start = offset
-            while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-            return start
-        }
-        func nextLine(_ offset: Int) -> Int {
-            var stop = offset
-            while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-            return stop < bytes.count ? stop + 1 : stop
-        }
         // Open sections: their name, whether inverted, and the nodes so far.
         var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
         var last = 0
@@ -432,9 +421,9 @@ struct MemoPlan {
             guard isName(tag.name) else { return nil }
             let section = tag.kind == .open || tag.kind == .inverted || tag.kind == .close
             guard tag.kind == .variable || section else { return nil }
-            let textEnd = section && tag.alone ? lineStart(tag.range.lowerBound) : tag.range.lowerBound
+            let textEnd = section && tag.alone ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound
             if textEnd > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<textEnd], as: UTF8.self))) }
-            last = section && tag.alone ? nextLine(tag.range.upperBound) : tag.range.upperBound
+            last = section && tag.alone ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound
             let path = tag.name.split(separator: ".").map(String.init)
             switch tag.kind {
             case .variable: stack[stack.count - 1].nodes.append(.value(path: path, escaped: tag.escaped))
@@ -511,18 +500,8 @@ struct MemoPlan {
                 tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) == open.name
             }
             // Whole lines: from the start of the opening tag's line to the end of the closing tag's.
-            func lineStart(_ offset: Int) -> Int {
-                var start = offset
-                while start > 0 && bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
-                return start
-            }
-            func nextLine(_ offset: Int) -> Int {
-                var stop = offset
-                while stop < bytes.count && bytes[stop] != UInt8(ascii: "\n") { stop += 1 }
-                return stop < bytes.count ? stop + 1 : stop
-            }
-            let start = lineStart(open.range.lowerBound)
-            let stop = nextLine(tags[end].range.upperBound)
+            let start = Self.lineStart(open.range.lowerBound, in: bytes)
+            let stop = Self.nextLine(tags[end].range.upperBound, in: bytes)
             // What stands in their place starts the next line: a tag there that Mustache
             // would drop with its line must stay alone on it.
             if index < range.upperBound, tags[index].alone, tags[index].kind != .variable,
@@ -532,7 +511,7 @@ struct MemoPlan {
                                   text: String(decoding: bytes[start..<stop], as: UTF8.self),
                                   body: "", inner: "", splittable: splittable, parent: parent))
             // The body's lines, with the sections in them (a level deeper) replaced.
-            let bodyLines = nextLine(open.range.upperBound)..<lineStart(tags[end].range.lowerBound)
+            let bodyLines = Self.nextLine(open.range.upperBound, in: bytes)..<Self.lineStart(tags[end].range.lowerBound, in: bytes)
             result[number].inner = String(decoding: bytes[bodyLines.lowerBound..<max(bodyLines.lowerBound, bodyLines.upperBound)], as: UTF8.self)
             let inner = planSections(template, bytes: bytes, tags: tags, range: bodyTags, level: level + 1, depth: depth, parent: number, into: &result)
             var body: [UInt8] = []
