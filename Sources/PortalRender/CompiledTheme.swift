@@ -144,7 +144,9 @@ final class CompiledTheme: @unchecked Sendable {
     /// - Parameter constants: per language code, the root values every page of the
     ///   language shares.
     init(theme: Theme, constants: [String: [String: Any]]) {
-        let plan = MemoPlan(sources: theme.sources)
+        // Templates that only fill a parent's blocks are planned as the parent's text
+        // with the blocks written in (what Mustache renders for them).
+        let plan = MemoPlan(sources: MemoPlan.resolvingInheritance(theme.sources))
         var partials: [String: String] = [:]
         var replacements: [String: MustacheTemplate] = [:]
         for (number, name) in plan.memoizable.sorted().enumerated() {
@@ -191,7 +193,7 @@ final class CompiledTheme: @unchecked Sendable {
         self.topBodies = topBodies
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
         for (number, run) in plan.lineRuns.enumerated() {
-            guard let text = theme.sources[run.template] else { unparsed = true; continue }
+            guard let text = plan.sources[run.template] else { unparsed = true; continue }
             let lines = String(decoding: Array(text.utf8)[run.lines], as: UTF8.self)
             if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + lines) { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
         }
@@ -237,7 +239,7 @@ final class CompiledTheme: @unchecked Sendable {
         self.partialBodies = texts.mapValues { _, withTags in
             var bodies: [String: [MemoPlan.Node]] = [:]
             for name in partials.values {
-                guard let text = withTags[name] ?? theme.sources[name] else { continue }
+                guard let text = withTags[name] ?? plan.sources[name] else { continue }
                 bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
             }
             return bodies

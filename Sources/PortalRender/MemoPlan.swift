@@ -222,6 +222,107 @@ struct MemoPlan {
         self.lineRuns = lineRuns
     }
 
+    /// Templates that only fill blocks of a parent (`{{<base}}`, then `{{$main}}` …
+    /// `{{/main}}` each alone on their lines, nothing else), with the parent's text
+    /// written out around what they fill: what Mustache renders for them, without the
+    /// inheritance at render time. Only where it is the same byte for byte: block tags
+    /// at the start of their lines, a parent's filled block empty (`{{$main}}{{/main}}`),
+    /// an unfilled one holding only text and names and not alone on its line, no
+    /// indented block, and blocks in no other template (a partial a parent includes
+    /// would see the child's blocks). The other templates are as written.
+    static func resolvingInheritance(_ sources: [String: String]) -> [String: String] {
+        let parsed = sources.mapValues(tags(in:))
+        let parents = Set(parsed.values.flatMap { $0.filter { $0.kind == .parent }.map(\.name) })
+        for (name, tags) in parsed where tags.contains(where: { $0.kind == .block }) {
+            if !parents.contains(name) && !tags.contains(where: { $0.kind == .parent }) { return sources }
+            if blocksIndented(text: sources[name]!, tags: tags) { return sources }
+        }
+        if parsed.values.contains(where: { $0.contains { [.delimiters, .dynamicPartial, .pragma].contains($0.kind) } }) { return sources }
+        var resolved = sources
+        for (child, tags) in parsed {
+            guard let text = sources[child], let blocks = filledBlocks(text: text, tags: tags),
+                  let parent = tags.first?.name, let parentText = sources[parent], let parentTags = parsed[parent],
+                  let written = fill(parentText, tags: parentTags, with: blocks) else { continue }
+            resolved[child] = written
+        }
+        return resolved
+    }
+
+    /// A child's blocks (name → the lines between its tags), when the child is only
+    /// `{{<parent}}`, blocks and `{{/parent}}`, each tag alone at the start of its line.
+    private static func filledBlocks(text: String, tags: [Tag]) -> [String: String]? {
+        let bytes = Array(text.utf8)
+        func atLineStart(_ tag: Tag) -> Bool { tag.alone && lineStart(tag.range.lowerBound, in: bytes) == tag.range.lowerBound }
+        guard let open = tags.first, open.kind == .parent, open.range.lowerBound == 0, atLineStart(open),
+              let close = tags.last, close.kind == .close, close.name == open.name, atLineStart(close),
+              bytes[close.range.upperBound...].allSatisfy({ $0 == 0x0A }) else { return nil }
+        var blocks: [String: String] = [:]
+        var index = 1
+        var expected = nextLine(open.range.upperBound, in: bytes)  // where the next block must start
+        while index < tags.count - 1 {
+            let block = tags[index]
+            guard block.kind == .block, atLineStart(block), block.range.lowerBound == expected, blocks[block.name] == nil else { return nil }
+            // Its close: the first close of that name outside sections opened inside it.
+            var nesting = 0
+            var end: Int?
+            for candidate in (index + 1)..<(tags.count - 1) {
+                let tag = tags[candidate]
+                switch tag.kind {
+                case .block, .parent, .pragma, .delimiters, .dynamicPartial: return nil
+                case .open, .inverted: nesting += 1
+                case .close:
+                    if nesting == 0 { end = candidate } else { nesting -= 1 }
+                default: break
+                }
+                if end != nil { break }
+            }
+            guard let stop = end, tags[stop].name == block.name, atLineStart(tags[stop]) else { return nil }
+            let start = nextLine(block.range.upperBound, in: bytes)
+            blocks[block.name] = String(decoding: bytes[start..<max(start, tags[stop].range.lowerBound)], as: UTF8.self)
+            expected = nextLine(tags[stop].range.upperBound, in: bytes)
+            index = stop + 1
+        }
+        guard close.range.lowerBound == expected else { return nil }
+        return blocks
+    }
+
+    /// A parent's text with `blocks` written in: a filled block must be empty and start
+    /// its line; an unfilled one keeps its text and names, its tags dropped.
+    private static func fill(_ text: String, tags: [Tag], with blocks: [String: String]) -> String? {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var last = 0
+        var index = 0
+        while index < tags.count {
+            let open = tags[index]
+            index += 1
+            switch open.kind {
+            case .parent: return nil
+            case .block: break
+            default: continue
+            }
+            // Its close: the next tag, or after text and names only.
+            var stop = index
+            while stop < tags.count && tags[stop].kind == .variable && isName(tags[stop].name) { stop += 1 }
+            guard stop < tags.count, tags[stop].kind == .close, tags[stop].name == open.name else { return nil }
+            let close = tags[stop]
+            if let filling = blocks[open.name] {
+                guard stop == index, close.range.lowerBound == open.range.upperBound,
+                      lineStart(open.range.lowerBound, in: bytes) == open.range.lowerBound else { return nil }
+                out += bytes[last..<open.range.lowerBound]
+                out += filling.utf8
+            } else {
+                guard !open.alone, !close.alone else { return nil }
+                out += bytes[last..<open.range.lowerBound]
+                out += bytes[open.range.upperBound..<close.range.lowerBound]
+            }
+            last = close.range.upperBound
+            index = stop + 1
+        }
+        out += bytes[last...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Where the line holding `offset` starts.
     static func lineStart(_ offset: Int, in bytes: [UInt8]) -> Int {
         var start = offset

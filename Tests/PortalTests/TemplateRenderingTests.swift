@@ -293,6 +293,39 @@ struct TemplateRenderingTests {
         #expect(news.contains("  <time>17 September 2024</time>\n<p>Lodz plan (keyed)|Keyed.</p>\n<s>en</s>\n"))
     }
 
+    @Test("templates that only fill a parent's blocks are planned with the parent's text written around")
+    func inheritanceWrittenOut() async throws {
+        let base = "<html>\n<title>{{$title}}{{page.title}} · {{site.title}}{{/title}}</title>\n{{$main}}{{/main}}\n<p>end</p>\n{{$scripts}}{{/scripts}}\n</html>\n"
+        let sources = [
+            "base": base,
+            "page": "{{<base}}\n{{$main}}\n<h1>{{page.title}}</h1>\n{{#page.date}}\n<time>{{page.date}}</time>\n{{/page.date}}\n{{/main}}\n{{$scripts}}\n<script src=\"x.js\"></script>\n{{/scripts}}\n{{/base}}\n",
+            // An inline block, text outside blocks, a block the parent lacks: left to Mustache or ignored.
+            "home": "{{<base}}\n{{$title}}{{site.title}}{{/title}}\n{{$main}}\n<h1>Home</h1>\n{{/main}}\n{{/base}}\n",
+            "loose": "{{<base}}\ntext\n{{$main}}\n<p>x</p>\n{{/main}}\n{{/base}}\n",
+            "extra": "{{<base}}\n{{$other}}\n<p>y</p>\n{{/other}}\n{{/base}}",
+        ]
+        let resolved = MemoPlan.resolvingInheritance(sources)
+        #expect(resolved["page"] == "<html>\n<title>{{page.title}} · {{site.title}}</title>\n<h1>{{page.title}}</h1>\n{{#page.date}}\n<time>{{page.date}}</time>\n{{/page.date}}\n\n<p>end</p>\n<script src=\"x.js\"></script>\n\n</html>\n")
+        #expect(resolved["home"] == sources["home"])
+        #expect(resolved["loose"] == sources["loose"])
+        #expect(resolved["extra"] == "<html>\n<title>{{page.title}} · {{site.title}}</title>\n\n<p>end</p>\n\n</html>\n")
+        #expect(resolved["base"] == base)
+        // Blocks in a partial (it would see the child's blocks): nothing is written out.
+        #expect(MemoPlan.resolvingInheritance(sources.merging(["footer": "{{$main}}{{/main}}"]) { $1 }) == sources.merging(["footer": "{{$main}}{{/main}}"]) { $1 })
+        // A filled block of the parent that is not empty, or not at the start of its line.
+        var other = sources
+        other["base"] = "<html>{{$main}}{{/main}}\n</html>\n"
+        #expect(MemoPlan.resolvingInheritance(other)["page"] == other["page"])
+
+        // The repository's theme, and one whose pages fill `scripts` too: the same pages both ways.
+        _ = try await renderedTheSameBothWays(fiveLanguageSite())
+        let page = "{{<base}}\n{{$main}}\n<article>\n<h1>{{page.title}}</h1>\n{{{page.content}}}\n</article>\n{{/main}}\n{{$scripts}}\n<script src=\"{{asset.search_js}}\" defer></script>\n{{/scripts}}\n{{/base}}\n"
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/page.mustache": page]) { $1 })
+        #expect(MemoPlan.resolvingInheritance(renderer.theme.sources)["page"]?.hasPrefix("<!DOCTYPE html>") == true)
+        let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
+        #expect(news.contains("<article>\n<h1>Lodz plan (keyed)</h1>\n<p>Keyed.</p>\n\n</article>\n\n</div>"))
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
