@@ -146,7 +146,9 @@ final class CompiledTheme: @unchecked Sendable {
     init(theme: Theme, constants: [String: [String: Any]]) {
         // Templates that only fill a parent's blocks are planned as the parent's text
         // with the blocks written in (what Mustache renders for them).
-        let plan = MemoPlan(sources: MemoPlan.resolvingInheritance(theme.sources))
+        // Partials that are not memoized are planned as part of what includes them.
+        let resolved = MemoPlan.resolvingInheritance(theme.sources)
+        let plan = MemoPlan(sources: MemoPlan.inliningPartials(resolved, keep: MemoPlan(sources: resolved).memoizable))
         var partials: [String: String] = [:]
         var replacements: [String: MustacheTemplate] = [:]
         for (number, name) in plan.memoizable.sorted().enumerated() {

@@ -248,6 +248,39 @@ struct MemoPlan {
         return resolved
     }
 
+    /// `sources` with each partial tag alone and unindented on its line replaced by the
+    /// partial's text, except for the partials in `keep`: what Mustache renders there
+    /// (the partial with the same stack, nothing to indent), so that the build can plan
+    /// sections and lines across it. Only partials whose text ends with a newline (or
+    /// is empty) and holds no block, parent, pragma or delimiter change are written in,
+    /// and not inside a block (templates that only fill blocks have been written out
+    /// around their parent's text first).
+    static func inliningPartials(_ sources: [String: String], keep: Set<String>) -> [String: String] {
+        let parsed = sources.mapValues(tags(in:))
+        if parsed.values.contains(where: { $0.contains { [.delimiters, .dynamicPartial, .pragma].contains($0.kind) } }) { return sources }
+        func inlinable(_ name: String) -> Bool {
+            guard !keep.contains(name), let text = sources[name], let tags = parsed[name] else { return false }
+            return (text.isEmpty || text.hasSuffix("\n")) && !tags.contains { [.block, .parent].contains($0.kind) }
+        }
+        func expand(_ text: String, depth: Int) -> String {
+            let bytes = Array(text.utf8)
+            var out: [UInt8] = []
+            var last = 0
+            // Not inside a block: a parent may indent what fills it, line by line.
+            for tag in tags(in: text) where tag.kind == .partial && tag.alone && !tag.indented && !tag.inBlock && inlinable(tag.name) {
+                let start = lineStart(tag.range.lowerBound, in: bytes)
+                guard start == tag.range.lowerBound, start >= last else { continue }
+                out += bytes[last..<start]
+                // A partial that includes itself, however deep, stays a tag below some depth.
+                out += (depth < 8 ? expand(sources[tag.name]!, depth: depth + 1) : String(decoding: bytes[start..<nextLine(tag.range.upperBound, in: bytes)], as: UTF8.self)).utf8
+                last = nextLine(tag.range.upperBound, in: bytes)
+            }
+            out += bytes[last...]
+            return String(decoding: out, as: UTF8.self)
+        }
+        return sources.mapValues { expand($0, depth: 0) }
+    }
+
     /// A child's blocks (name → the lines between its tags), when the child is only
     /// `{{<parent}}`, blocks and `{{/parent}}`, each tag alone at the start of its line.
     private static func filledBlocks(text: String, tags: [Tag]) -> [String: String]? {

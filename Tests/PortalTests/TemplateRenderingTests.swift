@@ -150,7 +150,6 @@ struct TemplateRenderingTests {
             </ol>
             {{/hasBreadcrumbs}}
             </ul>
-
             """,
         ]) { $1 })
         let plan = MemoPlan(sources: renderer.theme.sources)
@@ -173,13 +172,14 @@ struct TemplateRenderingTests {
         // current entry without its link, the others with theirs; then entries of text
         // and names only (written by the build: a name of the root's, a missing one, raw
         // text) and entries that print a flag (left to Mustache). (Each partial includes
-        // another one, so the build renders their sections item by item.)
+        // another one, so the build renders their sections item by item; their last lines
+        // have no newline, so they stay partials of their own.)
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
-            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}{{! rendered, not written }}</li>\n{{/switcher}}\n</ul>\n",
+            "Templates/partials/switcher.mustache": "<ul>{{>partials/fallback-notice}}\n{{#switcher}}\n<li>{{name}}{{! rendered, not written }}</li>\n{{/switcher}}\n</ul>",
             "Templates/partials/menu.mustache": "<ol>{{>partials/fallback-notice}}\n{{#switcher}}\n"
                 + "{{#current}}<b>{{name}}</b>{{/current}}{{^current}}<a href=\"{{url}}\">{{name}}</a>{{/current}}\n{{/switcher}}\n<hr>\n"
                 + "{{#switcher}}\n<i>{{code}}|{{page.title}}|{{missing}}|{{{name}}}|{{t.languages}}</i>\n{{/switcher}}\n<hr>\n"
-                + "{{#switcher}}\n<j>{{available}}</j>\n{{/switcher}}\n</ol>\n",
+                + "{{#switcher}}\n<j>{{available}}</j>\n{{/switcher}}\n</ol>",
         ]) { $1 })
         let home = String(decoding: files["pl/index.html"] ?? [], as: UTF8.self)
         #expect(home.contains("<b>Polski</b>"))
@@ -324,6 +324,33 @@ struct TemplateRenderingTests {
         #expect(MemoPlan.resolvingInheritance(renderer.theme.sources)["page"]?.hasPrefix("<!DOCTYPE html>") == true)
         let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
         #expect(news.contains("<article>\n<h1>Lodz plan (keyed)</h1>\n<p>Keyed.</p>\n\n</article>\n\n</div>"))
+    }
+
+    @Test("partials that are not memoized are planned as part of what includes them")
+    func partialsWrittenIn() async throws {
+        let sources = [
+            "page": "<ul>\n{{#pages}}\n{{>item}}\n{{/pages}}\n</ul>\n  {{>item}}\n{{>kept}}\n<p>{{>item}}</p>\n{{>open}}\n{{>nested}}\n",
+            "item": "<li>{{title}}</li>\n",
+            "kept": "<footer></footer>\n",
+            "open": "<b>no newline</b>",
+            "nested": "<ol>\n{{>item}}\n</ol>\n",
+        ]
+        let inlined = MemoPlan.inliningPartials(sources, keep: ["kept"])
+        // Alone and unindented on its line, ending with a newline, not kept: written in.
+        #expect(inlined["page"] == "<ul>\n{{#pages}}\n<li>{{title}}</li>\n{{/pages}}\n</ul>\n  {{>item}}\n{{>kept}}\n<p>{{>item}}</p>\n{{>open}}\n<ol>\n<li>{{title}}</li>\n</ol>\n")
+        #expect(inlined["nested"] == "<ol>\n<li>{{title}}</li>\n</ol>\n")
+        // A partial that includes itself stops being written in.
+        let looping = MemoPlan.inliningPartials(["a": "<a>\n{{>a}}\n"], keep: [])
+        #expect(looping["a"]?.components(separatedBy: "<a>").count == 10)
+
+        // The repository's section lists (a partial inside a section) and a partial inside
+        // a list of lists: the same pages both ways.
+        let (files, _) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/partials/page-list.mustache": "<ul class=\"cards\">\n{{#pages}}\n{{>partials/card}}\n{{/pages}}\n</ul>\n",
+            "Templates/partials/card.mustache": "<li>{{title}}{{#menu}}|{{title}}{{/menu}}</li>\n",
+        ]) { $1 })
+        let news = String(decoding: files["en/news/index.html"] ?? [], as: UTF8.self)
+        #expect(news.contains("<li>Lodz plan (keyed)|The mission|Mission cities|News</li>"))
     }
 
     @Test("which sections are rendered item by item or as their body, read from the templates")
