@@ -327,7 +327,8 @@ final class CompiledTheme: @unchecked Sendable {
         if lock.withLock({ tables[tag]?.disabled ?? false }) {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var html = ""
-                if write(nodes, values: values, items: [], language: language, into: &html) { return html }
+                var items: [ItemFields] = []
+                if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
             }
             return direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
         }
@@ -366,7 +367,8 @@ final class CompiledTheme: @unchecked Sendable {
         func top() -> String {
             if let nodes = topBodies[number] {
                 var html = ""
-                if write(nodes, values: values, items: [], language: language, into: &html) { return html }
+                var items: [ItemFields] = []
+                if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
             }
             return body.render(root, library: library)
         }
@@ -387,7 +389,8 @@ final class CompiledTheme: @unchecked Sendable {
             // item on top of the root (unless a value is of a kind only Mustache prints).
             if let nodes = itemBodies[number], let fields = ItemFields(item) {
                 var text = ""
-                if write(nodes, values: values, items: [fields], language: language, into: &text) {
+                var items = [fields]
+                if write(nodes, values: values, items: &items, language: language, into: &text) {
                     html += text
                     written += 1
                     continue
@@ -448,7 +451,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// false where a value is other than text or absent, or a section's other than a
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
     /// `true` puts nothing on the stack; over text, a value that answers no name.)
-    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: [ItemFields], language: String, into html: inout String) -> Bool {
+    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
         func look(_ path: [String]) -> LookUp {
             guard let first = path.first else { return .absent }
             for item in items.reversed() {
@@ -476,26 +479,34 @@ final class CompiledTheme: @unchecked Sendable {
             case .section(let path, let inverted, let body):
                 switch look(path) {
                 case .absent:
-                    if inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                    if inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                 case .value(let value):
                     switch ContextValueType(of: value) {
                     case .bool:
-                        if (value as! Bool) != inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                        if (value as! Bool) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                     case .string:
-                        if !inverted && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                        if !inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                     case .object, .strings:
                         // The object on the stack; an inverted section over it is nothing.
-                        if !inverted && !write(body, values: values, items: items + [ItemFields(value)!], language: language, into: &html) { return false }
+                        if !inverted {
+                            items.append(ItemFields(value)!)
+                            let written = write(body, values: values, items: &items, language: language, into: &html)
+                            items.removeLast()
+                            if !written { return false }
+                        }
                     default:
                         // A list: each item on the stack in turn; inverted, the body once if it is empty.
                         guard let list = ListItems(value) else { return false }
                         if inverted {
-                            if list.count == 0 && !write(body, values: values, items: items, language: language, into: &html) { return false }
+                            if list.count == 0 && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                             continue
                         }
                         for index in 0..<list.count {
-                            guard let fields = ItemFields(list.item(index)) ?? ItemFields(answeringNothing: list.item(index)),
-                                  write(body, values: values, items: items + [fields], language: language, into: &html) else { return false }
+                            guard let fields = ItemFields(list.item(index)) ?? ItemFields(answeringNothing: list.item(index)) else { return false }
+                            items.append(fields)
+                            let written = write(body, values: values, items: &items, language: language, into: &html)
+                            items.removeLast()
+                            if !written { return false }
                         }
                     }
                 case .unknown: return false
@@ -519,7 +530,8 @@ final class CompiledTheme: @unchecked Sendable {
               let fallback = lineTemplates[number] else { return nil }
         if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
             var html = ""
-            if write(nodes, values: values, items: [], language: language, into: &html) { return html }
+            var items: [ItemFields] = []
+            if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
         }
         let html = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
         return fallback.newline && html.hasSuffix("\n") ? String(html.dropLast()) : html
@@ -586,18 +598,20 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The fields of an object item of a list, read by name.
     struct ItemFields {
+        private enum Fields {
+            case object([String: Any])
+            case strings([String: String])
+            case none
+        }
+
         let value: Any
-        let field: (String) -> Any?
+        private let fields: Fields
 
         init?(_ item: Any) {
             value = item
             switch ContextValueType(of: item) {
-            case .object:
-                let object = item as! [String: Any]
-                field = { object[$0] }
-            case .strings:
-                let object = item as! [String: String]
-                field = { object[$0] }
+            case .object: fields = .object(item as! [String: Any])
+            case .strings: fields = .strings(item as! [String: String])
             default: return nil
             }
         }
@@ -606,7 +620,15 @@ final class CompiledTheme: @unchecked Sendable {
         init?(answeringNothing item: Any) {
             guard ContextValueType(of: item) == .string else { return nil }
             value = item
-            field = { _ in nil }
+            fields = .none
+        }
+
+        func field(_ name: String) -> Any? {
+            switch fields {
+            case .object(let object): return object[name]
+            case .strings(let object): return object[name]
+            case .none: return nil
+            }
         }
 
         /// The item as Mustache reads it.
