@@ -60,6 +60,8 @@ final class CompiledTheme: @unchecked Sendable {
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
+    /// Per section tag number: its tag's name (what its stored HTML is kept under).
+    private let sectionTagNames: [String]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
     private let itemBodies: [Int: [MemoPlan.Node]]
@@ -183,6 +185,7 @@ final class CompiledTheme: @unchecked Sendable {
                 }
             }
         }
+        self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
         var itemBodies: [Int: [MemoPlan.Node]] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
             itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)
@@ -353,7 +356,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
-        let tag = Self.sectionPrefix + String(number)
+        let tag = sectionTagNames[number]
         let (section, template, body) = sections[number]
         let library = direct(language)
         let root = TemplateRoot(values: values, compiled: self, language: language)
@@ -385,9 +388,10 @@ final class CompiledTheme: @unchecked Sendable {
         defer { if written > 0 { lock.withLock { tables[tag, default: Table()].written += written } } }
         for index in 0..<items.count {
             let item = items.item(index)
+            let fields = ItemFields(item)
             // A body of text, names and sections: written here, as Mustache would with the
             // item on top of the root (unless a value is of a kind only Mustache prints).
-            if let nodes = itemBodies[number], let fields = ItemFields(item) {
+            if let nodes = itemBodies[number], let fields {
                 var text = ""
                 var items = [fields]
                 if write(nodes, values: values, items: &items, language: language, into: &text) {
@@ -401,7 +405,7 @@ final class CompiledTheme: @unchecked Sendable {
             // An object item: what the rendering reads of it is recorded as what it reads of
             // the root is, so items that differ only in what is not shown share their HTML
             // (the switcher's entry for the page's own language, whose link it does not show).
-            if let fields = ItemFields(item) {
+            if let fields {
                 seed.add(0x17E3_F1E1_D500_0000)
                 html += memoized(tag, seed: seed.key, values: values, item: fields, capacity: Self.itemCapacity) {
                     let recorder = RecordingRoot(values: values)
@@ -428,8 +432,12 @@ final class CompiledTheme: @unchecked Sendable {
     /// `tag` is no run's. Text is escaped as Mustache escapes it; a value of another
     /// type, or one not followed here, is printed by Mustache from its tag alone.
     func runOutput(tag: String, values: [String: Any], language: String) -> String? {
-        guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)),
-              let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return nil }
+        guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)) else { return nil }
+        return runOutput(number, values: values, language: language)
+    }
+
+    private func runOutput(_ number: Int, values: [String: Any], language: String) -> String? {
+        guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return nil }
         var html = ""
         for piece in runs[number] {
             switch piece {
@@ -438,7 +446,7 @@ final class CompiledTheme: @unchecked Sendable {
                 switch Self.lookUp(path: path, in: values) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
-                    html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
+                    html += HTMLEscaping.text(value as! String, escaped: escaped)
                 default: html += template.render(TemplateRoot(values: values, compiled: self, language: language))
                 }
             }
@@ -473,7 +481,7 @@ final class CompiledTheme: @unchecked Sendable {
                 switch look(path) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
-                    html += escaped ? XML.escape(value as! String, apostrophe: true, dropControls: false) : value as! String
+                    html += HTMLEscaping.text(value as! String, escaped: escaped)
                 default: return false
                 }
             case .section(let path, let inverted, let body):
@@ -514,7 +522,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .planned(let number):
                 html += sectionOutput(number, values: values, language: language)
             case .run(let number):
-                guard let text = runOutput(tag: Self.runPrefix + String(number), values: values, language: language) else { return false }
+                guard let text = runOutput(number, values: values, language: language) else { return false }
                 html += text
             case .partial(let name):
                 html += partialOutput(name, values: values, language: language)

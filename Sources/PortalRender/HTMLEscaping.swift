@@ -5,10 +5,16 @@ import Mustache
 /// before, only faster; `Theme` makes it the content type of every template.
 struct FastHTMLContentType: MustacheContentType {
     /// `<`, `>`, `&`, `"` and `'` escaped, nothing dropped: what Mustache does.
-    func escapeText(_ text: String) -> String { XML.escape(text, apostrophe: true, dropControls: false) }
+    func escapeText(_ text: String) -> String { HTMLEscaping.escape(text) }
 }
 
 enum HTMLEscaping {
+    /// `<`, `>`, `&`, `"` and `'` escaped, nothing dropped: what Mustache does.
+    static func escape(_ text: String) -> String { XML.escape(text, apostrophe: true, dropControls: false) }
+
+    /// A value as a `{{name}}` (escaped) or `{{{name}}}` tag prints it.
+    static func text(_ value: String, escaped: Bool) -> String { escaped ? escape(value) : value }
+
     /// Registers the content type once per process.
     static let registered: Void = { MustacheContentTypes.register(FastHTMLContentType(), named: "HTML") }()
 

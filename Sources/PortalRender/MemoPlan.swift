@@ -35,7 +35,7 @@ struct MemoPlan {
     let readable: Bool
     /// A parent expands a block inside a section, or a block is indented: what fills a
     /// block is then not at the top, or not as written.
-    let blocksInSections: Bool
+    let blocksNotAtTop: Bool
     /// Sections at the top whose items can be rendered one by one (see `Section`).
     let sections: [Section]
     /// Variable tags at the top that follow each other with only text between (see `Run`).
@@ -90,7 +90,7 @@ struct MemoPlan {
                 case .text(let written): text = written
                 case .value(let path, let escaped, _):
                     guard let value = MemoPlan.constant(path.joined(separator: "."), constants) else { result.append(piece); continue }
-                    text = escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value
+                    text = HTMLEscaping.text(value, escaped: escaped)
                 }
                 if case .text(let before)? = result.last {
                     result.removeLast()
@@ -168,11 +168,11 @@ struct MemoPlan {
         // What fills a block is not at the top when a parent expands the block inside a
         // section; nor is it as written when a block is indented (Mustache indents its
         // expansion, and takes the first line's indent off every line of a block's text).
-        let blocksInSections = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
+        let blocksNotAtTop = parsed.values.contains { $0.contains { $0.kind == .block && $0.depth > 0 } }
             || sources.contains { Self.blocksIndented(text: $0.value, tags: parsed[$0.key] ?? []) }
-        self.blocksInSections = blocksInSections
+        self.blocksNotAtTop = blocksNotAtTop
         guard readable else { atTop = []; memoizable = []; sections = []; runs = []; lineRuns = []; return }
-        func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksInSections ? 1 : 0) }
+        func depth(_ tag: Tag) -> Int { tag.depth + (tag.inBlock && blocksNotAtTop ? 1 : 0) }
 
         var atTop = Set(sources.keys)
         var changed = true
@@ -504,7 +504,7 @@ struct MemoPlan {
             switch tag.kind {
             case .variable:
                 if stack.count == 1, let value = Self.constant(tag.name, constants) {
-                    add(.text(tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
+                    add(.text(HTMLEscaping.text(value, escaped: tag.escaped)))
                 } else {
                     add(.value(path: path, escaped: tag.escaped))
                     lookups += 1
@@ -712,9 +712,9 @@ struct MemoPlan {
                     inRuns.formUnion(run.tags)
                 }
             }
-            for (index, tag) in tags.enumerated() where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksInSections) {
+            for (index, tag) in tags.enumerated() where tag.kind == .variable && tag.depth == 0 && !(tag.inBlock && blocksNotAtTop) {
                 guard !inRuns.contains(index), let value = Self.constant(tag.name, constants) else { continue }
-                replacements.append((tag.range, tag.escaped ? XML.escape(value, apostrophe: true, dropControls: false) : value))
+                replacements.append((tag.range, HTMLEscaping.text(value, escaped: tag.escaped)))
             }
             if sectionTags {
                 for (number, section) in sections.enumerated() where section.template == name && section.parent == nil
