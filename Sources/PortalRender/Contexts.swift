@@ -17,16 +17,26 @@ extension SiteRenderer {
         context["canonical"] = permalink(urlPath)
         context["menu"] = menu(code, current: urlPath)
         context["switcher"] = switcher(code, urlPath: urlPath, translationID: translationID)
-        if let alternates {
-            var links: [[String: Any]] = alternates.map { ["hreflang": $0.hreflang, "href": permalink($0.path)] }
-            if let defaultPath = alternates.first(where: { $0.code == defaultLanguage })?.path {
-                links.append(["hreflang": "x-default", "href": permalink(defaultPath)])
-            }
-            context["alternates"] = links
-        } else {
-            context["alternates"] = [Any]()
-        }
+        context["alternates"] = alternates.map(alternateLinks) ?? [Any]()
         return context
+    }
+
+    /// The head's hreflang links: each alternate, then `x-default` for the default language's.
+    func alternateLinks(_ alternates: [Alternate]) -> [[String: Any]] {
+        var links: [[String: Any]] = alternates.map { ["hreflang": $0.hreflang, "href": permalink($0.path)] }
+        if let defaultPath = alternates.first(where: { $0.code == defaultLanguage })?.path {
+            links.append(["hreflang": "x-default", "href": permalink(defaultPath)])
+        }
+        return links
+    }
+
+    /// Per translation set: the links every page of it has in its head, built and
+    /// fingerprinted once for all its languages.
+    func sharedAlternateLinks() async -> [String: SharedValue] {
+        let ids = Array(plan.translationSets.keys)
+        let renderer = self
+        let links = await parallelMap(ids) { SharedValue(renderer.alternateLinks(renderer.alternates(translationID: $0))) }
+        return Dictionary(uniqueKeysWithValues: zip(ids, links))
     }
 
     /// What every page of a language shows alike, built (and fingerprinted) once; the
@@ -113,12 +123,49 @@ extension SiteRenderer {
         }
     }
 
-    /// The main menu, with the entries that lead to or above this page marked.
-    func menu(_ code: String, current: String) -> [[String: Any]] {
-        tables[code]!.menu.map { item in
-            let active = current == item.path || (current.hasPrefix(item.path) && item.path != "/\(code)/")
-            return ["title": item.title, "url": url(item.path), "active": active, "current": current == item.path]
+    /// The main menu, with the entries that lead to or above this page marked: shared by
+    /// every page that marks the same entries (see `menuForms`).
+    func menu(_ code: String, current: String) -> Any {
+        let items = tables[code]!.menu
+        if let form = Self.menuForm(items, code, current: current), let shared = tables[code]!.menuForms[form] { return shared }
+        return menuItems(items, code, marks: items.map { Self.marks($0.path, code, current: current) })
+    }
+
+    /// Whether a menu entry is active (it leads to the page or above it) and current.
+    static func marks(_ path: String, _ code: String, current: String) -> (active: Bool, current: Bool) {
+        (current == path || (current.hasPrefix(path) && path != "/\(code)/"), current == path)
+    }
+
+    /// Which entries a page's menu marks, as a number: 0 when none is, 2i + 1 when only
+    /// entry i is active, 2i + 2 when it is also current; nil for any other form.
+    static func menuForm(_ items: [(title: String, path: String)], _ code: String, current: String) -> Int? {
+        var form = 0
+        for (index, item) in items.enumerated() {
+            let marks = marks(item.path, code, current: current)
+            guard marks.active else { continue }
+            if form != 0 { return nil }
+            form = 2 * index + (marks.current ? 2 : 1)
         }
+        return form
+    }
+
+    func menuItems(_ items: [(title: String, path: String)], _ code: String, marks: [(active: Bool, current: Bool)]) -> [[String: Any]] {
+        zip(items, marks).map { item, marks in
+            ["title": item.title, "url": url(item.path), "active": marks.active, "current": marks.current]
+        }
+    }
+
+    /// The forms of the menu `menuForm` numbers, built once.
+    func menuForms(_ code: String) -> [Int: SharedValue] {
+        let items = tables[code]!.menu
+        var forms: [Int: SharedValue] = [0: SharedValue(menuItems(items, code, marks: items.map { _ in (false, false) }))]
+        for index in items.indices {
+            for current in [false, true] {
+                let marks = items.indices.map { $0 == index ? (true, current) : (false, false) }
+                forms[2 * index + (current ? 2 : 1)] = SharedValue(menuItems(items, code, marks: marks))
+            }
+        }
+        return forms
     }
 
     func citiesTitle(_ code: String) -> String { Self.citiesTitle(plan: plan, code: code, strings: strings[code]!) }
@@ -193,8 +240,10 @@ extension SiteRenderer {
         let page = site.pages[entry.pageIndex]
         let code = entry.language
         let translationID = page.translationKey ?? page.contentPath
-        var context = baseContext(language: code, urlPath: entry.urlPath, translationID: translationID,
-                                  alternates: entry.isFallback ? nil : alternates(translationID: translationID))
+        var context = baseContext(language: code, urlPath: entry.urlPath, translationID: translationID, alternates: nil)
+        if !entry.isFallback {
+            context["alternates"] = sharedAlternates[translationID] ?? alternateLinks(alternates(translationID: translationID))
+        }
         var object = pageSummary(entry)
         let rendered = markdown[entry.pageIndex]
         object["content"] = rendered.html

@@ -19,6 +19,9 @@ struct LanguageTables: Sendable {
     /// `site`, `lang`, `t`, `data`, `asset` and the language's URLs: the same on every page
     /// of the language (see `sharedValues`).
     var shared: [String: SharedValue] = [:]
+    /// The main menu as most pages show it, built and fingerprinted once: by `menuForm`
+    /// of the page's URL path (see `SiteRenderer.menu`).
+    var menuForms: [Int: SharedValue] = [:]
     /// Every date of the site written the language's way.
     var dates: [PageDate: String]
     /// Cities in the reader's alphabetical order.

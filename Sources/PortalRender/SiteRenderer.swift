@@ -25,6 +25,8 @@ public struct SiteRenderer: Sendable {
     let mapProjection: MapProjection
     /// Per language code: what all its pages share.
     var tables: [String: LanguageTables]
+    /// Per translation set: its pages' hreflang links (see `sharedAlternateLinks`).
+    var sharedAlternates: [String: SharedValue] = [:]
     /// Per index of `site.pages`: its text for the search index.
     var searchTexts: [String]
     /// Per index of `plan.plannedPages`: its search index entry.
@@ -123,7 +125,11 @@ public struct SiteRenderer: Sendable {
             searchEntries: [],
             warnings: []
         )
-        for code in result.tables.keys { result.tables[code]!.shared = result.sharedValues(code) }
+        for code in result.tables.keys {
+            result.tables[code]!.shared = result.sharedValues(code)
+            result.tables[code]!.menuForms = result.menuForms(code)
+        }
+        result.sharedAlternates = await result.sharedAlternateLinks()
         result.compiled = CompiledTheme(theme: theme, constants: result.tables.mapValues { $0.shared.mapValues(\.value) })
         clock.lap("  tables")
         let partial = result
