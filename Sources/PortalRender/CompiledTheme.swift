@@ -327,20 +327,27 @@ final class CompiledTheme: @unchecked Sendable {
     /// `values`; nil when `tag` is no memoized partial's.
     func output(tag: String, values: [String: Any], language: String) -> String? {
         guard let name = partials[tag] else { return nil }
+        var html = ""
+        writePartial(tag: tag, name: name, values: values, language: language, into: &html)
+        return html
+    }
+
+    /// The same, appended to `html`.
+    private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout String) {
         if lock.withLock({ tables[tag]?.disabled ?? false }) {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
-                var html = ""
                 var items: [ItemFields] = []
-                if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
+                if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            return direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+            html += direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+            return
         }
         // The language's templates have its constants written in.
         var seed = FingerprintHasher()
         seed.add(language)
         let original = originals[language] ?? originals[""]!
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
-        return memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
+        html += memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
             let recorder = RecordingRoot(values: values)
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
         }
@@ -356,50 +363,61 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
-        let tag = sectionTagNames[number]
-        let (section, template, body) = sections[number]
-        let library = direct(language)
-        let root = TemplateRoot(values: values, compiled: self, language: language)
+        var html = ""
+        writeSection(number, values: values, language: language, into: &html)
+        return html
+    }
+
+    /// The section's HTML, appended to `html`.
+    private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout String) {
+        func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
+        // Rendered by Mustache as the section's lines.
+        func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
         let value: Any
-        switch Self.lookUp(path: section.path, in: values) {
-        case .unknown: return template.render(root, library: library)
-        case .absent: return ""  // no value: nothing, as Mustache renders it
+        switch Self.lookUp(path: sections[number].section.path, in: values) {
+        case .unknown: html += rendered(); return
+        case .absent: return  // no value: nothing, as Mustache renders it
         case .value(let found): value = found
         }
         // Its body at the top: written by the build where it can, else rendered.
-        func top() -> String {
+        func top() {
             if let nodes = topBodies[number] {
-                var html = ""
                 var items: [ItemFields] = []
-                if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
+                if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            return body.render(root, library: library)
+            html += sections[number].body.render(root(), library: direct(language))
         }
         switch ContextValueType(of: value) {
-        case .bool: return value as! Bool ? top() : ""
-        case .string: return top()
+        case .bool: if value as! Bool { top() }; return
+        case .string: top(); return
         default: break
         }
-        guard section.splittable, let items = ListItems(value) else {
-            return template.render(root, library: library)
+        guard sections[number].section.splittable, let items = ListItems(value) else {
+            html += rendered()
+            return
         }
-        var html = ""
+        let tag = sectionTagNames[number]
+        let itemBody = itemBodies[number]
         var written = 0
         defer { if written > 0 { lock.withLock { tables[tag, default: Table()].written += written } } }
+        var stack: [ItemFields] = []
+        stack.reserveCapacity(4)
         for index in 0..<items.count {
-            let item = items.item(index)
-            let fields = ItemFields(item)
+            let fields = items.fields(index)
             // A body of text, names and sections: written here, as Mustache would with the
             // item on top of the root (unless a value is of a kind only Mustache prints).
-            if let nodes = itemBodies[number], let fields {
-                var text = ""
-                var items = [fields]
-                if write(nodes, values: values, items: &items, language: language, into: &text) {
-                    html += text
+            if let itemBody, let fields {
+                stack.append(fields)
+                let done = writeWhole(itemBody, values: values, items: &stack, language: language, into: &html)
+                stack.removeLast()
+                if done {
                     written += 1
                     continue
                 }
             }
+            let section = sections[number].section
+            let template = sections[number].template
+            let library = direct(language)
             var seed = FingerprintHasher()
             seed.add(UInt64(number))
             // An object item: what the rendering reads of it is recorded as what it reads of
@@ -419,13 +437,13 @@ final class CompiledTheme: @unchecked Sendable {
                 let recorder = RecordingRoot(values: values, item: (section.name, items.single(index)))
                 return (template.render(recorder, library: library), recorder.reads)
             }
+            let item = items.item(index)
             guard seed.add(value: item) else {
                 html += render().html
                 continue
             }
             html += memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render)
         }
-        return html
     }
 
     /// The text of the run behind `tag` for a page whose root holds `values`; nil when
@@ -510,7 +528,7 @@ final class CompiledTheme: @unchecked Sendable {
                             continue
                         }
                         for index in 0..<list.count {
-                            guard let fields = ItemFields(list.item(index)) ?? ItemFields(answeringNothing: list.item(index)) else { return false }
+                            guard let fields = list.fieldsOrText(index) else { return false }
                             items.append(fields)
                             let written = write(body, values: values, items: &items, language: language, into: &html)
                             items.removeLast()
@@ -520,15 +538,27 @@ final class CompiledTheme: @unchecked Sendable {
                 case .unknown: return false
                 }
             case .planned(let number):
-                html += sectionOutput(number, values: values, language: language)
+                writeSection(number, values: values, language: language, into: &html)
             case .run(let number):
                 guard let text = runOutput(number, values: values, language: language) else { return false }
                 html += text
             case .partial(let name):
-                html += partialOutput(name, values: values, language: language)
+                if let tag = partialTags[name] {
+                    writePartial(tag: tag, name: name, values: values, language: language, into: &html)
+                } else {
+                    html += library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+                }
             }
         }
         return true
+    }
+
+    /// `write`, taking back what it appended when it returns false.
+    func writeWhole(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
+        let mark = html.utf8.count
+        if write(nodes, values: values, items: &items, language: language, into: &html) { return true }
+        html = String(decoding: html.utf8.prefix(mark), as: UTF8.self)
+        return false
     }
 
     /// The text of the line run behind `tag` (without the newline after its last line):
@@ -543,12 +573,6 @@ final class CompiledTheme: @unchecked Sendable {
         }
         let html = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
         return fallback.newline && html.hasSuffix("\n") ? String(html.dropLast()) : html
-    }
-
-    /// A memoized partial's HTML, as its tag gives it.
-    private func partialOutput(_ name: String, values: [String: Any], language: String) -> String {
-        if let tag = partialTags[name], let html = output(tag: tag, values: values, language: language) { return html }
-        return library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
     }
 
     enum LookUp { case value(Any), absent, unknown }
@@ -585,21 +609,67 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// A list of the types contexts are made of: each item, and a list of that item
-    /// alone of the same type (Mustache reads it as it reads the whole list), made only
-    /// when asked for.
-    struct ListItems {
-        let count: Int
-        let item: (Int) -> Any
-        let single: (Int) -> Any
+    /// alone of the same type (Mustache reads it as it reads the whole list).
+    enum ListItems {
+        case objects([[String: Any]])
+        case stringObjects([[String: String]])
+        case texts([String])
+        case list([Any])
 
         init?(_ value: Any) {
-            func make<Item>(_ list: [Item]) -> (Int, (Int) -> Any, (Int) -> Any) { (list.count, { list[$0] }, { [list[$0]] }) }
             switch ContextValueType(of: value) {
-            case .objects: (count, item, single) = make(value as! [[String: Any]])
-            case .stringObjects: (count, item, single) = make(value as! [[String: String]])
-            case .texts: (count, item, single) = make(value as! [String])
-            case .list: (count, item, single) = make(value as! [Any])
+            case .objects: self = .objects(value as! [[String: Any]])
+            case .stringObjects: self = .stringObjects(value as! [[String: String]])
+            case .texts: self = .texts(value as! [String])
+            case .list: self = .list(value as! [Any])
             default: return nil
+            }
+        }
+
+        var count: Int {
+            switch self {
+            case .objects(let list): list.count
+            case .stringObjects(let list): list.count
+            case .texts(let list): list.count
+            case .list(let list): list.count
+            }
+        }
+
+        func item(_ index: Int) -> Any {
+            switch self {
+            case .objects(let list): list[index]
+            case .stringObjects(let list): list[index]
+            case .texts(let list): list[index]
+            case .list(let list): list[index]
+            }
+        }
+
+        /// A list of the item alone.
+        func single(_ index: Int) -> Any {
+            switch self {
+            case .objects(let list): [list[index]]
+            case .stringObjects(let list): [list[index]]
+            case .texts(let list): [list[index]]
+            case .list(let list): [list[index]]
+            }
+        }
+
+        /// An object item's fields; nil for an item of another kind.
+        func fields(_ index: Int) -> ItemFields? {
+            switch self {
+            case .objects(let list): ItemFields(object: list[index])
+            case .stringObjects(let list): ItemFields(strings: list[index])
+            case .texts: nil
+            case .list(let list): ItemFields(list[index])
+            }
+        }
+
+        /// The same, and for a text item one that answers no name.
+        func fieldsOrText(_ index: Int) -> ItemFields? {
+            switch self {
+            case .texts(let list): ItemFields(text: list[index])
+            case .list(let list): ItemFields(list[index]) ?? ItemFields(answeringNothing: list[index])
+            default: fields(index)
             }
         }
     }
@@ -609,14 +679,13 @@ final class CompiledTheme: @unchecked Sendable {
         private enum Fields {
             case object([String: Any])
             case strings([String: String])
-            case none
+            /// A text item: it answers no name.
+            case text(String)
         }
 
-        let value: Any
         private let fields: Fields
 
         init?(_ item: Any) {
-            value = item
             switch ContextValueType(of: item) {
             case .object: fields = .object(item as! [String: Any])
             case .strings: fields = .strings(item as! [String: String])
@@ -624,23 +693,32 @@ final class CompiledTheme: @unchecked Sendable {
             }
         }
 
-        /// A text item: it answers no name (nil for any other kind of item).
+        init(object: [String: Any]) { fields = .object(object) }
+        init(strings: [String: String]) { fields = .strings(strings) }
+        init(text: String) { fields = .text(text) }
+
+        /// A text item (nil for any other kind of item).
         init?(answeringNothing item: Any) {
             guard ContextValueType(of: item) == .string else { return nil }
-            value = item
-            fields = .none
+            fields = .text(item as! String)
         }
 
         func field(_ name: String) -> Any? {
             switch fields {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
-            case .none: return nil
+            case .text: return nil
             }
         }
 
         /// The item as Mustache reads it.
-        var wrapped: Any { TemplateValue.wrap(value) }
+        var wrapped: Any {
+            switch fields {
+            case .object(let object): TemplateValue.wrap(object)
+            case .strings(let object): TemplateValue.wrap(object)
+            case .text(let text): TemplateValue.wrap(text)
+            }
+        }
     }
 
     /// What stands before the names a rendering read from an item rather than the root.

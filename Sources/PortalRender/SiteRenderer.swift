@@ -130,7 +130,9 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.menuForms = result.menuForms(code)
         }
         result.sharedAlternates = await result.sharedAlternateLinks()
-        result.compiled = CompiledTheme(theme: theme, constants: result.tables.mapValues { $0.shared.mapValues(\.value) })
+        // The theme is planned while the search texts and links are made (they do not use it).
+        let constants = result.tables.mapValues { $0.shared.mapValues(\.value) }
+        async let compiled = CompiledTheme(theme: theme, constants: constants)
         clock.lap("  tables")
         let partial = result
         result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
@@ -142,6 +144,8 @@ public struct SiteRenderer: Sendable {
         clock.lap("  search texts and entries")
         diagnostics.append(contentsOf: await result.checkLinks())
         clock.lap("  links")
+        result.compiled = await compiled
+        clock.lap("  theme planned")
         result.warnings = diagnostics.sorted
         return result
     }
