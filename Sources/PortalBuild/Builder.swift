@@ -197,7 +197,10 @@ public struct Builder: Sendable {
             removed = removedCount
             clock.lap("prepare folders")
             let jobCount = jobs.count
-            let results = await parallelMap(Array(paths.indices)) { index -> Result<Outcome, BuildFailure> in
+            // Pages last: the sitemap, search indexes and feeds are each one long job, and a
+            // core that starts one near the end would leave the other waiting.
+            let order = paths.indices.filter { $0 >= jobCount || !jobs[$0].isPage } + paths.indices.filter { $0 < jobCount && jobs[$0].isPage }
+            let outcomes = await parallelMap(order) { index -> Result<Outcome, BuildFailure> in
                 let bytes: [UInt8]
                 var key: RenderKey?
                 if index < jobCount {
@@ -220,7 +223,7 @@ public struct Builder: Sendable {
             }
             var problems: [Diagnostic] = []
             var entries: [String: RenderCache.Entry] = [:]
-            for (index, result) in results.enumerated() {
+            for (index, result) in zip(order, outcomes) {
                 switch result {
                 case .success(.kept):
                     entries[paths[index]] = known[paths[index]]

@@ -3,7 +3,8 @@ import Foundation
 /// Runs `transform` over `items` on every core, keeping the order.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) async -> [R] {
     let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    let chunk = max(1, (items.count + workers * 32 - 1) / (workers * 32))
+    // Many small chunks: the last ones, where one core may wait for the other, are short.
+    let chunk = max(1, (items.count + workers * 64 - 1) / (workers * 64))
     return await withTaskGroup(of: (Int, [R]).self) { group in
         var start = 0
         while start < items.count {

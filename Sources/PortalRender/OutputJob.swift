@@ -13,6 +13,12 @@ public enum OutputJob: Sendable, Hashable {
     case sitemap
     case robots
     case alias(from: String, to: String, language: String)
+
+    /// An ordinary page (most of a site's jobs).
+    public var isPage: Bool {
+        if case .page = self { return true }
+        return false
+    }
 }
 
 /// A rendered file: where it goes and what it holds.
