@@ -78,6 +78,9 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
     private let partialBodies: [String: [String: [MemoPlan.Node]]]
+    /// Per language code (and ""), per template: the whole template as the build writes
+    /// it for a page, when it can.
+    private let pageBodies: [String: [String: [MemoPlan.Node]]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -248,6 +251,9 @@ final class CompiledTheme: @unchecked Sendable {
                 bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
             }
             return bodies
+        }
+        self.pageBodies = texts.mapValues { _, withTags in
+            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true) }
         }
     }
 
@@ -476,7 +482,8 @@ final class CompiledTheme: @unchecked Sendable {
     /// (innermost first), then in the root, as Mustache looks a name up along its stack;
     /// false where a value is other than text or absent, or a section's other than a
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
-    /// `true` puts nothing on the stack; over text, a value that answers no name.)
+    /// `true` puts nothing on the stack; over text, a value that answers no name and
+    /// that `{{.}}` prints.)
     func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
         func look(_ path: [String]) -> LookUp {
             guard let first = path.first else { return .absent }
@@ -486,12 +493,11 @@ final class CompiledTheme: @unchecked Sendable {
             return Self.lookUp(path: path, in: values)
         }
         for node in nodes {
-            // The build's own tags stand only at the top.
-            if !items.isEmpty {
-                switch node {
-                case .planned, .run, .partial: return false
-                default: break
-                }
+            // The build's own tags stand only at the top (or in sections over text).
+            switch node {
+            case .planned, .run, .partial, .lines:
+                if items.contains(where: { !$0.isPushedText }) { return false }
+            default: break
             }
             switch node {
             case .text(let text): html += text
@@ -502,6 +508,10 @@ final class CompiledTheme: @unchecked Sendable {
                     html += HTMLEscaping.text(value as! String, escaped: escaped)
                 default: return false
                 }
+            case .dot(let escaped):
+                // The item on top of the stack, when it is text.
+                guard let text = items.last?.text else { return false }
+                html += HTMLEscaping.text(text, escaped: escaped)
             case .section(let path, let inverted, let body):
                 switch look(path) {
                 case .absent:
@@ -511,7 +521,13 @@ final class CompiledTheme: @unchecked Sendable {
                     case .bool:
                         if (value as! Bool) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                     case .string:
-                        if !inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
+                        // The text on the stack: it answers no name.
+                        if !inverted {
+                            items.append(ItemFields(pushed: value as! String))
+                            let written = write(body, values: values, items: &items, language: language, into: &html)
+                            items.removeLast()
+                            if !written { return false }
+                        }
                     case .object, .strings:
                         // The object on the stack; an inverted section over it is nothing.
                         if !inverted {
@@ -539,6 +555,8 @@ final class CompiledTheme: @unchecked Sendable {
                 }
             case .planned(let number):
                 writeSection(number, values: values, language: language, into: &html)
+            case .lines(let number):
+                writeLines(number, values: values, language: language, into: &html)
             case .run(let number):
                 guard let text = runOutput(number, values: values, language: language) else { return false }
                 html += text
@@ -565,14 +583,30 @@ final class CompiledTheme: @unchecked Sendable {
     /// written by the build, or rendered by Mustache from the lines as written.
     func linesOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard tag.hasPrefix(Self.linesPrefix), let number = Int(tag.dropFirst(Self.linesPrefix.count)),
-              let fallback = lineTemplates[number] else { return nil }
+              lineTemplates[number] != nil else { return nil }
+        var html = ""
+        writeLines(number, values: values, language: language, into: &html)
+        return html
+    }
+
+    /// The same, appended to `html`.
+    private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout String) {
         if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
-            var html = ""
             var items: [ItemFields] = []
-            if write(nodes, values: values, items: &items, language: language, into: &html) { return html }
+            if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
         }
-        let html = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
-        return fallback.newline && html.hasSuffix("\n") ? String(html.dropLast()) : html
+        guard let fallback = lineTemplates[number] else { return }
+        let text = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
+        html += fallback.newline && text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }
+
+    /// The HTML of `template` for a page of `language` whose root holds `values`, when
+    /// the build can write it whole (else Mustache renders it).
+    func page(_ template: String, values: [String: Any], language: String) -> String? {
+        guard let nodes = (pageBodies[language] ?? pageBodies[""])?[template] else { return nil }
+        var html = ""
+        var items: [ItemFields] = []
+        return write(nodes, values: values, items: &items, language: language, into: &html) ? html : nil
     }
 
     enum LookUp { case value(Any), absent, unknown }
@@ -681,6 +715,8 @@ final class CompiledTheme: @unchecked Sendable {
             case strings([String: String])
             /// A text item: it answers no name.
             case text(String)
+            /// The text of a section over text: it answers no name either.
+            case pushed(String)
         }
 
         private let fields: Fields
@@ -696,6 +732,21 @@ final class CompiledTheme: @unchecked Sendable {
         init(object: [String: Any]) { fields = .object(object) }
         init(strings: [String: String]) { fields = .strings(strings) }
         init(text: String) { fields = .text(text) }
+        init(pushed text: String) { fields = .pushed(text) }
+
+        /// The item, when it is text.
+        var text: String? {
+            switch fields {
+            case .text(let text), .pushed(let text): text
+            default: nil
+            }
+        }
+
+        /// Whether this is the text of a section over text.
+        var isPushedText: Bool {
+            if case .pushed = fields { return true }
+            return false
+        }
 
         /// A text item (nil for any other kind of item).
         init?(answeringNothing item: Any) {
@@ -707,7 +758,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch fields {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
-            case .text: return nil
+            case .text, .pushed: return nil
             }
         }
 
@@ -716,7 +767,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch fields {
             case .object(let object): TemplateValue.wrap(object)
             case .strings(let object): TemplateValue.wrap(object)
-            case .text(let text): TemplateValue.wrap(text)
+            case .text(let text), .pushed(let text): TemplateValue.wrap(text)
             }
         }
     }

@@ -461,8 +461,12 @@ struct MemoPlan {
         /// The tag of a section planned at the top, or of a run.
         case planned(Int)
         case run(Int)
-        /// A memoized partial, alone on its line.
+        /// A memoized partial, alone on its line; in a whole template, any partial.
         case partial(String)
+        /// The tag of a line run.
+        case lines(Int)
+        /// `{{.}}`: the item on top of the stack.
+        case dot(escaped: Bool)
     }
 
     /// The nodes of a line run with `constants` written in, and how many lookups they
@@ -536,20 +540,39 @@ struct MemoPlan {
     /// The nodes of a section's body (or of a template) when it holds only text, names to
     /// look up and sections (`#`, `^`) over them, and, with `tags`, the build's tags of
     /// planned sections and runs; a section's tag alone on its line goes with the line,
-    /// as Mustache drops it.
-    static func nodes(ofBody body: String, tags buildTags: Bool = false) -> [Node]? {
+    /// as Mustache drops it. With `whole` (a template a page renders), also the build's
+    /// line runs, comments, `{{.}}`, and partials outside sections (unindented: an
+    /// indented partial's lines are indented).
+    static func nodes(ofBody body: String, tags buildTags: Bool = false, whole: Bool = false) -> [Node]? {
         let tags = tags(in: body)
         guard tags.contains(where: { $0.kind == .variable }) else { return nil }
         let bytes = Array(body.utf8)
         // Open sections: their name, whether inverted, and the nodes so far.
         var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
         var last = 0
+        /// Text up to `end`, then `node` in place of what stands up to `next`.
+        func add(_ node: Node?, textTo end: Int, next: Int) {
+            if end > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<end], as: UTF8.self))) }
+            last = next
+            if let node { stack[stack.count - 1].nodes.append(node) }
+        }
         for tag in tags {
             if buildTags, tag.kind == .variable, !tag.escaped,
-               let node = Self.buildTag(tag.name, CompiledTheme.sectionPrefix, Node.planned) ?? Self.buildTag(tag.name, CompiledTheme.runPrefix, Node.run) {
-                if tag.range.lowerBound > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<tag.range.lowerBound], as: UTF8.self))) }
-                last = tag.range.upperBound
-                stack[stack.count - 1].nodes.append(node)
+               let node = Self.buildTag(tag.name, CompiledTheme.sectionPrefix, Node.planned) ?? Self.buildTag(tag.name, CompiledTheme.runPrefix, Node.run)
+                ?? (whole ? Self.buildTag(tag.name, CompiledTheme.linesPrefix, Node.lines) : nil) {
+                add(node, textTo: tag.range.lowerBound, next: tag.range.upperBound)
+                continue
+            }
+            if whole, tag.kind == .comment || tag.kind == .partial {
+                if tag.kind == .partial && (tag.indented || stack.count > 1) { return nil }
+                // Alone on its line, the line goes with it, as Mustache drops it.
+                add(tag.kind == .partial ? .partial(tag.name) : nil,
+                    textTo: tag.alone ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound,
+                    next: tag.alone ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound)
+                continue
+            }
+            if whole, tag.kind == .variable, tag.name == "." {
+                add(.dot(escaped: tag.escaped), textTo: tag.range.lowerBound, next: tag.range.upperBound)
                 continue
             }
             guard isName(tag.name) else { return nil }

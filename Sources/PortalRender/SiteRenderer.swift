@@ -267,7 +267,8 @@ public struct SiteRenderer: Sendable {
         // that holds exactly those.
         let shared = tables[input.language]?.shared ?? [:]
         let language = shared.allSatisfy { (context[$0.key] as? SharedValue) === $0.value } ? input.language : ""
-        let text = compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? ""
+        let text = compiled.page(input.template, values: context, language: language)
+            ?? compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? ""
         return Array(text.utf8)
     }
 

@@ -353,6 +353,57 @@ struct TemplateRenderingTests {
         #expect(news.contains("<li>Lodz plan (keyed)|The mission|Mission cities|News</li>"))
     }
 
+    @Test("whole templates written by the build (comments, partials, `{{.}}`) come out as Mustache renders them")
+    func wholeTemplates() async throws {
+        // Read from the text: comments and partials go with their line when alone on it;
+        // an indented partial, or one inside a section, leaves the template to Mustache.
+        let text = "<p>{{title}}{{! inline }}</p>\n{{! alone }}\n{{>a}}\n<b>{{>b}}</b>\n{{#list}}[{{.}}|{{{.}}}]{{/list}}\n"
+        #expect(MemoPlan.nodes(ofBody: text, whole: true) == [
+            .text("<p>"), .value(path: ["title"], escaped: true), .text("</p>\n"), .partial("a"), .text("<b>"), .partial("b"), .text("</b>\n"),
+            .section(path: ["list"], inverted: false, body: [.text("["), .dot(escaped: true), .text("|"), .dot(escaped: false), .text("]")]), .text("\n"),
+        ])
+        #expect(MemoPlan.nodes(ofBody: text) == nil)
+        #expect(MemoPlan.nodes(ofBody: "{{title}}\n  {{>a}}\n", whole: true) == nil)
+        #expect(MemoPlan.nodes(ofBody: "{{#list}}\n{{>a}}\n{{/list}}\n", whole: true) == nil)
+
+        let tagged = """
+        ---
+        title: "Tags & <marks>"
+        date: 2024-10-01
+        tags: ["a & b", "<i>x</i>", "plain"]
+        ---
+        Text.
+        """
+        // `{{.}}` of a list of texts (escaped and not) and of a section over text; partials
+        // inline and alone, memoized or not; the same with a partial indented (Mustache).
+        let written = "{{<base}}\n{{$main}}\n{{! the page }}\n<h1>{{page.title}}{{! inline }}</h1>\n<ul>{{#page.tags}}<li>{{.}}|{{{.}}}</li>{{/page.tags}}</ul>\n{{#page.title}}<p>[{{.}}]</p>{{/page.title}}\n<p>{{>partials/note}}</p>\n{{>partials/note}}\n{{>partials/footer}}\n{{{page.content}}}\n{{/main}}\n{{/base}}\n"
+        let indented = written.replacingOccurrences(of: "{{>partials/note}}\n{{>partials", with: "  {{>partials/note}}\n{{>partials")
+        // `{{.}}` at the root, or in a section over a flag (which puts nothing on the stack):
+        // left to Mustache (it prints the root object).
+        let atRoot = [written.replacingOccurrences(of: "<h1>", with: "<h1>{{.}}"),
+                      written.replacingOccurrences(of: "</h1>", with: "</h1>{{#page.isFallback}}{{.}}{{/page.isFallback}}{{^page.isFallback}}{{.}}{{/page.isFallback}}")]
+        for page in [written, indented] + atRoot {
+            let files = fiveLanguageSite().merging([
+                "Templates/page.mustache": page,
+                "Templates/partials/note.mustache": "<em>{{t.published}}</em>\n",
+                "Content/en/news/tagged.md": tagged,
+            ]) { $1 }
+            let fixture = try Fixture(files)
+            defer { fixture.remove() }
+            let renderer = try await Builder(options: fixture.options()).prepare()
+            let job = try #require(renderer.jobs.first { renderer.path(for: $0) == "en/news/tagged/index.html" })
+            let input = try #require(renderer.htmlInput(for: job))
+            let whole = renderer.compiled?.page(input.template, values: input.context, language: "en")
+            #expect((whole != nil) == (page == written))
+            guard !atRoot.contains(page) else { continue }
+            let (rendered, _) = try await renderedTheSameBothWays(files)
+            let html = String(decoding: rendered["en/news/tagged/index.html"] ?? [], as: UTF8.self)
+            #expect(html.contains("<li>a &amp; b|a & b</li><li>&lt;i&gt;x&lt;/i&gt;|<i>x</i></li><li>plain|plain</li>"))
+            #expect(html.contains("<p>[Tags &amp; &lt;marks&gt;]</p>"))
+            #expect(html.contains("<p><em>Published</em>\n</p>\n" + (page == indented ? "  " : "") + "<em>Published</em>\n<footer"))
+        }
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
