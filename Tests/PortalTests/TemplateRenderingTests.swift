@@ -357,7 +357,7 @@ struct TemplateRenderingTests {
     func wholeTemplates() async throws {
         // Read from the text: comments and partials go with their line when alone on it;
         // an indented partial, or one inside a section, leaves the template to Mustache.
-        let text = "<p>{{title}}{{! inline }}</p>\n{{! alone }}\n{{>a}}\n<b>{{>b}}</b>\n{{#list}}[{{.}}|{{{.}}}]{{/list}}\n"
+        let text = "<p>{{title}}{{! inline }}</p>\n  {{! alone }}\n{{>a}}\n<b>{{>b}}</b>\n{{#list}}[{{.}}|{{{.}}}]{{/list}}\n"
         #expect(MemoPlan.nodes(ofBody: text, whole: true) == [
             .text("<p>"), .value(path: ["title"], escaped: true), .text("</p>\n"), .partial("a"), .text("<b>"), .partial("b"), .text("</b>\n"),
             .section(path: ["list"], inverted: false, body: [.text("["), .dot(escaped: true), .text("|"), .dot(escaped: false), .text("]")]), .text("\n"),
@@ -376,7 +376,7 @@ struct TemplateRenderingTests {
         """
         // `{{.}}` of a list of texts (escaped and not) and of a section over text; partials
         // inline and alone, memoized or not; the same with a partial indented (Mustache).
-        let written = "{{<base}}\n{{$main}}\n{{! the page }}\n<h1>{{page.title}}{{! inline }}</h1>\n<ul>{{#page.tags}}<li>{{.}}|{{{.}}}</li>{{/page.tags}}</ul>\n{{#page.title}}<p>[{{.}}]</p>{{/page.title}}\n<p>{{>partials/note}}</p>\n{{>partials/note}}\n{{>partials/footer}}\n{{{page.content}}}\n{{/main}}\n{{/base}}\n"
+        let written = "<!DOCTYPE html>\n<main>\n  {{! the page }}\n<h1>{{page.title}}{{! inline }}</h1>\n<ul>{{#page.tags}}<li>{{.}}|{{{.}}}</li>{{/page.tags}}</ul>\n{{#page.title}}<p>[{{.}}]</p>{{/page.title}}\n<p>{{>partials/note}}</p>\n{{>partials/note}}\n{{>partials/footer}}\n{{{page.content}}}\n</main>\n"
         let indented = written.replacingOccurrences(of: "{{>partials/note}}\n{{>partials", with: "  {{>partials/note}}\n{{>partials")
         // `{{.}}` at the root, or in a section over a flag (which puts nothing on the stack):
         // left to Mustache (it prints the root object).
@@ -400,6 +400,7 @@ struct TemplateRenderingTests {
             let html = String(decoding: rendered["en/news/tagged/index.html"] ?? [], as: UTF8.self)
             #expect(html.contains("<li>a &amp; b|a & b</li><li>&lt;i&gt;x&lt;/i&gt;|<i>x</i></li><li>plain|plain</li>"))
             #expect(html.contains("<p>[Tags &amp; &lt;marks&gt;]</p>"))
+            #expect(html.hasPrefix("<!DOCTYPE html>\n<main>\n<h1>Tags &amp; &lt;marks&gt;</h1>\n"))
             #expect(html.contains("<p><em>Published</em>\n</p>\n" + (page == indented ? "  " : "") + "<em>Published</em>\n<footer"))
         }
     }
