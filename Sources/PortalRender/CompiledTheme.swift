@@ -209,7 +209,7 @@ final class CompiledTheme: @unchecked Sendable {
         self.lineNodes = languages.mapValues { values in
             var nodes: [Int: [MemoPlan.Node]] = [:]
             for (number, run) in plan.lineRuns.enumerated() {
-                if let (written, lookups) = plan.lineNodes(run, constants: values), lookups >= 2 { nodes[number] = written }
+                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = written }
             }
             return nodes
         }
@@ -504,9 +504,13 @@ final class CompiledTheme: @unchecked Sendable {
             case .value(let path, let escaped):
                 switch look(path) {
                 case .absent: break
-                case .value(let value) where ContextValueType(of: value) == .string:
-                    html += HTMLEscaping.text(value as! String, escaped: escaped)
-                default: return false
+                case .value(let value):
+                    switch ContextValueType(of: value) {
+                    case .string: html += HTMLEscaping.text(value as! String, escaped: escaped)
+                    case .number: html += HTMLEscaping.text((value as! LocalizedNumber).renderText, escaped: escaped)
+                    default: return false
+                    }
+                case .unknown: return false
                 }
             case .dot(let escaped):
                 // The item on top of the stack, when it is text.
@@ -524,6 +528,14 @@ final class CompiledTheme: @unchecked Sendable {
                         // The text on the stack: it answers no name.
                         if !inverted {
                             items.append(ItemFields(pushed: value as! String))
+                            let written = write(body, values: values, items: &items, language: language, into: &html)
+                            items.removeLast()
+                            if !written { return false }
+                        }
+                    case .number:
+                        // The number on the stack (it answers `value`, `plural` …); never empty.
+                        if !inverted {
+                            items.append(ItemFields(number: value as! LocalizedNumber))
                             let written = write(body, values: values, items: &items, language: language, into: &html)
                             items.removeLast()
                             if !written { return false }
@@ -717,6 +729,8 @@ final class CompiledTheme: @unchecked Sendable {
             case text(String)
             /// The text of a section over text: it answers no name either.
             case pushed(String)
+            /// A number of a section over it: it answers what it answers Mustache.
+            case number(LocalizedNumber)
         }
 
         private let fields: Fields
@@ -733,11 +747,13 @@ final class CompiledTheme: @unchecked Sendable {
         init(strings: [String: String]) { fields = .strings(strings) }
         init(text: String) { fields = .text(text) }
         init(pushed text: String) { fields = .pushed(text) }
+        init(number: LocalizedNumber) { fields = .number(number) }
 
-        /// The item, when it is text.
+        /// The item as `{{.}}` prints it, when it is text or a number.
         var text: String? {
             switch fields {
             case .text(let text), .pushed(let text): text
+            case .number(let number): number.renderText
             default: nil
             }
         }
@@ -759,6 +775,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
             case .text, .pushed: return nil
+            case .number(let number): return number.child(named: name)
             }
         }
 
@@ -768,6 +785,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): TemplateValue.wrap(object)
             case .strings(let object): TemplateValue.wrap(object)
             case .text(let text), .pushed(let text): TemplateValue.wrap(text)
+            case .number(let number): number
             }
         }
     }

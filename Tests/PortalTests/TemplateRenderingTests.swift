@@ -405,6 +405,28 @@ struct TemplateRenderingTests {
         }
     }
 
+    @Test("numbers written by the build (a city's population) come out as Mustache prints them")
+    func numbersWritten() async throws {
+        // A number prints as its language writes it; a section over it has it on the stack,
+        // where it answers `isZero`, `isOne` (and `value`, `plural`, left to Mustache).
+        let city = "<main>\n<h1>{{city.name}}</h1>\n<p>{{city.population}}|{{{city.population}}}</p>\n{{#city.population}}\n<p>{{.}}|{{#isOne}}one{{/isOne}}{{^isOne}}more{{/isOne}}|{{city.name}}</p>\n{{/city.population}}\n{{^city.population}}\n<p>unknown</p>\n{{/city.population}}\n</main>\n"
+        for template in [city, city.replacingOccurrences(of: "{{.}}|", with: "{{value}}|")] {
+            let files = fiveLanguageSite().merging(["Templates/city.mustache": template]) { $1 }
+            let fixture = try Fixture(files)
+            defer { fixture.remove() }
+            let renderer = try await Builder(options: fixture.options()).prepare()
+            let job = try #require(renderer.jobs.first { renderer.path(for: $0) == "pl/cities/krakow/index.html" })
+            let input = try #require(renderer.htmlInput(for: job))
+            // Written whole (the lines with the number's integer `value` left to Mustache).
+            #expect(renderer.compiled?.page(input.template, values: input.context, language: "pl") != nil)
+            let (rendered, _) = try await renderedTheSameBothWays(files)
+            let krakow = String(decoding: rendered["pl/cities/krakow/index.html"] ?? [], as: UTF8.self)
+            #expect(krakow.contains("<p>804\u{A0}237|804\u{A0}237</p>\n<p>" + (template == city ? "804\u{A0}237" : "804237") + "|more|Kraków</p>\n</main>"))
+            let cluj = String(decoding: rendered["pl/cities/cluj-napoca/index.html"] ?? [], as: UTF8.self)
+            #expect(cluj.contains("<p>|</p>\n<p>unknown</p>\n</main>"))
+        }
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
