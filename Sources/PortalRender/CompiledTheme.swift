@@ -144,7 +144,7 @@ final class CompiledTheme: @unchecked Sendable {
     static let itemCapacity = 1 << 17
     /// A partial's memo stops after this many renderings if it was used less than it
     /// rendered (set before rendering starts; tests lower it).
-    var partialMemoLimit = 256
+    var partialMemoLimit = 64
 
     /// - Parameter constants: per language code, the root values every page of the
     ///   language shares.

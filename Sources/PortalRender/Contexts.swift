@@ -9,9 +9,9 @@ extension SiteRenderer {
 
     /// What every HTML page has: site, language, strings, menus, switcher.
     func baseContext(language code: String, urlPath: String, translationID: String?, alternates: [Alternate]?) -> [String: Any] {
-        // Room for every key a page context gets, so that it is allocated once.
-        var context = [String: Any](minimumCapacity: 32)
-        for (key, value) in tables[code]!.shared { context[key] = value }
+        // The language's shared values, in a dictionary with room for every key a page
+        // context gets: copied, not filled entry by entry.
+        var context = tables[code]!.sharedContext.values
         context["url"] = url(urlPath)
         context["permalink"] = permalink(urlPath)
         context["canonical"] = permalink(urlPath)

@@ -18,7 +18,11 @@ struct LanguageTables: Sendable {
     var citySearchEntries = ""
     /// `site`, `lang`, `t`, `data`, `asset` and the language's URLs: the same on every page
     /// of the language (see `sharedValues`).
-    var shared: [String: SharedValue] = [:]
+    var shared: [String: SharedValue] = [:] {
+        didSet { sharedContext = SharedContext(shared) }
+    }
+    /// `shared` as the start of a page's context.
+    private(set) var sharedContext = SharedContext([:])
     /// The main menu as most pages show it, built and fingerprinted once: by `menuForm`
     /// of the page's URL path (see `SiteRenderer.menu`).
     var menuForms: [Int: SharedValue] = [:]
@@ -30,6 +34,19 @@ struct LanguageTables: Sendable {
     var cities: [CityFacts]
     /// Country codes in the reader's alphabetical order, with their names.
     var countries: [(code: String, name: String)]
+}
+
+/// A language's shared values as a page's context starts: with room for every key a
+/// page context gets, so that a page copies it instead of filling it entry by entry.
+final class SharedContext: @unchecked Sendable {
+    /// Never changed once made.
+    let values: [String: Any]
+
+    init(_ shared: [String: SharedValue]) {
+        var values = [String: Any](minimumCapacity: 32)
+        for (key, value) in shared { values[key] = value }
+        self.values = values
+    }
 }
 
 /// One city's facts, formatted for one language.
