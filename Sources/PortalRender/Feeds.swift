@@ -112,12 +112,13 @@ extension SiteRenderer {
         "{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url)),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(folded)}"
     }
 
-    /// The entry of a planned page: computed once per build, and again when the page changes.
-    func searchEntry(_ plannedIndex: Int) -> String {
+    /// The entry of a planned page, with its page's `searchText`: computed once per build,
+    /// and again when the page changes.
+    func searchEntry(_ plannedIndex: Int, folded: String) -> String {
         let entry = plan.plannedPages[plannedIndex]
         let page = site.pages[entry.pageIndex]
         return Self.searchEntry(title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex),
-                                kind: strings[entry.language]!.text("kind_" + page.kind.rawValue), folded: searchTexts[entry.pageIndex])
+                                kind: strings[entry.language]!.text("kind_" + page.kind.rawValue), folded: folded)
     }
 
     /// The entries of the city directory and of every city, joined: once per language.

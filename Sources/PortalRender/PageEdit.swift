@@ -25,9 +25,9 @@ extension SiteRenderer {
     public mutating func replaceBody(of index: Int, with page: Page) -> (own: [OutputJob], all: [OutputJob]) {
         plan.replacePage(index, with: page)
         markdown[index] = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML).render(page.body)
-        searchTexts[index] = searchText(index)
+        let folded = searchText(index)
         for (plannedIndex, entry) in plan.plannedPages.enumerated() where entry.pageIndex == index {
-            searchEntries[plannedIndex] = searchEntry(plannedIndex)
+            searchEntries[plannedIndex] = searchEntry(plannedIndex, folded: folded)
         }
         var jobs = Set<OutputJob>()
         var own: [OutputJob] = []

@@ -27,8 +27,6 @@ public struct SiteRenderer: Sendable {
     var tables: [String: LanguageTables]
     /// Per translation set: its pages' hreflang links (see `sharedAlternateLinks`).
     var sharedAlternates: [String: SharedValue] = [:]
-    /// Per index of `site.pages`: its text for the search index.
-    var searchTexts: [String]
     /// Per index of `plan.plannedPages`: its search index entry.
     var searchEntries: [String]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
@@ -121,7 +119,6 @@ public struct SiteRenderer: Sendable {
             languageCodes: Set(site.languages.map(\.code)),
             mapProjection: projection,
             tables: tables,
-            searchTexts: [],
             searchEntries: [],
             warnings: []
         )
@@ -135,11 +132,13 @@ public struct SiteRenderer: Sendable {
         async let compiled = CompiledTheme(theme: theme, constants: constants)
         clock.lap("  tables")
         let partial = result
-        result.searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
-        let withTexts = result
-        result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) { withTexts.searchEntry($0) }
+        // The folded texts go into the entries and are not kept (a tenth of the memory).
+        let searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
+        result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) {
+            partial.searchEntry($0, folded: searchTexts[partial.plan.plannedPages[$0].pageIndex])
+        }
         let codes = plan.outputLanguages.map(\.code)
-        let cityEntries = await parallelMap(codes) { withTexts.citySearchEntries($0) }
+        let cityEntries = await parallelMap(codes) { partial.citySearchEntries($0) }
         for (code, entries) in zip(codes, cityEntries) { result.tables[code]!.citySearchEntries = entries }
         clock.lap("  search texts and entries")
         diagnostics.append(contentsOf: await result.checkLinks())
