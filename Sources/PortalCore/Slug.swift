@@ -105,51 +105,94 @@ public enum Slug {
         return text.withUTF8(searchFold(utf8:))
     }
 
+    /// `asciiFolds` (128 entries), then the folds of U+00C0–U+024F and of U+1E00–U+1EFF,
+    /// each packed as its length in the low byte and up to three bytes above: read
+    /// without hashing or bounds checks for every byte of every page.
+    nonisolated(unsafe) private static let foldTable: UnsafePointer<UInt32> = {
+        let table = UnsafeMutablePointer<UInt32>.allocate(capacity: 128 + 0x190 + 0x100)
+        for byte in 0..<128 { table[byte] = 1 | UInt32(asciiFolds[byte]) << 8 }
+        for (offset, value) in Array(0xC0...0x24F).enumerated() + Array(0x1E00...0x1EFF).enumerated().map({ ($0.offset + 0x190, $0.element) }) {
+            // A letter that folds to nothing ASCII is a space.
+            let folded = Array((latinFolds[UInt32(value)] ?? " ").utf8)
+            precondition(folded.count <= 3, "a Latin fold longer than three letters")
+            var packed = UInt32(folded.count)
+            for (position, byte) in folded.enumerated() { packed |= UInt32(byte) << (8 * (position + 1)) }
+            table[128 + offset] = packed
+        }
+        return UnsafePointer(table)
+    }()
+
+    @inline(__always)
+    private static func put(_ packed: UInt32, _ out: inout UnsafeMutablePointer<UInt8>) {
+        let count = Int(packed & 0xFF)
+        var bytes = packed >> 8
+        for _ in 0..<count {
+            out.pointee = UInt8(truncatingIfNeeded: bytes)
+            out += 1
+            bytes >>= 8
+        }
+    }
+
+    /// Letters of other scripts, lower-cased as a run (Greek's final sigma depends on it).
+    private static func flush(_ other: inout String.UnicodeScalarView, _ out: inout UnsafeMutablePointer<UInt8>) {
+        guard !other.isEmpty else { return }
+        for byte in String(other).lowercased().utf8 {
+            out.pointee = byte
+            out += 1
+        }
+        other = String.UnicodeScalarView()
+    }
+
     private static func searchFold(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(input.count)
-        var other = String.UnicodeScalarView()
-        func flushOther() {
-            if !other.isEmpty {
-                bytes.append(contentsOf: String(other).lowercased().utf8)
-                other = String.UnicodeScalarView()
-            }
-        }
-        let table = asciiFolds
-        var index = 0
-        while index < input.count {
-            let lead = input[index]
-            if lead < 0x80 {
-                if !other.isEmpty { flushOther() }
-                // A run of ASCII, through the table.
-                while index < input.count && input[index] < 0x80 {
-                    bytes.append(table[Int(input[index])])
-                    index += 1
+        // Written straight into the string's storage: ASCII and spaces byte for byte,
+        // Latin letters into one to three, other letters lower-cased (at most three
+        // times their bytes).
+        String(unsafeUninitializedCapacity: input.count * 3 + 16) { buffer in
+            let start = buffer.baseAddress!
+            var out = start
+            var other = String.UnicodeScalarView()
+            let table = foldTable
+            var index = 0
+            while index < input.count {
+                let lead = input[index]
+                if lead < 0x80 {
+                    flush(&other, &out)
+                    // A run of ASCII, through the table.
+                    repeat {
+                        out.pointee = UInt8(truncatingIfNeeded: table[Int(input[index])] >> 8)
+                        out += 1
+                        index += 1
+                    } while index < input.count && input[index] < 0x80
+                    continue
                 }
-                continue
+                // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
+                index += length
+                if (0x300...0x36F).contains(value) {
+                    continue  // a combining diacritic: dropped
+                } else if (0xC0...0x24F).contains(value) {
+                    flush(&other, &out)
+                    put(table[128 + Int(value - 0xC0)], &out)
+                    continue
+                } else if (0x1E00...0x1EFF).contains(value) {
+                    flush(&other, &out)
+                    put(table[128 + 0x190 + Int(value - 0x1E00)], &out)
+                    continue
+                }
+                let scalar = Unicode.Scalar(value)!
+                if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                    flush(&other, &out)
+                    out.pointee = UInt8(ascii: " ")
+                    out += 1
+                } else {
+                    other.append(scalar)
+                }
             }
-            // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
-            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
-            index += length
-            if (0x300...0x36F).contains(value) {
-                continue  // a combining diacritic: dropped
-            } else if (0xC0...0x24F).contains(value) || (0x1E00...0x1EFF).contains(value) {
-                flushOther()
-                if let folded = latinFolds[value] { bytes.append(contentsOf: folded.utf8) } else { bytes.append(UInt8(ascii: " ")) }
-                continue
-            }
-            let scalar = Unicode.Scalar(value)!
-            if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
-                flushOther()
-                bytes.append(UInt8(ascii: " "))
-            } else {
-                other.append(scalar)
-            }
+            flush(&other, &out)
+            return out - start
         }
-        flushOther()
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
