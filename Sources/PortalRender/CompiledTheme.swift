@@ -62,6 +62,10 @@ final class CompiledTheme: @unchecked Sendable {
     private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
     /// Per section tag number: its tag's name (what its stored HTML is kept under).
     private let sectionTagNames: [String]
+    /// Per section tag number: its name split at the dots, and whether its items may be
+    /// rendered one by one (read on every page without copying the section).
+    private let sectionPaths: [[String]]
+    private let sectionSplittable: [Bool]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
     private let itemBodies: [Int: [MemoPlan.Node]]
@@ -92,6 +96,8 @@ final class CompiledTheme: @unchecked Sendable {
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
     private var tables: [String: Table] = [:]
+    /// Tags whose table has stopped storing (read on every page, without copying the table).
+    private var stopped = Set<String>()
 
     /// HTML stored under the fingerprint of a seed (the language; an item of a list) and
     /// of the names a rendering read from the page's root, with what they held.
@@ -189,6 +195,8 @@ final class CompiledTheme: @unchecked Sendable {
             }
         }
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
+        self.sectionPaths = self.sections.map(\.section.path)
+        self.sectionSplittable = self.sections.map(\.section.splittable)
         var itemBodies: [Int: [MemoPlan.Node]] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
             itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)
@@ -325,7 +333,10 @@ final class CompiledTheme: @unchecked Sendable {
         let (html, reads) = render()
         guard let key = Self.fingerprint(seed, reads, values, item: item) else { return html }
         // Changed in place: a copy of the table would copy all its HTML.
-        lock.withLock { tables[tag, default: Table()].record(key: key, html: html, reads: reads, capacity: capacity, stopAfter: stopAfter) }
+        lock.withLock {
+            tables[tag, default: Table()].record(key: key, html: html, reads: reads, capacity: capacity, stopAfter: stopAfter)
+            if tables[tag]!.disabled { stopped.insert(tag) }
+        }
         return html
     }
 
@@ -340,7 +351,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The same, appended to `html`.
     private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout String) {
-        if lock.withLock({ tables[tag]?.disabled ?? false }) {
+        if lock.withLock({ stopped.contains(tag) }) {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
@@ -380,7 +391,7 @@ final class CompiledTheme: @unchecked Sendable {
         // Rendered by Mustache as the section's lines.
         func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
         let value: Any
-        switch Self.lookUp(path: sections[number].section.path, in: values) {
+        switch Self.lookUp(path: sectionPaths[number], in: values) {
         case .unknown: html += rendered(); return
         case .absent: return  // no value: nothing, as Mustache renders it
         case .value(let found): value = found
@@ -398,7 +409,7 @@ final class CompiledTheme: @unchecked Sendable {
         case .string: top(); return
         default: break
         }
-        guard sections[number].section.splittable, let items = ListItems(value) else {
+        guard sectionSplittable[number], let items = ListItems(value) else {
             html += rendered()
             return
         }
