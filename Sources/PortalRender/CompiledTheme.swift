@@ -528,6 +528,12 @@ final class CompiledTheme: @unchecked Sendable {
                 guard let text = items.last?.text else { return false }
                 html += HTMLEscaping.text(text, escaped: escaped)
             case .section(let path, let inverted, let body):
+                /// The body with `item` on top of the stack.
+                func within(_ item: ItemFields) -> Bool {
+                    items.append(item)
+                    defer { items.removeLast() }
+                    return write(body, values: values, items: &items, language: language, into: &html)
+                }
                 switch look(path) {
                 case .absent:
                     if inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
@@ -537,28 +543,13 @@ final class CompiledTheme: @unchecked Sendable {
                         if (value as! Bool) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                     case .string:
                         // The text on the stack: it answers no name.
-                        if !inverted {
-                            items.append(ItemFields(pushed: value as! String))
-                            let written = write(body, values: values, items: &items, language: language, into: &html)
-                            items.removeLast()
-                            if !written { return false }
-                        }
+                        if !inverted && !within(ItemFields(pushed: value as! String)) { return false }
                     case .number:
                         // The number on the stack (it answers `value`, `plural` …); never empty.
-                        if !inverted {
-                            items.append(ItemFields(number: value as! LocalizedNumber))
-                            let written = write(body, values: values, items: &items, language: language, into: &html)
-                            items.removeLast()
-                            if !written { return false }
-                        }
+                        if !inverted && !within(ItemFields(number: value as! LocalizedNumber)) { return false }
                     case .object, .strings:
                         // The object on the stack; an inverted section over it is nothing.
-                        if !inverted {
-                            items.append(ItemFields(value)!)
-                            let written = write(body, values: values, items: &items, language: language, into: &html)
-                            items.removeLast()
-                            if !written { return false }
-                        }
+                        if !inverted && !within(ItemFields(value)!) { return false }
                     default:
                         // A list: each item on the stack in turn; inverted, the body once if it is empty.
                         guard let list = ListItems(value) else { return false }
@@ -567,11 +558,7 @@ final class CompiledTheme: @unchecked Sendable {
                             continue
                         }
                         for index in 0..<list.count {
-                            guard let fields = list.fieldsOrText(index) else { return false }
-                            items.append(fields)
-                            let written = write(body, values: values, items: &items, language: language, into: &html)
-                            items.removeLast()
-                            if !written { return false }
+                            guard let fields = list.fieldsOrText(index), within(fields) else { return false }
                         }
                     }
                 case .unknown: return false
