@@ -529,7 +529,7 @@ final class CompiledTheme: @unchecked Sendable {
                 html += HTMLEscaping.text(text, escaped: escaped)
             case .section(let path, let inverted, let body):
                 /// The body with `item` on top of the stack.
-                func within(_ item: ItemFields) -> Bool {
+                @inline(__always) func within(_ item: ItemFields) -> Bool {
                     items.append(item)
                     defer { items.removeLast() }
                     return write(body, values: values, items: &items, language: language, into: &html)
