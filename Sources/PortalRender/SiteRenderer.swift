@@ -244,7 +244,9 @@ public struct SiteRenderer: Sendable {
         var context = input.context
         // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
         // without repeating its section once per item.
-        for (key, value) in input.context {
+        for (key, entry) in input.context {
+            // A list shared by many pages (the menu, the head's links) is a list too.
+            let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
             // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
             let isEmpty: Bool
             switch ContextValueType(of: value) {

@@ -427,6 +427,15 @@ struct TemplateRenderingTests {
         }
     }
 
+    @Test("every list of a page's context has its `hasX`, lists shared by many pages too")
+    func hasNamesOfSharedLists() async throws {
+        let page = "<p>[{{#hasMenu}}menu{{/hasMenu}}|{{#hasAlternates}}alternates{{/hasAlternates}}{{^hasAlternates}}no alternates{{/hasAlternates}}|{{#hasSwitcher}}switcher{{/hasSwitcher}}]</p>\n"
+        let (files, _) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/page.mustache": page]) { $1 })
+        // The menu and the head's links are shared values; a fallback copy has no links.
+        #expect(String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self) == "<p>[menu|alternates|switcher]</p>\n")
+        #expect(String(decoding: files["hr/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self) == "<p>[menu|no alternates|switcher]</p>\n")
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
