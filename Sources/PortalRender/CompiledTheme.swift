@@ -48,9 +48,14 @@ import PortalCore
 /// top of a page, unindented (an indented partial is indented line by line); memoized
 /// partials have no blocks or partials of their own.
 final class CompiledTheme: @unchecked Sendable {
-    /// Per language code (and "" for none): the theme with the language's constants
-    /// written in (see `LanguagePlan`).
-    private let languagePlans: [String: LanguagePlan]
+    /// Per language code (and "" for none): the templates with the language's constants
+    /// written in, each memoized partial replaced by one tag that asks the root for its HTML.
+    private let libraries: [String: MustacheLibrary]
+    /// The same without the replacements: memoized partials are rendered with these
+    /// while their reads are recorded.
+    private let originals: [String: MustacheLibrary]
+    /// With sections replaced but not partials: a partial whose memo stopped renders with these.
+    private let direct: [String: MustacheLibrary]
     /// Tag name → partial name.
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
@@ -67,49 +72,26 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
     private let topBodies: [Int: [MemoPlan.Node]]
-    /// Per line run's tag number: the lines as written (Mustache renders them where the
-    /// build cannot write them) and whether a newline follows.
+    /// Per language code (and ""), per line run's tag number: its nodes with the
+    /// language's constants written in; and per number the lines as written (Mustache
+    /// renders them where the build cannot write them) and whether a newline follows.
+    private let lineNodes: [String: [Int: [MemoPlan.Node]]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
     /// Partial name → tag.
     private let partialTags: [String: String]
+    /// Per language code (and ""), per memoized partial: its text as the build writes it
+    /// once its memo has stopped, when it can.
+    private let partialBodies: [String: [String: [MemoPlan.Node]]]
+    /// Per language code (and ""), per template: the whole template as the build writes
+    /// it for a page, when it can.
+    private let pageBodies: [String: [String: [MemoPlan.Node]]]
+    /// Per language code (and "" for none), per run tag number: its pieces, the
+    /// language's constants written in, a value's tag parsed to print what the build does not.
+    private let runs: [String: [[RunPiece]]]
 
     enum RunPiece {
         case text(String)
         case value(path: [String], escaped: Bool, tag: MustacheTemplate)
-    }
-
-    /// The theme as pages of one language render it, with the language's constants
-    /// written in: found once per lookup, as one object.
-    private final class LanguagePlan {
-        /// The templates, each memoized partial replaced by one tag that asks the root
-        /// for its HTML.
-        let library: MustacheLibrary
-        /// The same without the replacements: memoized partials are rendered with these
-        /// while their reads are recorded.
-        let original: MustacheLibrary
-        /// With sections replaced but not partials: a partial whose memo stopped renders
-        /// with these.
-        let direct: MustacheLibrary
-        /// Per run tag number: its pieces, a value's tag parsed to print what the build does not.
-        let runs: [[RunPiece]]
-        /// Per line run's tag number: its nodes.
-        let lineNodes: [Int: [MemoPlan.Node]]
-        /// Per memoized partial: its text as the build writes it once its memo has
-        /// stopped, when it can.
-        let partialBodies: [String: [MemoPlan.Node]]
-        /// Per template: the whole template as the build writes it for a page, when it can.
-        let pageBodies: [String: [MemoPlan.Node]]
-
-        init(library: MustacheLibrary, original: MustacheLibrary, direct: MustacheLibrary, runs: [[RunPiece]],
-             lineNodes: [Int: [MemoPlan.Node]], partialBodies: [String: [MemoPlan.Node]], pageBodies: [String: [MemoPlan.Node]]) {
-            self.library = library
-            self.original = original
-            self.direct = direct
-            self.runs = runs
-            self.lineNodes = lineNodes
-            self.partialBodies = partialBodies
-            self.pageBodies = pageBodies
-        }
     }
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
@@ -202,6 +184,16 @@ final class CompiledTheme: @unchecked Sendable {
         for case .value(_, _, let tag) in runs.joined() where tagTemplates[tag] == nil {
             if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + tag) { tagTemplates[tag] = template } else { unparsed = true }
         }
+        self.runs = languages.mapValues { values in
+            runs.map { pieces in
+                MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
+                    switch piece {
+                    case .text(let text): return .text(text)
+                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: path, escaped: escaped, tag: $0) }
+                    }
+                }
+            }
+        }
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
         self.sectionPaths = self.sections.map(\.section.path)
         self.sectionSplittable = self.sections.map(\.section.splittable)
@@ -222,17 +214,25 @@ final class CompiledTheme: @unchecked Sendable {
             if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + lines) { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
         }
         self.lineTemplates = lineTemplates
+        self.lineNodes = languages.mapValues { values in
+            var nodes: [Int: [MemoPlan.Node]] = [:]
+            for (number, run) in plan.lineRuns.enumerated() {
+                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = written }
+            }
+            return nodes
+        }
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
+        var libraries: [String: MustacheLibrary] = [:]
+        var originals: [String: MustacheLibrary] = [:]
+        var direct: [String: MustacheLibrary] = [:]
         let texts = languages.mapValues { values in
             (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
         }
         // A text the same in several libraries (most are) is parsed once, on every core.
         let distinct = Array(Set(texts.values.flatMap { Array($0.0.values) + Array($0.1.values) }))
         let parsed = Self.parse(distinct)
-        var languagePlans: [String: LanguagePlan] = [:]
-        for (code, values) in languages {
-            let (plain, withTags) = texts[code]!
+        for (code, (plain, withTags)) in texts {
             var original = theme.library
             for (name, text) in plain {
                 if let template = parsed[text] { original.register(template, named: name) }
@@ -243,31 +243,26 @@ final class CompiledTheme: @unchecked Sendable {
             }
             var library = withSections
             for (name, template) in replacements { library.register(template, named: name) }
-            let languageRuns = runs.map { pieces in
-                MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
-                    switch piece {
-                    case .text(let text): return .text(text)
-                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: path, escaped: escaped, tag: $0) }
-                    }
-                }
-            }
-            var lineNodes: [Int: [MemoPlan.Node]] = [:]
-            for (number, run) in plan.lineRuns.enumerated() {
-                if let (written, _) = plan.lineNodes(run, constants: values) { lineNodes[number] = written }
-            }
-            var partialBodies: [String: [MemoPlan.Node]] = [:]
-            for name in partials.values {
-                guard let text = withTags[name] ?? plan.sources[name] else { continue }
-                partialBodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
-            }
-            languagePlans[code] = LanguagePlan(
-                library: library, original: original, direct: withSections, runs: languageRuns, lineNodes: lineNodes,
-                partialBodies: partialBodies,
-                pageBodies: withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true) })
+            libraries[code] = library
+            originals[code] = original
+            direct[code] = withSections
         }
-        self.languagePlans = languagePlans
+        self.libraries = libraries
+        self.originals = originals
+        self.direct = direct
         self.partials = partials
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { ($1, $0) })
+        self.partialBodies = texts.mapValues { _, withTags in
+            var bodies: [String: [MemoPlan.Node]] = [:]
+            for name in partials.values {
+                guard let text = withTags[name] ?? plan.sources[name] else { continue }
+                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
+            }
+            return bodies
+        }
+        self.pageBodies = texts.mapValues { _, withTags in
+            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true) }
+        }
     }
 
     /// Template texts parsed on every core (with the content type of every template).
@@ -287,15 +282,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The templates for a page of `language` ("" for the templates as written).
-    func library(_ language: String) -> MustacheLibrary { plan(language).library }
-
-    /// The plan for pages of `language` ("" for the templates as written).
-    private func plan(_ language: String) -> LanguagePlan { languagePlans[language] ?? languagePlans[""]! }
-
-    /// The root Mustache renders a page of `language` with, its HTML asked of this theme.
-    private func root(_ values: [String: Any], _ language: String) -> TemplateRoot {
-        TemplateRoot(values: values, compiled: self, language: language)
-    }
+    func library(_ language: String) -> MustacheLibrary { libraries[language] ?? libraries[""]! }
 
     /// The partials rendered once for many pages.
     var memoizedPartials: [String] { partials.values.sorted() }
@@ -324,6 +311,9 @@ final class CompiledTheme: @unchecked Sendable {
             return counts
         }
     }
+
+    /// The templates with sections replaced but not partials.
+    private func direct(_ language: String) -> MustacheLibrary { direct[language] ?? direct[""]! }
 
     /// The number of the section behind a tag.
     private static func sectionNumber(_ tag: String) -> Int? {
@@ -362,17 +352,17 @@ final class CompiledTheme: @unchecked Sendable {
     /// The same, appended to `html`.
     private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout String) {
         if lock.withLock({ stopped.contains(tag) }) {
-            if let nodes = plan(language).partialBodies[name] {
+            if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            html += plan(language).direct.render(root(values, language), withTemplate: name) ?? ""
+            html += direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
             return
         }
         // The language's templates have its constants written in.
         var seed = FingerprintHasher()
         seed.add(language)
-        let original = plan(language).original
+        let original = originals[language] ?? originals[""]!
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
         html += memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
             let recorder = RecordingRoot(values: values)
@@ -386,6 +376,10 @@ final class CompiledTheme: @unchecked Sendable {
     /// root; anything else is rendered as the section's lines would be.
     func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard let number = Self.sectionNumber(tag), sections.indices.contains(number) else { return nil }
+        return sectionOutput(number, values: values, language: language)
+    }
+
+    private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
         var html = ""
         writeSection(number, values: values, language: language, into: &html)
         return html
@@ -393,8 +387,9 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The section's HTML, appended to `html`.
     private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout String) {
+        func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
         // Rendered by Mustache as the section's lines.
-        func rendered() -> String { sections[number].template.render(root(values, language), library: plan(language).direct) }
+        func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
         let value: Any
         switch Self.lookUp(path: sectionPaths[number], in: values) {
         case .unknown: html += rendered(); return
@@ -407,7 +402,7 @@ final class CompiledTheme: @unchecked Sendable {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            html += sections[number].body.render(root(values, language), library: plan(language).direct)
+            html += sections[number].body.render(root(), library: direct(language))
         }
         switch ContextValueType(of: value) {
         case .bool: if value as! Bool { top() }; return
@@ -439,7 +434,7 @@ final class CompiledTheme: @unchecked Sendable {
             }
             let section = sections[number].section
             let template = sections[number].template
-            let library = plan(language).direct
+            let library = direct(language)
             var seed = FingerprintHasher()
             seed.add(UInt64(number))
             // An object item: what the rendering reads of it is recorded as what it reads of
@@ -473,37 +468,25 @@ final class CompiledTheme: @unchecked Sendable {
     /// type, or one not followed here, is printed by Mustache from its tag alone.
     func runOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)) else { return nil }
-        var html = ""
-        return writeRun(number, values: values, language: language, into: &html) ? html : nil
+        return runOutput(number, values: values, language: language)
     }
 
-    /// The same, appended to `html`; false when `number` is no run's.
-    private func writeRun(_ number: Int, values: [String: Any], language: String, into html: inout String) -> Bool {
-        let runs = plan(language).runs
-        guard runs.indices.contains(number) else { return false }
+    private func runOutput(_ number: Int, values: [String: Any], language: String) -> String? {
+        guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return nil }
+        var html = ""
         for piece in runs[number] {
             switch piece {
             case .text(let text): html += text
             case .value(let path, let escaped, let template):
                 switch Self.lookUp(path: path, in: values) {
                 case .absent: break
-                case .value(let value):
-                    if let text = Self.printed(value) { html += HTMLEscaping.text(text, escaped: escaped) } else { html += template.render(root(values, language)) }
-                case .unknown: html += template.render(root(values, language))
+                case .value(let value) where ContextValueType(of: value) == .string:
+                    html += HTMLEscaping.text(value as! String, escaped: escaped)
+                default: html += template.render(TemplateRoot(values: values, compiled: self, language: language))
                 }
             }
         }
-        return true
-    }
-
-    /// What Mustache prints for a value the build writes itself (text, a number); nil
-    /// for a value of another kind.
-    static func printed(_ value: Any) -> String? {
-        switch ContextValueType(of: value) {
-        case .string: (value as! String)
-        case .number: (value as! LocalizedNumber).renderText
-        default: nil
-        }
+        return html
     }
 
     /// `nodes` written with each name looked up in the items of the sections around
@@ -533,8 +516,11 @@ final class CompiledTheme: @unchecked Sendable {
                 switch look(path) {
                 case .absent: break
                 case .value(let value):
-                    guard let text = Self.printed(value) else { return false }
-                    html += HTMLEscaping.text(text, escaped: escaped)
+                    switch ContextValueType(of: value) {
+                    case .string: html += HTMLEscaping.text(value as! String, escaped: escaped)
+                    case .number: html += HTMLEscaping.text((value as! LocalizedNumber).renderText, escaped: escaped)
+                    default: return false
+                    }
                 case .unknown: return false
                 }
             case .dot(let escaped):
@@ -582,12 +568,13 @@ final class CompiledTheme: @unchecked Sendable {
             case .lines(let number):
                 writeLines(number, values: values, language: language, into: &html)
             case .run(let number):
-                if !writeRun(number, values: values, language: language, into: &html) { return false }
+                guard let text = runOutput(number, values: values, language: language) else { return false }
+                html += text
             case .partial(let name):
                 if let tag = partialTags[name] {
                     writePartial(tag: tag, name: name, values: values, language: language, into: &html)
                 } else {
-                    html += library(language).render(root(values, language), withTemplate: name) ?? ""
+                    html += library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
                 }
             }
         }
@@ -614,19 +601,19 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The same, appended to `html`.
     private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout String) {
-        if let nodes = plan(language).lineNodes[number] {
+        if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
             var items: [ItemFields] = []
             if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
         }
         guard let fallback = lineTemplates[number] else { return }
-        let text = fallback.template.render(root(values, language), library: library(language))
+        let text = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
         html += fallback.newline && text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     /// The HTML of `template` for a page of `language` whose root holds `values`, when
     /// the build can write it whole (else Mustache renders it).
     func page(_ template: String, values: [String: Any], language: String) -> String? {
-        guard let nodes = plan(language).pageBodies[template] else { return nil }
+        guard let nodes = (pageBodies[language] ?? pageBodies[""])?[template] else { return nil }
         var html = ""
         var items: [ItemFields] = []
         return write(nodes, values: values, items: &items, language: language, into: &html) ? html : nil
