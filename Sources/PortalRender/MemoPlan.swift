@@ -550,44 +550,45 @@ struct MemoPlan {
         // Open sections: their name, whether inverted, and the nodes so far.
         var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]
         var last = 0
-        /// Text up to `end`, then `node` in place of what stands up to `next`.
-        func add(_ node: Node?, textTo end: Int, next: Int) {
+        /// The text up to `tag` (to the start of its line where Mustache drops the line),
+        /// then `node` in its place.
+        func add(_ node: Node?, for tag: Tag) {
+            let dropsLine = Self.dropsLine(tag)
+            let end = dropsLine ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound
             if end > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<end], as: UTF8.self))) }
-            last = next
+            last = dropsLine ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound
             if let node { stack[stack.count - 1].nodes.append(node) }
         }
         for tag in tags {
             if buildTags, tag.kind == .variable, !tag.escaped,
                let node = Self.buildTag(tag.name, CompiledTheme.sectionPrefix, Node.planned) ?? Self.buildTag(tag.name, CompiledTheme.runPrefix, Node.run)
                 ?? (whole ? Self.buildTag(tag.name, CompiledTheme.linesPrefix, Node.lines) : nil) {
-                add(node, textTo: tag.range.lowerBound, next: tag.range.upperBound)
+                add(node, for: tag)
                 continue
             }
             if whole, tag.kind == .comment || tag.kind == .partial {
                 if tag.kind == .partial && (tag.indented || stack.count > 1) { return nil }
-                // Alone on its line, the line goes with it, as Mustache drops it.
-                add(tag.kind == .partial ? .partial(tag.name) : nil,
-                    textTo: tag.alone ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound,
-                    next: tag.alone ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound)
+                add(tag.kind == .partial ? .partial(tag.name) : nil, for: tag)
                 continue
             }
             if whole, tag.kind == .variable, tag.name == "." {
-                add(.dot(escaped: tag.escaped), textTo: tag.range.lowerBound, next: tag.range.upperBound)
+                add(.dot(escaped: tag.escaped), for: tag)
                 continue
             }
             guard isName(tag.name) else { return nil }
-            let section = tag.kind == .open || tag.kind == .inverted || tag.kind == .close
-            guard tag.kind == .variable || section else { return nil }
-            let textEnd = section && tag.alone ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound
-            if textEnd > last { stack[stack.count - 1].nodes.append(.text(String(decoding: bytes[last..<textEnd], as: UTF8.self))) }
-            last = section && tag.alone ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound
             let path = tag.name.split(separator: ".").map(String.init)
             switch tag.kind {
-            case .variable: stack[stack.count - 1].nodes.append(.value(path: path, escaped: tag.escaped))
-            case .open, .inverted: stack.append((tag.name, tag.kind == .inverted, []))
-            default:
+            case .variable:
+                add(.value(path: path, escaped: tag.escaped), for: tag)
+            case .open, .inverted:
+                add(nil, for: tag)
+                stack.append((tag.name, tag.kind == .inverted, []))
+            case .close:
+                add(nil, for: tag)
                 guard stack.count > 1, let open = stack.popLast(), open.name == tag.name else { return nil }
                 stack[stack.count - 1].nodes.append(.section(path: path, inverted: open.inverted, body: open.nodes))
+            default:
+                return nil
             }
         }
         guard stack.count == 1 else { return nil }
