@@ -1,3 +1,4 @@
+import CYaml
 import PortalCore
 import Yams
 
@@ -70,12 +71,12 @@ public struct YAMLNode: Sendable {
     }
 }
 
-/// Parses YAML text into `YAMLNode`s, turning Yams' errors into diagnostics.
+/// Parses YAML text into `YAMLNode`s with libyaml, the parser Yams is built on (its
+/// `CYaml` module), read event by event: Yams' own composer makes three objects per value
+/// (node, tag, mark) and types every scalar with regular expressions, two thirds of the
+/// time a site's front matter took to load. The nodes are the same as Yams composes
+/// (a test compares them), and so are the messages of its errors.
 public enum YAMLDocument {
-    /// Yams' `Constructor.default` is a new object with three tables on every call; this
-    /// one is made once and only read (nodes are composed, never constructed into values).
-    nonisolated(unsafe) private static let constructor = Constructor.default
-
     /// Deeper nesting is refused: nothing in a site needs it and it guards the loaders' recursion.
     public static let maximumDepth = 64
 
@@ -86,75 +87,149 @@ public enum YAMLDocument {
         if let (line, column) = firstAnchorOrAlias(text) {
             throw BuildFailure([.error(file, line: line + lineOffset, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")])
         }
-        let root: Node?
-        do {
-            // UTF-8 named here: Yams' default looks the encoding up in the environment on every call.
-            // Plain scalars are typed below (`plainTag`) without Yams' regular expressions.
-            root = try Yams.compose(yaml: text, .basic, constructor, .utf8)
-        } catch let error as YamlError {
-            throw BuildFailure([diagnostic(for: error, file: file, lineOffset: lineOffset)])
-        } catch {
-            throw BuildFailure([.error(file, line: lineOffset + 1, "cannot read YAML: \(error)")])
+        var text = text
+        let result: Result<YAMLNode?, BuildFailure> = text.withUTF8 { bytes in
+            guard let start = bytes.baseAddress, !bytes.isEmpty else { return .success(nil) }
+            let reader = EventReader(start: start, count: bytes.count, file: file, lineOffset: lineOffset)
+            defer { reader.close() }
+            do throws(BuildFailure) { return .success(try reader.document()) } catch { return .failure(error) }
         }
-        guard let root else { return nil }
-        var diagnostics = DiagnosticList()
-        let node = convert(root, file: file, lineOffset: lineOffset, depth: 0, diagnostics: &diagnostics)
-        if diagnostics.hasErrors { throw BuildFailure(diagnostics.items) }
-        return node
+        return try result.get()
     }
 
-    private static func convert(_ node: Node, file: String, lineOffset: Int, depth: Int, diagnostics: inout DiagnosticList) -> YAMLNode {
-        let line = (node.mark?.line ?? 1) + lineOffset
-        let column = node.mark?.column ?? 1
-        if depth > maximumDepth {
-            if !diagnostics.hasErrors {
-                diagnostics.error(file, line: line, column: column, "YAML is nested more than \(maximumDepth) levels deep", hint: "flatten the structure")
-            }
-            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+    /// libyaml's parser and its current event, read one event at a time.
+    private struct EventReader {
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+        let file: String
+        let lineOffset: Int
+
+        init(start: UnsafePointer<UInt8>, count: Int, file: String, lineOffset: Int) {
+            (self.file, self.lineOffset) = (file, lineOffset)
+            yaml_parser_initialize(parser)
+            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+            yaml_parser_set_input_string(parser, start, count)
+            event.initialize(to: yaml_event_t())
         }
-        // Anchors and aliases can make a few lines stand for billions of values; no
-        // setting of a site needs them.
-        let anchored: Bool
-        switch node {
-        case .scalar(let scalar): anchored = scalar.anchor != nil
-        case .mapping(let mapping): anchored = mapping.anchor != nil
-        case .sequence(let sequence): anchored = sequence.anchor != nil
-        case .alias: anchored = true
+
+        func close() {
+            yaml_event_delete(event)
+            yaml_parser_delete(parser)
+            event.deallocate()
+            parser.deallocate()
         }
-        if anchored {
-            if !diagnostics.items.contains(where: { $0.message.hasPrefix("YAML anchors") }) {
-                diagnostics.error(file, line: line, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")
+
+        /// The single document of the stream; nil when there is none.
+        func document() throws(BuildFailure) -> YAMLNode? {
+            try next()  // stream start
+            try next()
+            if event.pointee.type == YAML_STREAM_END_EVENT { return nil }
+            try next()  // document start → its root
+            let root = try node(depth: 0)
+            try next()  // document end
+            try next()
+            if event.pointee.type != YAML_STREAM_END_EVENT {
+                let mark = self.mark(event.pointee.start_mark)
+                throw failure(line: mark.line, column: mark.column, problem: "but found another document",
+                              context: "expected a single document in the stream", contextLine: 1 + lineOffset)
             }
-            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+            return root
         }
-        switch node {
-        case .scalar(let scalar):
-            var tag = scalar.tag.rawValue
-            if tag.isEmpty {
-                tag = scalar.style == .plain ? plainTag(scalar.string) : "str"
-            } else if let colon = tag.utf8.lastIndex(of: UInt8(ascii: ":")) {
-                // `tag:yaml.org,2002:str` → `str`
-                tag = String(tag[tag.utf8.index(after: colon)...])
+
+        private func next() throws(BuildFailure) {
+            yaml_event_delete(event)
+            guard yaml_parser_parse(parser, event) == 1 else { throw parserFailure() }
+        }
+
+        private func mark(_ mark: yaml_mark_t) -> (line: Int, column: Int) {
+            (Int(mark.line) + 1 + lineOffset, Int(mark.column) + 1)
+        }
+
+        /// The value that starts at the current event, read to its end.
+        private func node(depth: Int) throws(BuildFailure) -> YAMLNode {
+            let (line, column) = mark(event.pointee.start_mark)
+            if depth > YAMLDocument.maximumDepth {
+                throw BuildFailure([.error(file, line: line, column: column, "YAML is nested more than \(YAMLDocument.maximumDepth) levels deep", hint: "flatten the structure")])
             }
-            return YAMLNode(kind: .scalar(scalar.string, tag: tag), line: line, column: column)
-        case .mapping(let mapping):
-            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-            var seen: [String: Int] = [:]
-            for (key, value) in mapping {
-                let keyNode = convert(key, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics)
-                if let name = keyNode.string {
-                    if let first = seen[name] {
-                        diagnostics.error(file, line: keyNode.line, column: keyNode.column, "duplicate key '\(name)' (first at line \(first))")
-                    }
-                    seen[name] = keyNode.line
+            let data = event.pointee.data
+            switch event.pointee.type {
+            case YAML_SCALAR_EVENT:
+                guard data.scalar.anchor == nil else { throw anchored(line, column) }
+                let text = String(decoding: UnsafeBufferPointer(start: data.scalar.value, count: data.scalar.length), as: UTF8.self)
+                let tag: String
+                if data.scalar.quoted_implicit == 1 {
+                    tag = "str"
+                } else if let name = data.scalar.tag {
+                    // `tag:yaml.org,2002:str` → `str`
+                    let full = String(cString: name)
+                    tag = full.utf8.lastIndex(of: UInt8(ascii: ":")).map { String(full[full.utf8.index(after: $0)...]) } ?? full
+                } else {
+                    tag = data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? YAMLDocument.plainTag(text) : "str"
                 }
-                pairs.append((keyNode, convert(value, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics)))
+                return YAMLNode(kind: .scalar(text, tag: tag), line: line, column: column)
+            case YAML_SEQUENCE_START_EVENT:
+                guard data.sequence_start.anchor == nil else { throw anchored(line, column) }
+                var items: [YAMLNode] = []
+                try next()
+                while event.pointee.type != YAML_SEQUENCE_END_EVENT {
+                    items.append(try node(depth: depth + 1))
+                    try next()
+                }
+                return YAMLNode(kind: .sequence(items), line: line, column: column)
+            case YAML_MAPPING_START_EVENT:
+                guard data.mapping_start.anchor == nil else { throw anchored(line, column) }
+                var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+                try next()
+                while event.pointee.type != YAML_MAPPING_END_EVENT {
+                    let key = try node(depth: depth + 1)
+                    try next()
+                    pairs.append((key, try node(depth: depth + 1)))
+                    try next()
+                }
+                try checkDuplicates(pairs)
+                return YAMLNode(kind: .mapping(pairs), line: line, column: column)
+            default:  // an alias
+                throw anchored(line, column)
             }
-            return YAMLNode(kind: .mapping(pairs), line: line, column: column)
-        case .sequence(let sequence):
-            return YAMLNode(kind: .sequence(sequence.map { convert($0, file: file, lineOffset: lineOffset, depth: depth + 1, diagnostics: &diagnostics) }), line: line, column: column)
-        case .alias:
-            return YAMLNode(kind: .scalar("", tag: "null"), line: line, column: column)
+        }
+
+        /// A key written twice is an error at its first place (as Yams reports it).
+        private func checkDuplicates(_ pairs: [(key: YAMLNode, value: YAMLNode)]) throws(BuildFailure) {
+            guard pairs.count > 1 else { return }
+            var first: [String: YAMLNode] = [:]
+            var repeated: Set<String> = []
+            for pair in pairs {
+                guard case .scalar(let name, _) = pair.key.kind else { continue }
+                if first[name] == nil { first[name] = pair.key } else { repeated.insert(name) }
+            }
+            guard let name = repeated.min(), let key = first[name] else { return }
+            throw BuildFailure([.error(file, line: key.line, column: key.column, "duplicate key '\(repeated.sorted().joined(separator: "', '"))'")])
+        }
+
+        private func anchored(_ line: Int, _ column: Int) -> BuildFailure {
+            BuildFailure([.error(file, line: line, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")])
+        }
+
+        /// libyaml's error, in Yams' words.
+        private func parserFailure() -> BuildFailure {
+            let parser = self.parser.pointee
+            let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+            switch parser.error {
+            case YAML_SCANNER_ERROR, YAML_PARSER_ERROR, YAML_COMPOSER_ERROR:
+                let (line, column) = mark(parser.problem_mark)
+                return failure(line: line, column: column, problem: problem,
+                               context: parser.context.map { String(cString: $0) }, contextLine: mark(parser.context_mark).line)
+            case YAML_READER_ERROR:
+                return BuildFailure([.error(file, line: lineOffset + 1, "invalid text: \(problem)", hint: "save the file as UTF-8")])
+            default:
+                return BuildFailure([.error(file, line: lineOffset + 1, "cannot read YAML: \(problem)")])
+            }
+        }
+
+        private func failure(line: Int, column: Int, problem: String, context: String?, contextLine: Int) -> BuildFailure {
+            var message = problem
+            if let context { message += " (\(context) at line \(contextLine))" }
+            return BuildFailure([.error(file, line: line, column: column, "invalid YAML: \(message)", hint: YAMLDocument.hint(for: problem))])
         }
     }
 
@@ -237,24 +312,7 @@ public enum YAMLDocument {
         return nil
     }
 
-    static func diagnostic(for error: YamlError, file: String, lineOffset: Int) -> Diagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            var message = problem
-            if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset))" }
-            return .error(file, line: mark.line + lineOffset, column: mark.column, "invalid YAML: \(message)", hint: hint(for: problem))
-        case .reader(let problem, _, _, _):
-            return .error(file, line: lineOffset + 1, "invalid text: \(problem)", hint: "save the file as UTF-8")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return .error(file, line: context.mark.line + lineOffset, column: context.mark.column, "duplicate key '\(duplicates.joined(separator: "', '"))'")
-        default:
-            return .error(file, line: lineOffset + 1, "invalid YAML: \(error)")
-        }
-    }
-
-    private static func hint(for problem: String) -> String? {
+    static func hint(for problem: String) -> String? {
         if problem.contains("mapping values are not allowed") {
             return "a value that contains ': ' must be in quotes"
         }

@@ -183,6 +183,91 @@ struct YAMLTypeTests {
         let node = try #require(try YAMLDocument.parse("a: yes\nb: 2024-11-09\nc: Tallinn\nd: '12'\ne: !!str 12\nf: 12\ng:\n", file: "x.yaml"))
         #expect(["a", "b", "c", "d", "e", "f", "g"].map { node[$0]?.typeName } == ["true/false", "text", "text", "text", "text", "a number", "empty"])
     }
+
+    /// A value as text: kind, type, place and content, to compare two readers.
+    static func described(_ node: YAMLNode) -> String {
+        switch node.kind {
+        case .scalar(let text, let tag): return "\(node.line):\(node.column) \(tag) \(text.debugDescription)"
+        case .sequence(let items): return "\(node.line):\(node.column) [" + items.map(described).joined(separator: ", ") + "]"
+        case .mapping(let pairs): return "\(node.line):\(node.column) {" + pairs.map { described($0.key) + ": " + described($0.value) }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// What Yams' own composer (with its default resolver's regular expressions) makes of a document.
+    static func described(_ node: Yams.Node) -> String {
+        let place = "\(node.mark!.line):\(node.mark!.column)"
+        switch node {
+        case .scalar(let scalar):
+            // Composed, a value's type is still to be found (implicit): the resolver finds it.
+            let tag = scalar.tag.description.isEmpty ? Yams.Resolver.default.resolveTag(of: node).rawValue : scalar.tag.description
+            return "\(place) \(tag.split(separator: ":").last.map(String.init) ?? "") \(scalar.string.debugDescription)"
+        case .sequence(let sequence): return "\(place) [" + sequence.map(described).joined(separator: ", ") + "]"
+        case .mapping(let mapping): return "\(place) {" + mapping.map { described($0.key) + ": " + described($0.value) }.joined(separator: ", ") + "}"
+        case .alias: return "alias"
+        }
+    }
+
+    @Test("documents are read as Yams' composer reads them: values, types, lines and columns")
+    func sameAsYams() throws {
+        var documents = [
+            "title: Kraków\ndate: 2024-11-09\nweight: 10\ndraft: no\ntags: [klimat, \"energia\", 'transport']\n",
+            "list:\n  - a\n  -   b: 1\n      c: [1, 2.5, -3, +4, 0x1F, .inf, ~, null, \"\"]\n  - - nested\n    - again\n",
+            "folded: >\n  one\n  two\n\nliteral: |-\n  line 1\n    line 2\nkept: |+\n  end\n\n",
+            "quoted: \"tab\\tnew\\nline \\u0141\\u00f3d\\u017a\"\nsingle: 'it''s'\nempty:\nnone: ~\n",
+            "explicit: !!str 12\nnumber: !!int \"7\"\nplain: ! 12\nfloat: !!float 1\nflow: {a: 1, b: [x, y], c: {d: e}}\n",
+            "# comment only\n",
+            "---\nafter: marker\n...\n",
+            "key with spaces: 'value with: colon'\n",
+            "ș: ț\nŁódź: Łódź\n\"quoted key\": 1\n? complex\n: value\n",
+            "crlf: yes\r\nnext: line\r\n",
+            "- top\n- level\n- [list]\n",
+            "scalar at the root",
+            "unicode: \"\\U0001F600 😀\"\nlong: \"\(String(repeating: "ab ", count: 400))\"\n",
+        ]
+        // Every YAML file and every front matter of the repository's content and theme.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Content", "Templates"] {
+            let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent(folder).path)!
+            while let path = enumerator.nextObject() as? String {
+                guard path.hasSuffix(".yaml") || path.hasSuffix(".md") else { continue }
+                let text = try String(contentsOf: root.appendingPathComponent(folder).appendingPathComponent(path), encoding: .utf8)
+                if path.hasSuffix(".yaml") { documents.append(text) }
+                if path.hasSuffix(".md"), let yaml = try FrontMatter.split(text, file: path).yaml { documents.append(yaml) }
+            }
+        }
+        #expect(documents.count > 100)
+        for text in documents {
+            let expected = try Yams.compose(yaml: text).map(Self.described)
+            let actual = try YAMLDocument.parse(text, file: "x.yaml").map(Self.described)
+            #expect(actual == expected)
+        }
+    }
+
+    @Test("a broken document is reported where Yams reports it, in its words",
+          arguments: ["a: [1, 2\nb: 3\n", "a: b: c\n", "a: \"open\n", "list:\n  - a\n  b\n", "a:\n\t- tab\n", "one: 1\n---\ntwo: 2\n", "a: @b\n", "a: 1\nb: 2\na: 3\n"])
+    func brokenAsYams(_ text: String) throws {
+        var expected: (line: Int, column: Int, problem: String)?
+        do {
+            _ = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+                expected = (mark.line, mark.column, problem)
+            case .duplicatedKeysInMapping(let keys, let context):
+                expected = (context.mark.line, context.mark.column, "duplicate key '\(keys.joined(separator: "', '"))'")
+            default: break
+            }
+        }
+        let (line, column, problem) = try #require(expected)
+        do {
+            _ = try YAMLDocument.parse(text, file: "x.yaml")
+            Issue.record("no error for \(text.debugDescription)")
+        } catch {
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.line == line && diagnostic.column == column)
+            #expect(diagnostic.message.contains(problem), "\(diagnostic.message)")
+        }
+    }
 }
 
 @Suite("Markdown wrapper")
