@@ -73,6 +73,7 @@ struct Build: AsyncParsableCommand {
         options.baseURL = baseURL
         options.includeDrafts = drafts
         options.languages = languages?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        options.freesMemory = false  // the process ends with the build
         let progress = quiet ? nil : Progress.start()
         let result = await outcome { () async throws(BuildFailure) in try await Builder(options: options).build(waiting: {
             FileHandle.standardError.write(Data("waiting for another build of \(options.outputDirectory)/ to finish…\n".utf8))
