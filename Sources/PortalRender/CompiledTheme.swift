@@ -503,14 +503,15 @@ final class CompiledTheme: @unchecked Sendable {
             }
             return Self.lookUp(path: path, in: values)
         }
-        for node in nodes {
+        // By index: `for node in nodes` copies every node out of the array (retaining what it holds).
+        for index in nodes.indices {
             // The build's own tags stand only at the top (or in sections over text).
-            switch node {
+            switch nodes[index] {
             case .planned, .run, .partial, .lines:
                 if items.contains(where: { !$0.isPushedText }) { return false }
             default: break
             }
-            switch node {
+            switch nodes[index] {
             case .text(let text): html += text
             case .value(let path, let escaped):
                 switch look(path) {
