@@ -68,12 +68,16 @@ public struct Builder: Sendable {
         }
         // Content and theme problems are reported together.
         guard let site, let theme, errors.filter({ $0.severity == .error }).isEmpty else { throw BuildFailure(errors) }
+        // The pages' Markdown is rendered on every core while the site is planned on one.
+        async let markdown = SiteRenderer.markdown(of: site)
         let plan = try SitePlan.make(site: site, languages: options.languages)
         let layoutErrors = checkLayouts(plan, theme)
         if !layoutErrors.isEmpty { throw BuildFailure(layoutErrors + warnings) }
         clock.lap("load theme, plan")
-        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings)
-        clock.lap("prepare (markdown, tables, search text, links)")
+        let rendered = await markdown
+        clock.lap("markdown")
+        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings, markdown: rendered)
+        clock.lap("prepare (tables, search text, links)")
         return renderer
     }
 

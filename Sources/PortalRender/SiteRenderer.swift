@@ -43,7 +43,14 @@ public struct SiteRenderer: Sendable {
     var site: Site { plan.site }
     var defaultLanguage: String { plan.defaultLanguage }
 
-    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = []) async throws(BuildFailure) -> SiteRenderer {
+    /// The Markdown of every page, once, on every core.
+    public static func markdown(of site: Site) async -> [RenderedMarkdown] {
+        let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
+        return await parallelMap(site.pages) { renderer.render($0.body) }
+    }
+
+    /// - Parameter markdown: `markdown(of:)` of the plan's site, when it was rendered already.
+    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = [], markdown rendered: [RenderedMarkdown]? = nil) async throws(BuildFailure) -> SiteRenderer {
         var diagnostics = DiagnosticList()
         var clock = PhaseClock()
         diagnostics.append(contentsOf: loadWarnings)
@@ -80,11 +87,15 @@ public struct SiteRenderer: Sendable {
         }
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
 
-        // Markdown of every page, once, on every core.
         let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
         clock.lap("  strings")
-        let markdown = await parallelMap(site.pages) { renderer.render($0.body) }
-        clock.lap("  markdown")
+        let markdown: [RenderedMarkdown]
+        if let rendered {
+            markdown = rendered
+        } else {
+            markdown = await Self.markdown(of: site)
+            clock.lap("  markdown")
+        }
         var citySummaries: [[String: String]] = []
         for city in site.cities {
             var byLanguage: [String: String] = [:]
@@ -132,6 +143,9 @@ public struct SiteRenderer: Sendable {
         async let compiled = CompiledTheme(theme: theme, constants: constants)
         clock.lap("  tables")
         let partial = result
+        // Links are checked while the search texts are made: its tables of targets are
+        // made on one core.
+        async let links = partial.checkLinks()
         // The folded texts go into the entries and are not kept (a tenth of the memory).
         let searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
         result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) {
@@ -141,7 +155,7 @@ public struct SiteRenderer: Sendable {
         let cityEntries = await parallelMap(codes) { partial.citySearchEntries($0) }
         for (code, entries) in zip(codes, cityEntries) { result.tables[code]!.citySearchEntries = entries }
         clock.lap("  search texts and entries")
-        diagnostics.append(contentsOf: await result.checkLinks())
+        diagnostics.append(contentsOf: await links)
         clock.lap("  links")
         result.compiled = await compiled
         clock.lap("  theme planned")
