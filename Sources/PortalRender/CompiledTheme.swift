@@ -630,8 +630,34 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The same for a name already split at its dots.
     static func lookUp(path: [String], in values: [String: Any]) -> LookUp {
-        guard let first = path.first, let value = values[first] else { return .absent }
+        guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
         return follow(path.dropFirst(), from: value)
+    }
+
+    /// A name at the top of a page: its value; for `hasPages`, `hasBreadcrumbs` … whether
+    /// the list `pages`, `breadcrumbs` … has items (Mustache cannot ask whether a list is
+    /// empty without repeating its section once per item). Found when asked for, not
+    /// written into every page's values.
+    static func rootValue(_ name: String, in values: [String: Any]) -> Any? {
+        if let value = values[name] { return value }
+        let utf8 = name.utf8
+        guard utf8.count > 3, utf8.starts(with: "has".utf8) else { return nil }
+        let rest = name.dropFirst(3)
+        // `hasPages` stands for `pages` (or `Pages`): the first letter upper-cased.
+        guard let entry = values[rest.prefix(1).lowercased() + rest.dropFirst()] ?? values[String(rest)],
+              SiteRenderer.hasName(rest.prefix(1).lowercased() + rest.dropFirst()) == name || SiteRenderer.hasName(String(rest)) == name
+        else { return nil }
+        // A list shared by many pages (the menu, the head's links) is a list too.
+        let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
+        // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
+        switch ContextValueType(of: value) {
+        case .objects: return !(value as! [[String: Any]]).isEmpty
+        case .list: return !(value as! [Any]).isEmpty
+        case .texts: return !(value as! [String]).isEmpty
+        case .stringObjects: return !(value as! [[String: String]]).isEmpty
+        case .other: return (value as? any TemplateList).map { !$0.isEmpty }
+        default: return nil
+        }
     }
 
     /// The rest of a dotted name, read from the value its first part gave.
@@ -809,7 +835,7 @@ final class CompiledTheme: @unchecked Sendable {
                 } else {
                     hasher.add(0xA85E_A85E_A85E_A85E)
                 }
-            } else if let value = values[name] {
+            } else if let value = Self.rootValue(name, in: values) {
                 guard hasher.add(value: value) else { return nil }
             } else {
                 hasher.add(0xA85E_A85E_A85E_A85E)
@@ -847,7 +873,7 @@ struct TemplateRoot: MustacheParent {
                 return compiled.linesOutput(tag: name, values: values, language: language).map(TemplateText.init(text:))
             }
         }
-        return values[name].map(TemplateValue.wrap)
+        return CompiledTheme.rootValue(name, in: values).map(TemplateValue.wrap)
     }
 }
 
@@ -867,7 +893,7 @@ private final class RecordingRoot: MustacheParent {
     func child(named name: String) -> Any? {
         if let item, name == item.name { return TemplateValue.wrap(item.list) }
         note(name)
-        return values[name].map(TemplateValue.wrap)
+        return CompiledTheme.rootValue(name, in: values).map(TemplateValue.wrap)
     }
 
     func note(_ name: String) {

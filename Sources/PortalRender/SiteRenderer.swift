@@ -255,26 +255,8 @@ public struct SiteRenderer: Sendable {
     }
 
     public func renderHTML(_ input: HTMLInput) -> [UInt8] {
-        var context = input.context
-        // `hasPages`, `hasBreadcrumbs` …: Mustache cannot ask whether a list is empty
-        // without repeating its section once per item.
-        for (key, entry) in input.context {
-            // A list shared by many pages (the menu, the head's links) is a list too.
-            let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
-            // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
-            let isEmpty: Bool
-            switch ContextValueType(of: value) {
-            case .objects: isEmpty = (value as! [[String: Any]]).isEmpty
-            case .list: isEmpty = (value as! [Any]).isEmpty
-            case .texts: isEmpty = (value as! [String]).isEmpty
-            case .stringObjects: isEmpty = (value as! [[String: String]]).isEmpty
-            case .other:
-                guard let list = value as? any TemplateList else { continue }
-                isEmpty = list.isEmpty
-            default: continue
-            }
-            context[Self.hasName(key)] = !isEmpty
-        }
+        // `hasPages` … are found when asked for (`CompiledTheme.rootValue`).
+        let context = input.context
         guard let compiled else {
             return Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
         }
