@@ -93,7 +93,27 @@ public struct PageDate: Sendable, Hashable, Comparable {
     var sortKey: [Int] { [year, month, day, hour, minute - (offsetMinutes ?? 0), second] }
 
     /// `2024-11-09`
-    public var isoDate: String { "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))" }
+    public var isoDate: String {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        }
+        // Digit by digit: every page's date is written this way in lists and the sitemap.
+        return String(unsafeUninitializedCapacity: 10) { bytes in
+            func put(_ value: Int, at start: Int, width: Int) {
+                var rest = value
+                for position in (start..<start + width).reversed() {
+                    bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, at: 0, width: 4)
+            bytes[4] = UInt8(ascii: "-")
+            put(month, at: 5, width: 2)
+            bytes[7] = UInt8(ascii: "-")
+            put(day, at: 8, width: 2)
+            return 10
+        }
+    }
 
     /// RFC 3339, as Atom and the sitemap want it: `2024-11-09T00:00:00Z`.
     public var rfc3339: String {

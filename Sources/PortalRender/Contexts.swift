@@ -178,15 +178,13 @@ extension SiteRenderer {
         if let home = plan.pathLookup[code]?[""], !contentPath.isEmpty {
             crumbs.append(["title": site.pages[plan.plannedPages[home].pageIndex].title, "url": url(plan.plannedPages[home].urlPath)])
         }
-        let parts = contentPath.split(separator: "/")
-        if parts.count > 1 {
-            for end in 1..<parts.count {
-                let path = parts[..<end].joined(separator: "/")
-                if path == SitePlan.citiesPath {
-                    crumbs.append(["title": citiesTitle(code), "url": url("/\(code)/\(SitePlan.citiesPath)/")])
-                } else if let index = plan.pathLookup[code]?[path] {
-                    crumbs.append(["title": site.pages[plan.plannedPages[index].pageIndex].title, "url": url(plan.plannedPages[index].urlPath)])
-                }
+        // The path above the page at each of its slashes (a content path has no empty parts).
+        for slash in contentPath.utf8.indices where contentPath.utf8[slash] == UInt8(ascii: "/") {
+            let path = String(contentPath[..<slash])
+            if path == SitePlan.citiesPath {
+                crumbs.append(["title": citiesTitle(code), "url": url("/\(code)/\(SitePlan.citiesPath)/")])
+            } else if let index = plan.pathLookup[code]?[path] {
+                crumbs.append(["title": site.pages[plan.plannedPages[index].pageIndex].title, "url": url(plan.plannedPages[index].urlPath)])
             }
         }
         return crumbs
@@ -201,13 +199,13 @@ extension SiteRenderer {
     /// A page as listed in sections, search and feeds.
     func pageSummary(_ entry: PlannedPage) -> [String: Any] {
         let page = site.pages[entry.pageIndex]
-        var object: [String: Any] = [
-            "title": page.title,
-            "url": url(entry.urlPath),
-            "summary": summaryText(entry.pageIndex),
-            "isFallback": entry.isFallback,
-            "kind": page.kind.rawValue,
-        ]
+        // Room for every entry at once: a dictionary that grows is built again.
+        var object = [String: Any](minimumCapacity: 9)
+        object["title"] = page.title
+        object["url"] = url(entry.urlPath)
+        object["summary"] = summaryText(entry.pageIndex)
+        object["isFallback"] = entry.isFallback
+        object["kind"] = page.kind.rawValue
         if entry.isFallback { object["textLanguage"] = page.language; object["textLanguageCode"] = site.languages.first { $0.code == page.language }?.languageCode ?? page.language }
         dateFields(page.date, prefix: "date", entry.language, into: &object)
         return object

@@ -277,7 +277,7 @@ public struct SiteRenderer: Sendable {
         switch page.kind {
         case .home: return "home"
         case .section: specific = "section-" + page.contentPath.replacingOccurrences(of: "/", with: "-")
-        case .page: specific = "page-" + (page.contentPath.split(separator: "/").first.map(String.init) ?? "")
+        case .page: specific = "page-" + page.contentPath.prefix { $0 != "/" }
         }
         return theme.templateFiles[specific] != nil ? specific : page.kind.rawValue
     }

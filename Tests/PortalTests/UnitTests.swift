@@ -136,6 +136,8 @@ struct FrontMatterTests {
         #expect(PageDate("2024-11-09")?.isoDate == "2024-11-09")
         #expect(PageDate(" 2024-11-09\t")?.isoDate == "2024-11-09")
         #expect(PageDate("\u{A0}2024-11-09\u{A0}")?.isoDate == "2024-11-09")
+        #expect(PageDate("2021-01-05")?.isoDate == "2021-01-05")
+        #expect(PageDate("0999-10-01")?.isoDate == "0999-10-01")
         #expect(PageDate("2024-11-09T10:30:00Z")?.hour == 10)
         #expect(PageDate("2024-11-09T10:30:00z")?.offsetMinutes == 0)
         #expect(PageDate("2024-02-30") == nil)
