@@ -1,4 +1,9 @@
 import PortalCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Splits a Markdown file into its YAML front matter and its body.
 public struct FrontMatter: Sendable {
@@ -47,20 +52,19 @@ public enum SourceText {
     public static let maximumSize = 16 * 1024 * 1024
 
     public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
-        if let size = FileSystem.size(path), size > maximumSize {
-            throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
+        switch FileSystem.read(path, maximumSize: maximumSize) {
+        case .bytes(let data): return try decode(data, display: display)
+        case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
+        case .unreadable: throw BuildFailure([.error(display, "cannot read the file")])
         }
-        guard let data = FileSystem.read(path) else {
-            throw BuildFailure([.error(display, "cannot read the file")])
-        }
-        return try decode(data, display: display)
     }
 
     public static func decode(_ bytes: [UInt8], display: String) throws(BuildFailure) -> String {
         var slice = bytes[...]
         if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
         if let text = String(validating: slice, as: UTF8.self) {
-            guard slice.contains(0x0D) else { return text }
+            // A carriage return found by the C library: most files have none.
+            guard slice.withUnsafeBytes({ bytes in bytes.baseAddress.map { memchr($0, 0x0D, bytes.count) != nil } ?? false }) else { return text }
             // CR LF and lone CR become LF.
             var bytes: [UInt8] = []
             bytes.reserveCapacity(slice.count)

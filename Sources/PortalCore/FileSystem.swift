@@ -7,29 +7,33 @@ import Glibc
 public enum FileSystem {
     /// The bytes of a file (one open, one read for files that do not grow meanwhile).
     public static func read(_ path: String) -> [UInt8]? {
+        if case .bytes(let bytes) = read(path, maximumSize: .max) { return bytes }
+        return nil
+    }
+
+    public enum ReadResult { case bytes([UInt8]), tooLarge, unreadable }
+
+    /// The file's bytes, unless it is larger than `maximumSize` (its size is asked for
+    /// once, from the open file).
+    public static func read(_ path: String, maximumSize: Int) -> ReadResult {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .unreadable }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return nil }
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return .unreadable }
+        guard Int(info.st_size) <= maximumSize else { return .tooLarge }
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
         var count = 0
         while true {
             if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
             let result = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if result < 0 { if errno == EINTR { continue }; return nil }
+            if result < 0 { if errno == EINTR { continue }; return .unreadable }
             if result == 0 { break }
             count += result
+            if count > maximumSize { return .tooLarge }
         }
         bytes.removeLast(bytes.count - count)
-        return bytes
-    }
-
-    /// Size in bytes, following symbolic links.
-    public static func size(_ path: String) -> Int? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int(info.st_size)
+        return .bytes(bytes)
     }
 
     public static func exists(_ path: String) -> Bool {
