@@ -643,10 +643,9 @@ final class CompiledTheme: @unchecked Sendable {
         let utf8 = name.utf8
         guard utf8.count > 3, utf8.starts(with: "has".utf8) else { return nil }
         let rest = name.dropFirst(3)
-        // `hasPages` stands for `pages` (or `Pages`): the first letter upper-cased.
-        guard let entry = values[rest.prefix(1).lowercased() + rest.dropFirst()] ?? values[String(rest)],
-              SiteRenderer.hasName(rest.prefix(1).lowercased() + rest.dropFirst()) == name || SiteRenderer.hasName(String(rest)) == name
-        else { return nil }
+        let lowered = rest.prefix(1).lowercased() + rest.dropFirst()
+        // `hasPages` stands for `pages` (or `Pages`): `hasName` upper-cases the first letter.
+        guard SiteRenderer.hasName(lowered) == name, let entry = values[lowered] ?? values[String(rest)] else { return nil }
         // A list shared by many pages (the menu, the head's links) is a list too.
         let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
         // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
