@@ -196,6 +196,17 @@ public enum YAMLDocument {
         /// A key written twice is an error at its first place (as Yams reports it).
         private func checkDuplicates(_ pairs: [(key: YAMLNode, value: YAMLNode)]) throws(BuildFailure) {
             guard pairs.count > 1 else { return }
+            // A front matter has a dozen keys: compared pair by pair, without tables.
+            if pairs.count <= 32 {
+                let names = pairs.map { pair -> String? in
+                    if case .scalar(let name, _) = pair.key.kind { return name }
+                    return nil
+                }
+                let repeats = names.indices.contains { index in
+                    names[index].map { name in names[..<index].contains(name) } ?? false
+                }
+                if !repeats { return }
+            }
             var first: [String: YAMLNode] = [:]
             var repeated: Set<String> = []
             for pair in pairs {
