@@ -189,16 +189,27 @@ extension SiteRenderer {
         <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
 
         """
-        func add(_ urlPath: String, alternates: [Alternate], lastmod: PageDate?) {
+        // The alternate links of a translation set are the same for each of its pages:
+        // written once, under "t" and its id (generated pages under "g" and their path).
+        var linesOfSet: [String: String] = [:]
+        func add(_ urlPath: String, set: String, alternates: () -> [Alternate], lastmod: PageDate?) {
             xml += "<url>\n<loc>\(XML.escape(permalink(urlPath)))</loc>\n"
             if let lastmod { xml += "<lastmod>\(lastmod.isoDate)</lastmod>\n" }
-            if alternates.count > 1 || alternates.first?.code != nil && alternates.count == 1 {
-                for alternate in alternates {
-                    xml += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(alternate.hreflang))\" href=\"\(XML.escape(permalink(alternate.path)))\"/>\n"
+            if let lines = linesOfSet[set] {
+                xml += lines
+            } else {
+                let alternates = alternates()
+                var lines = ""
+                if alternates.count > 1 || alternates.first?.code != nil && alternates.count == 1 {
+                    for alternate in alternates {
+                        lines += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(alternate.hreflang))\" href=\"\(XML.escape(permalink(alternate.path)))\"/>\n"
+                    }
+                    if let defaultAlternate = alternates.first(where: { $0.code == defaultLanguage }) {
+                        lines += "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"\(XML.escape(permalink(defaultAlternate.path)))\"/>\n"
+                    }
                 }
-                if let defaultAlternate = alternates.first(where: { $0.code == defaultLanguage }) {
-                    xml += "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"\(XML.escape(permalink(defaultAlternate.path)))\"/>\n"
-                }
+                linesOfSet[set] = lines
+                xml += lines
             }
             xml += "</url>\n"
         }
@@ -207,13 +218,15 @@ extension SiteRenderer {
             for entry in sortPagesByURL((plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }) where !entry.isFallback {
                 let page = site.pages[entry.pageIndex]
                 if page.draft { continue }
-                add(entry.urlPath, alternates: alternates(translationID: page.translationKey ?? page.contentPath), lastmod: page.lastmod ?? page.date)
+                let id = page.translationKey ?? page.contentPath
+                add(entry.urlPath, set: "t" + id, alternates: { alternates(translationID: id) }, lastmod: page.lastmod ?? page.date)
             }
-            add("/\(code)/\(SitePlan.citiesPath)/", alternates: generatedAlternates(SitePlan.citiesPath), lastmod: nil)
+            add("/\(code)/\(SitePlan.citiesPath)/", set: "g" + SitePlan.citiesPath, alternates: { generatedAlternates(SitePlan.citiesPath) }, lastmod: nil)
             for city in site.cities {
-                add(cityURLPath(city, code), alternates: generatedAlternates("\(SitePlan.citiesPath)/\(city.id)"), lastmod: nil)
+                let path = "\(SitePlan.citiesPath)/\(city.id)"
+                add(cityURLPath(city, code), set: "g" + path, alternates: { generatedAlternates(path) }, lastmod: nil)
             }
-            add("/\(code)/\(SitePlan.searchPath)/", alternates: generatedAlternates(SitePlan.searchPath), lastmod: nil)
+            add("/\(code)/\(SitePlan.searchPath)/", set: "g" + SitePlan.searchPath, alternates: { generatedAlternates(SitePlan.searchPath) }, lastmod: nil)
         }
         return xml + "</urlset>\n"
     }
