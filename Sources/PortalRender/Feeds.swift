@@ -276,11 +276,12 @@ extension SiteRenderer {
             }
             var path = destination
             var fragment: String?
-            if let hash = path.firstIndex(of: "#") {
-                fragment = String(path[path.index(after: hash)...])
+            // A URL's delimiters are bytes (looked for without reading characters).
+            if let hash = path.utf8.firstIndex(of: UInt8(ascii: "#")) {
+                fragment = String(path[path.utf8.index(after: hash)...])
                 path = String(path[..<hash])
             }
-            if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+            if let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<query]) }
             if path.isEmpty {
                 path = page.urlPath
             } else if !path.hasPrefix("/") {
@@ -288,7 +289,7 @@ extension SiteRenderer {
             } else if !basePath.isEmpty, path.hasPrefix(basePath + "/") {
                 path = String(path.dropFirst(basePath.count))
             }
-            path = path.removingPercentEncoding ?? path
+            if path.utf8.contains(UInt8(ascii: "%")) { path = path.removingPercentEncoding ?? path }
             let line = page.bodyLine + link.line - 1
             if !targets.contains(path) && !targets.contains(path + "/") {
                 diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)' leads to no page of the site",

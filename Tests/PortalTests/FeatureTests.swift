@@ -301,13 +301,16 @@ struct FeatureTests {
 
     @Test("broken internal links and anchors are reported as warnings with file and line")
     func linkWarnings() async throws {
-        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: "Intro.\n\nSee [nowhere](/en/nowhere/) and [bad anchor](/en/about/#nope) and ![](/media/logo.svg).")])
+        let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: "Intro.\n\nSee [nowhere](/en/nowhere/) and [bad anchor](/en/about/#nope) and ![](/media/logo.svg). Fine: [encoded](/en/%61bout/), [query](/en/about/?x=1#), [both](/en/%61bout/?a#b).")])
         defer { fixture.remove() }
         let report = try await fixture.build()
         let warnings = report.warnings.map { $0.description.replacingOccurrences(of: fixture.root + "/", with: "") }
         #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:5: warning: link to '/en/nowhere/' leads to no page of the site") })
         #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:33: warning: link to '/en/about/#nope': the page has no heading with id 'nope'") })
         #expect(warnings.contains { $0.hasPrefix("Content/en/about/contracts.md:6:67: warning: image '/media/logo.svg' has no alternative text") })
+        // Percent escapes are decoded, a query and an empty fragment are not part of the path.
+        #expect(!warnings.contains { $0.contains("'/en/%61bout/'") || $0.contains("x=1") })
+        #expect(warnings.contains { $0.contains("link to '/en/%61bout/?a#b': the page has no heading with id 'b'") })
     }
 
     @Test("languageDirection rtl reaches <html dir>; a title map without the language gives the default language's text")
