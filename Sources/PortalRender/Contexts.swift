@@ -21,13 +21,19 @@ extension SiteRenderer {
         return context
     }
 
-    /// The head's hreflang links: each alternate, then `x-default` for the default language's.
-    func alternateLinks(_ alternates: [Alternate]) -> [[String: Any]] {
-        var links: [[String: Any]] = alternates.map { ["hreflang": $0.hreflang, "href": permalink($0.path)] }
+    /// The hreflang links of a page, in its head and in the sitemap: each alternate, then
+    /// `x-default` for the default language's.
+    func hreflangLinks(_ alternates: [Alternate]) -> [(hreflang: String, href: String)] {
+        var links = alternates.map { (hreflang: $0.hreflang, href: permalink($0.path)) }
         if let defaultPath = alternates.first(where: { $0.code == defaultLanguage })?.path {
-            links.append(["hreflang": "x-default", "href": permalink(defaultPath)])
+            links.append((hreflang: "x-default", href: permalink(defaultPath)))
         }
         return links
+    }
+
+    /// The same, as the head's `alternates` list.
+    func alternateLinks(_ alternates: [Alternate]) -> [[String: Any]] {
+        hreflangLinks(alternates).map { ["hreflang": $0.hreflang, "href": $0.href] }
     }
 
     /// Per translation set: the links every page of it has in its head, built and

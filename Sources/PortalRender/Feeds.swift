@@ -198,15 +198,9 @@ extension SiteRenderer {
             if let lines = linesOfSet[set] {
                 xml += lines
             } else {
-                let alternates = alternates()
                 var lines = ""
-                if alternates.count > 1 || alternates.first?.code != nil && alternates.count == 1 {
-                    for alternate in alternates {
-                        lines += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(alternate.hreflang))\" href=\"\(XML.escape(permalink(alternate.path)))\"/>\n"
-                    }
-                    if let defaultAlternate = alternates.first(where: { $0.code == defaultLanguage }) {
-                        lines += "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"\(XML.escape(permalink(defaultAlternate.path)))\"/>\n"
-                    }
+                for link in hreflangLinks(alternates()) {
+                    lines += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(link.hreflang))\" href=\"\(XML.escape(link.href))\"/>\n"
                 }
                 linesOfSet[set] = lines
                 xml += lines
