@@ -649,14 +649,8 @@ final class CompiledTheme: @unchecked Sendable {
         // A list shared by many pages (the menu, the head's links) is a list too.
         let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
         // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
-        switch ContextValueType(of: value) {
-        case .objects: return !(value as! [[String: Any]]).isEmpty
-        case .list: return !(value as! [Any]).isEmpty
-        case .texts: return !(value as! [String]).isEmpty
-        case .stringObjects: return !(value as! [[String: String]]).isEmpty
-        case .other: return (value as? any TemplateList).map { !$0.isEmpty }
-        default: return nil
-        }
+        if let list = ListItems(value) { return list.count > 0 }
+        return (value as? any TemplateList).map { !$0.isEmpty }
     }
 
     /// The rest of a dotted name, read from the value its first part gave.

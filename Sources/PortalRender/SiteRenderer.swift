@@ -49,8 +49,8 @@ public struct SiteRenderer: Sendable {
         return await parallelMap(site.pages) { renderer.render($0.body) }
     }
 
-    /// - Parameter markdown: `markdown(of:)` of the plan's site, when it was rendered already.
-    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = [], markdown rendered: [RenderedMarkdown]? = nil) async throws(BuildFailure) -> SiteRenderer {
+    /// - Parameter markdown: `markdown(of:)` of the plan's site (rendered while it was planned).
+    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = [], markdown: [RenderedMarkdown]) async throws(BuildFailure) -> SiteRenderer {
         var diagnostics = DiagnosticList()
         var clock = PhaseClock()
         diagnostics.append(contentsOf: loadWarnings)
@@ -89,13 +89,6 @@ public struct SiteRenderer: Sendable {
 
         let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
         clock.lap("  strings")
-        let markdown: [RenderedMarkdown]
-        if let rendered {
-            markdown = rendered
-        } else {
-            markdown = await Self.markdown(of: site)
-            clock.lap("  markdown")
-        }
         var citySummaries: [[String: String]] = []
         for city in site.cities {
             var byLanguage: [String: String] = [:]
