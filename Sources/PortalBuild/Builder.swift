@@ -194,16 +194,14 @@ public struct Builder: Sendable {
         var cache = RenderCache.load(cachePath)
         let stagingTree = RenderCache.inode(staging)
         let outputTree = RenderCache.inode(output.path)
-        let known = stagingTree.flatMap { cache.trees[$0] } ?? [:]
+        let known = stagingTree.map { cache.entries(of: $0) } ?? [:]
         let base = renderer.baseKey(binary: RenderCache.binary)
         /// What became of one file.
         enum Outcome { case kept, wrote(Bool, OutputFolder.FileState, RenderKey?) }
         do throws(BuildFailure) {
-            let held = await scan.value()
-            clock.lap("read the folder beside")
-            let (existing, removedCount) = try output.prepareFolders(for: paths, holding: held)
-            removed = removedCount
-            clock.lap("prepare folders")
+            // What the folder beside holds that the site no longer has is removed while the
+            // files are written.
+            async let removal = output.removeStale(keeping: paths, holding: await scan.value())
             let jobCount = jobs.count
             // Pages last: the sitemap, search indexes and feeds are each one long job, and a
             // core that starts one near the end would leave the other waiting.
@@ -225,24 +223,25 @@ public struct Builder: Sendable {
                     bytes = keep ?? []
                 }
                 do throws(BuildFailure) {
-                    let (written, state) = try output.writeFile(paths[index], bytes, mayExist: existing.contains(paths[index]))
+                    let (written, state) = try output.writeFile(paths[index], bytes)
                     return .success(.wrote(written, state, key))
                 } catch { return .failure(error) }
             }
             var problems: [Diagnostic] = []
-            var entries: [String: RenderCache.Entry] = [:]
+            var lines = RenderCache.Lines()
             for (index, result) in zip(order, outcomes) {
                 switch result {
                 case .success(.kept):
-                    entries[paths[index]] = known[paths[index]]
+                    lines.add(paths[index], known[paths[index]]!)
                 case .success(.wrote(let written, let state, let key)):
                     if written { changed += 1 }
                     if index < jobCount { rendered += 1 }
-                    if let key { entries[paths[index]] = RenderCache.Entry(key: key, size: state.size, modified: state.modified) }
+                    if let key { lines.add(paths[index], RenderCache.Entry(key: key, size: state.size, modified: state.modified)) }
                 case .failure(let failure):
                     problems += failure.diagnostics
                 }
             }
+            removed = await removal
             if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
             clock.lap("render and write")
             if PhaseClock.enabled {
@@ -255,8 +254,8 @@ public struct Builder: Sendable {
             }
             try output.swapIn()
             // The folder written is now the output folder; the old output folder is beside.
-            var trees: [UInt64: [String: RenderCache.Entry]] = [:]
-            if let stagingTree { trees[stagingTree] = entries }
+            var trees: [UInt64: ArraySlice<UInt8>] = [:]
+            if let stagingTree { trees[stagingTree] = lines.bytes[...] }
             if let outputTree, let previous = cache.trees[outputTree] { trees[outputTree] = previous }
             cache.trees = trees
             cache.save(cachePath)

@@ -66,10 +66,11 @@ public struct OutputFolder: Sendable {
         }
     }
 
-    /// Makes the folder beside ready for the files at `paths`: removes what is not part
-    /// of the site any more (files, then folders, deepest first). Returns the files that
-    /// are already there, and how many files were removed.
-    public func prepareFolders(for paths: [String], holding existing: (files: Set<String>, folders: Set<String>)) throws(BuildFailure) -> (existing: Set<String>, removed: Int) {
+    /// Removes from the folder beside what is not part of the site any more (files, then
+    /// folders, deepest first), given what it held before the build wrote into it.
+    /// Returns how many files were removed. Runs while the files are written: it touches
+    /// nothing the site has (and `writeFile` clears its own way).
+    public func removeStale(keeping paths: [String], holding existing: (files: Set<String>, folders: Set<String>)) -> Int {
         let wanted = Set(paths)
         var folders = Set<String>()
         for path in paths {
@@ -84,13 +85,29 @@ public struct OutputFolder: Sendable {
             unlink(stagingPath + "/" + file)
             removed += 1
         }
-        for folder in existing.folders.filter({ !folders.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
+        // A folder where the site now has a file was replaced by that file already.
+        for folder in existing.folders.filter({ !folders.contains($0) && !wanted.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
             if rmdir(stagingPath + "/" + folder) != 0 {
                 try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
             }
         }
-        // Missing folders are created by `writeFile`, on the cores that write the files.
-        return (existing.files.intersection(wanted), removed)
+        return removed
+    }
+
+    /// Makes room for a file below the folder beside where an earlier site had a folder
+    /// at its path, or a file where one of the folders above it goes.
+    private func clearWay(to relative: String) {
+        var info = stat()
+        var slash = relative.utf8.firstIndex(of: UInt8(ascii: "/"))
+        while let end = slash {
+            let folder = stagingPath + "/" + relative[..<end]
+            if lstat(folder, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR { unlink(folder) }
+            slash = relative.utf8[relative.utf8.index(after: end)...].firstIndex(of: UInt8(ascii: "/"))
+        }
+        let target = stagingPath + "/" + relative
+        if lstat(target, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
+            try? FileManager.default.removeItem(atPath: target)
+        }
     }
 
     /// Creates the missing folders above `relative` below the folder beside, parents
@@ -171,13 +188,18 @@ public struct OutputFolder: Sendable {
     /// Writes one file unless it already holds exactly `bytes`. Returns whether it was
     /// written, and the file's state afterwards.
     @discardableResult
-    public func writeFile(_ relative: String, _ bytes: [UInt8], mayExist: Bool) throws(BuildFailure) -> (written: Bool, state: FileState) {
+    public func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) -> (written: Bool, state: FileState) {
         let target = stagingPath + "/" + relative
-        let flags = (mayExist ? O_RDWR : O_WRONLY) | O_CREAT | O_CLOEXEC
-        var fd = open(target, flags, 0o644)
-        if fd < 0 && errno == ENOENT {
-            try makeFolders(above: relative)
-            fd = open(target, flags, 0o644)
+        // Most files are there from the build before: opened as they are, and compared.
+        var fd = open(target, O_RDWR | O_CLOEXEC)
+        let existed = fd >= 0
+        if !existed {
+            if errno == EISDIR || errno == ENOTDIR { clearWay(to: relative) }
+            fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0 && errno == ENOENT {
+                try makeFolders(above: relative)
+                fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            }
         }
         guard fd >= 0 else {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
@@ -185,7 +207,7 @@ public struct OutputFolder: Sendable {
         defer { close(fd) }
         var info = stat()
         var oldSize = 0
-        if mayExist, fstat(fd, &info) == 0 {
+        if existed, fstat(fd, &info) == 0 {
             oldSize = Int(info.st_size)
             if oldSize == bytes.count && Self.holds(fd, bytes) { return (false, FileState(info)) }
         }

@@ -12,7 +12,9 @@ import Glibc
 /// was written; anything else (a file changed since, a killed build, another theme,
 /// another portal binary) renders it again.
 ///
-/// Kept in `.Public.cache` beside the output folder; deleting it is always safe.
+/// Kept in `.Public.cache` beside the output folder; deleting it is always safe. A build
+/// reads the lines of the copy it writes; the other copy's lines are kept as they are,
+/// unread, for the build after it.
 struct RenderCache {
     struct Entry: Equatable {
         var key: RenderKey
@@ -20,49 +22,72 @@ struct RenderCache {
         var modified: Int64
     }
 
-    var trees: [UInt64: [String: Entry]] = [:]
+    /// Each copy's lines (`key<TAB>size<TAB>modified<TAB>path`), as in the file.
+    var trees: [UInt64: ArraySlice<UInt8>] = [:]
 
-    static let header = "portal-render-cache 1"
+    static let header = "portal-render-cache 2"
 
-    /// The cache file; an empty cache when it is missing or not understood. Read as
-    /// bytes: it has a line per page.
+    /// The cache file; an empty cache when it is missing or not understood.
     static func load(_ path: String) -> RenderCache {
         guard let bytes = FileSystem.read(path) else { return RenderCache() }
         var cache = RenderCache()
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
+        guard lines.popFirst()?.elementsEqual(header.utf8) == true else { return cache }
+        // "tree <inode>" starts a copy's lines; they run to the next such line.
         var tree: UInt64?
-        var first = true
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
-            if first {
-                guard line.elementsEqual(header.utf8) else { return RenderCache() }
-                first = false
-                continue
-            }
-            if line.starts(with: "tree ".utf8) {
-                tree = UInt64(String(decoding: line.dropFirst(5), as: UTF8.self))
-                if let tree { cache.trees[tree] = [:] }
-                continue
-            }
-            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
-            guard let tree, fields.count == 4, let key = RenderKey(hex: fields[0]),
-                  let size = Int(decimal: fields[1]), let modified = Int(decimal: fields[2]) else {
-                return RenderCache()
-            }
-            cache.trees[tree]![String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, modified: Int64(modified))
+        var start = bytes.startIndex
+        for line in lines {
+            guard line.starts(with: "tree ".utf8) else { continue }
+            if let tree { cache.trees[tree] = bytes[start..<line.startIndex] }
+            guard let inode = Int(decimal: line.dropFirst(5)) else { return RenderCache() }
+            tree = UInt64(inode)
+            start = line.endIndex == bytes.endIndex ? line.endIndex : line.endIndex + 1
         }
+        if let tree { cache.trees[tree] = bytes[start...] }
         return cache
+    }
+
+    /// The entries of one copy by output path; none when its lines are not understood.
+    func entries(of tree: UInt64) -> [String: Entry] {
+        guard let lines = trees[tree] else { return [:] }
+        var entries: [String: Entry] = [:]
+        for line in lines.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4, let key = RenderKey(hex: fields[0]),
+                  let size = Int(decimal: fields[1]), let modified = Int(decimal: fields[2]) else {
+                return [:]
+            }
+            entries[String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, modified: Int64(modified))
+        }
+        return entries
+    }
+
+    /// A copy's lines, written one entry at a time.
+    struct Lines {
+        private(set) var bytes: [UInt8] = []
+
+        mutating func add(_ path: String, _ entry: Entry) {
+            RenderKey.appendHex(entry.key.high, to: &bytes)
+            RenderKey.appendHex(entry.key.low, to: &bytes)
+            bytes.append(UInt8(ascii: "\t"))
+            bytes.append(contentsOf: String(entry.size).utf8)
+            bytes.append(UInt8(ascii: "\t"))
+            bytes.append(contentsOf: String(entry.modified).utf8)
+            bytes.append(UInt8(ascii: "\t"))
+            bytes.append(contentsOf: path.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
     }
 
     /// Writes the cache beside, then renames it into place.
     func save(_ path: String) {
-        var text = Self.header + "\n"
-        for (tree, entries) in trees.sorted(by: { $0.key < $1.key }) {
-            text += "tree \(tree)\n"
-            for (file, entry) in entries.sorted(by: { $0.key < $1.key }) {
-                text += "\(entry.key)\t\(entry.size)\t\(entry.modified)\t\(file)\n"
-            }
+        var file = Array((Self.header + "\n").utf8)
+        for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) {
+            file.append(contentsOf: "tree \(tree)\n".utf8)
+            file.append(contentsOf: lines)
         }
         let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else { return }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(file)) else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
     }
 

@@ -12,11 +12,21 @@ public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
         self.low = low
     }
 
-    public var description: String { Self.hex(high) + Self.hex(low) }
+    /// 32 lowercase hexadecimal digits.
+    public var description: String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(32)
+        Self.appendHex(high, to: &digits)
+        Self.appendHex(low, to: &digits)
+        return String(decoding: digits, as: UTF8.self)
+    }
 
-    static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+    /// Appends `value` as 16 lowercase hexadecimal digits.
+    public static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let digit = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+            bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+        }
     }
 
     /// The key of a page: nil when the context holds a value the fingerprint does not

@@ -285,8 +285,8 @@ struct FeatureTests {
         try await fixture.build()
         try await fixture.build()
         let good = fixture.snapshot()
-        // What a killed build can leave: a truncated file, a stray file and folder, a
-        // file where a folder belongs.
+        // What a killed build or an earlier site can leave: a truncated file, a stray file
+        // and folder, a file where a folder belongs, a folder where a file belongs.
         let beside = fixture.root + "/.Public.previous"
         #expect(FileManager.default.fileExists(atPath: beside + "/en/index.html"), "the previous site is kept beside")
         try Data("<!DOCTYPE html><ht".utf8).write(to: URL(fileURLWithPath: beside + "/en/index.html"))
@@ -294,6 +294,9 @@ struct FeatureTests {
         try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/en/stray/deep/index.html"))
         try FileManager.default.removeItem(atPath: beside + "/sl/about")
         try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/sl/about"))
+        try FileManager.default.removeItem(atPath: beside + "/pl/about/index.html")
+        try FileManager.default.createDirectory(atPath: beside + "/pl/about/index.html/deep", withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/pl/about/index.html/deep/page.html"))
         try await fixture.build()
         #expect(fixture.snapshot() == good)
         #expect(!fixture.exists("en/stray"))
