@@ -22,6 +22,7 @@ struct Fixture {
     init(_ files: [String: String], theme: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("portal-test-" + UUID().uuidString).path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        Self.leftovers.add(root)
         if theme {
             try FileManager.default.copyItem(atPath: Self.repositoryTemplates, toPath: templates)
         }
@@ -39,6 +40,25 @@ struct Fixture {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+    /// Every fixture's folder, removed when the test process exits: also those of tests
+    /// that stop early or keep their fixture to the end.
+    private static let leftovers = Leftovers()
+
+    private final class Leftovers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var roots: [String] = []
+
+        init() {
+            atexit { Fixture.leftovers.removeAll() }
+        }
+
+        func add(_ root: String) { lock.withLock { roots.append(root) } }
+
+        func removeAll() {
+            for root in lock.withLock({ roots }) { try? FileManager.default.removeItem(atPath: root) }
+        }
+    }
 
     func options(_ configure: (inout BuildOptions) -> Void = { _ in }) -> BuildOptions {
         var options = BuildOptions()
