@@ -498,8 +498,11 @@ final class CompiledTheme: @unchecked Sendable {
     func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
         func look(_ path: [String]) -> LookUp {
             guard let first = path.first else { return .absent }
-            for item in items.reversed() {
-                if let value = item.field(first) { return Self.follow(path.dropFirst(), from: value) }
+            // By index: iterating the stack would copy each item out of it.
+            var index = items.count
+            while index > 0 {
+                index -= 1
+                if let value = items[index].field(first) { return Self.follow(path.dropFirst(), from: value) }
             }
             return Self.lookUp(path: path, in: values)
         }
@@ -747,8 +750,15 @@ final class CompiledTheme: @unchecked Sendable {
             case text(String)
             /// The text of a section over text: it answers no name either.
             case pushed(String)
-            /// A number of a section over it: it answers what it answers Mustache.
-            case number(LocalizedNumber)
+            /// A number of a section over it: it answers what it answers Mustache. Boxed:
+            /// a number carries its language's strings and formats, and an item is
+            /// copied onto the stack of every section it opens.
+            case number(NumberBox)
+        }
+
+        final class NumberBox {
+            let number: LocalizedNumber
+            init(_ number: LocalizedNumber) { self.number = number }
         }
 
         private let fields: Fields
@@ -765,13 +775,13 @@ final class CompiledTheme: @unchecked Sendable {
         init(strings: [String: String]) { fields = .strings(strings) }
         init(text: String) { fields = .text(text) }
         init(pushed text: String) { fields = .pushed(text) }
-        init(number: LocalizedNumber) { fields = .number(number) }
+        init(number: LocalizedNumber) { fields = .number(NumberBox(number)) }
 
         /// The item as `{{.}}` prints it, when it is text or a number.
         var text: String? {
             switch fields {
             case .text(let text), .pushed(let text): text
-            case .number(let number): number.renderText
+            case .number(let box): box.number.renderText
             default: nil
             }
         }
@@ -793,7 +803,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
             case .text, .pushed: return nil
-            case .number(let number): return number.child(named: name)
+            case .number(let box): return box.number.child(named: name)
             }
         }
 
@@ -803,7 +813,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): TemplateValue.wrap(object)
             case .strings(let object): TemplateValue.wrap(object)
             case .text(let text), .pushed(let text): TemplateValue.wrap(text)
-            case .number(let number): number
+            case .number(let box): box.number
             }
         }
     }
