@@ -234,7 +234,8 @@ public struct Builder: Sendable {
                 case .success(.kept):
                     lines.add(paths[index], known[paths[index]]!)
                 case .success(.wrote(let written, let state, let key)):
-                    if written { changed += 1 }
+                    // The placeholder kept for the project (.gitkeep) is not one of the site's files.
+                    if written && index < jobCount + copies.count { changed += 1 }
                     if index < jobCount { rendered += 1 }
                     if let key { lines.add(paths[index], RenderCache.Entry(key: key, size: state.size, modified: state.modified)) }
                 case .failure(let failure):

@@ -229,6 +229,16 @@ struct FeatureTests {
         #expect(fixture.snapshot() == fresh.snapshot())
     }
 
+    @Test("a tracked placeholder in the output folder (.gitkeep) is kept, and not counted as a file of the site")
+    func keepsPlaceholder() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        try fixture.write("Public/.gitkeep", "")
+        let first = try await fixture.build()
+        #expect(fixture.exists(".gitkeep"))
+        #expect(first.filesChanged == first.filesWritten, "\(first.filesChanged) changed of \(first.filesWritten) files")
+    }
+
     @Test("a rebuild renders only the pages whose inputs changed, and gives what a fresh build gives")
     func renderCache() async throws {
         let fixture = try site()
