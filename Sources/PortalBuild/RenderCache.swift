@@ -25,25 +25,28 @@ struct RenderCache {
     /// Each copy's lines (`key<TAB>size<TAB>modified<TAB>path`), as in the file.
     var trees: [UInt64: ArraySlice<UInt8>] = [:]
 
-    static let header = "portal-render-cache 2"
+    static let header = "portal-render-cache 3"
 
-    /// The cache file; an empty cache when it is missing or not understood.
+    /// The cache file; an empty cache when it is missing or not understood. Each copy's
+    /// lines follow a line `tree <inode> <bytes>`: found by their length, not read.
     static func load(_ path: String) -> RenderCache {
         guard let bytes = FileSystem.read(path) else { return RenderCache() }
         var cache = RenderCache()
-        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
-        guard lines.popFirst()?.elementsEqual(header.utf8) == true else { return cache }
-        // "tree <inode>" starts a copy's lines; they run to the next such line.
-        var tree: UInt64?
-        var start = bytes.startIndex
-        for line in lines {
-            guard line.starts(with: "tree ".utf8) else { continue }
-            if let tree { cache.trees[tree] = bytes[start..<line.startIndex] }
-            guard let inode = Int(decimal: line.dropFirst(5)) else { return RenderCache() }
-            tree = UInt64(inode)
-            start = line.endIndex == bytes.endIndex ? line.endIndex : line.endIndex + 1
+        var rest = bytes[...]
+        func line() -> ArraySlice<UInt8>? {
+            guard let end = rest.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            defer { rest = rest[(end + 1)...] }
+            return rest[..<end]
         }
-        if let tree { cache.trees[tree] = bytes[start...] }
+        guard line()?.elementsEqual(header.utf8) == true else { return cache }
+        while !rest.isEmpty {
+            guard let fields = line()?.split(separator: UInt8(ascii: " ")), fields.count == 3, fields[0].elementsEqual("tree".utf8),
+                  let inode = Int(decimal: fields[1]), let length = Int(decimal: fields[2]), length <= rest.count else {
+                return RenderCache()
+            }
+            cache.trees[UInt64(inode)] = rest.prefix(length)
+            rest = rest.dropFirst(length)
+        }
         return cache
     }
 
@@ -83,7 +86,7 @@ struct RenderCache {
     func save(_ path: String) {
         var file = Array((Self.header + "\n").utf8)
         for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) {
-            file.append(contentsOf: "tree \(tree)\n".utf8)
+            file.append(contentsOf: "tree \(tree) \(lines.count)\n".utf8)
             file.append(contentsOf: lines)
         }
         let temporary = path + ".new"
