@@ -189,10 +189,11 @@ extension SiteRenderer {
         <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
 
         """
-        // The alternate links of a translation set are the same for each of its pages:
-        // written once, under "t" and its id (generated pages under "g" and their path).
-        var linesOfSet: [String: String] = [:]
-        func add(_ urlPath: String, set: String, alternates: () -> [Alternate], lastmod: PageDate?) {
+        // The alternate links of a translation set (or of a generated page in every
+        // language) are the same for each of its pages: written once.
+        enum LinkSet: Hashable { case translation(String), generated(String) }
+        var linesOfSet: [LinkSet: String] = [:]
+        func add(_ urlPath: String, set: LinkSet, alternates: () -> [Alternate], lastmod: PageDate?) {
             xml += "<url>\n<loc>\(XML.escape(permalink(urlPath)))</loc>\n"
             if let lastmod { xml += "<lastmod>\(lastmod.isoDate)</lastmod>\n" }
             if let lines = linesOfSet[set] {
@@ -213,14 +214,14 @@ extension SiteRenderer {
                 let page = site.pages[entry.pageIndex]
                 if page.draft { continue }
                 let id = page.translationKey ?? page.contentPath
-                add(entry.urlPath, set: "t" + id, alternates: { alternates(translationID: id) }, lastmod: page.lastmod ?? page.date)
+                add(entry.urlPath, set: .translation(id), alternates: { alternates(translationID: id) }, lastmod: page.lastmod ?? page.date)
             }
-            add("/\(code)/\(SitePlan.citiesPath)/", set: "g" + SitePlan.citiesPath, alternates: { generatedAlternates(SitePlan.citiesPath) }, lastmod: nil)
+            add("/\(code)/\(SitePlan.citiesPath)/", set: .generated(SitePlan.citiesPath), alternates: { generatedAlternates(SitePlan.citiesPath) }, lastmod: nil)
             for city in site.cities {
                 let path = "\(SitePlan.citiesPath)/\(city.id)"
-                add(cityURLPath(city, code), set: "g" + path, alternates: { generatedAlternates(path) }, lastmod: nil)
+                add(cityURLPath(city, code), set: .generated(path), alternates: { generatedAlternates(path) }, lastmod: nil)
             }
-            add("/\(code)/\(SitePlan.searchPath)/", set: "g" + SitePlan.searchPath, alternates: { generatedAlternates(SitePlan.searchPath) }, lastmod: nil)
+            add("/\(code)/\(SitePlan.searchPath)/", set: .generated(SitePlan.searchPath), alternates: { generatedAlternates(SitePlan.searchPath) }, lastmod: nil)
         }
         return xml + "</urlset>\n"
     }
