@@ -344,19 +344,19 @@ final class CompiledTheme: @unchecked Sendable {
     /// `values`; nil when `tag` is no memoized partial's.
     func output(tag: String, values: [String: Any], language: String) -> String? {
         guard let name = partials[tag] else { return nil }
-        var html = ""
+        var html: [UInt8] = []
         writePartial(tag: tag, name: name, values: values, language: language, into: &html)
-        return html
+        return String(decoding: html, as: UTF8.self)
     }
 
     /// The same, appended to `html`.
-    private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout String) {
+    private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout [UInt8]) {
         if lock.withLock({ stopped.contains(tag) }) {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            html += direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+            html.append(contentsOf: (direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? "").utf8)
             return
         }
         // The language's templates have its constants written in.
@@ -364,10 +364,10 @@ final class CompiledTheme: @unchecked Sendable {
         seed.add(language)
         let original = originals[language] ?? originals[""]!
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
-        html += memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
+        html.append(contentsOf: memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
             let recorder = RecordingRoot(values: values)
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
-        }
+        }.utf8)
     }
 
     /// The HTML of the section behind `tag` for a page whose root holds `values`; nil
@@ -380,19 +380,19 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
-        var html = ""
+        var html: [UInt8] = []
         writeSection(number, values: values, language: language, into: &html)
-        return html
+        return String(decoding: html, as: UTF8.self)
     }
 
     /// The section's HTML, appended to `html`.
-    private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout String) {
+    private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
         func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
         // Rendered by Mustache as the section's lines.
         func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
         let value: Any
         switch Self.lookUp(path: sectionPaths[number], in: values) {
-        case .unknown: html += rendered(); return
+        case .unknown: html.append(contentsOf: rendered().utf8); return
         case .absent: return  // no value: nothing, as Mustache renders it
         case .value(let found): value = found
         }
@@ -402,7 +402,7 @@ final class CompiledTheme: @unchecked Sendable {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            html += sections[number].body.render(root(), library: direct(language))
+            html.append(contentsOf: sections[number].body.render(root(), library: direct(language)).utf8)
         }
         switch ContextValueType(of: value) {
         case .bool: if value as! Bool { top() }; return
@@ -410,7 +410,7 @@ final class CompiledTheme: @unchecked Sendable {
         default: break
         }
         guard sectionSplittable[number], let items = ListItems(value) else {
-            html += rendered()
+            html.append(contentsOf: rendered().utf8)
             return
         }
         let tag = sectionTagNames[number]
@@ -442,11 +442,11 @@ final class CompiledTheme: @unchecked Sendable {
             // (the switcher's entry for the page's own language, whose link it does not show).
             if let fields {
                 seed.add(0x17E3_F1E1_D500_0000)
-                html += memoized(tag, seed: seed.key, values: values, item: fields, capacity: Self.itemCapacity) {
+                html.append(contentsOf: memoized(tag, seed: seed.key, values: values, item: fields, capacity: Self.itemCapacity) {
                     let recorder = RecordingRoot(values: values)
                     recorder.item = (section.name, [RecordingItem(fields: fields, recorder: recorder)])
                     return (template.render(recorder, library: library), recorder.reads)
-                }
+                }.utf8)
                 continue
             }
             // Rendered with a list of this item alone, read through a recorder.
@@ -456,10 +456,10 @@ final class CompiledTheme: @unchecked Sendable {
             }
             let item = items.item(index)
             guard seed.add(value: item) else {
-                html += render().html
+                html.append(contentsOf: render().html.utf8)
                 continue
             }
-            html += memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render)
+            html.append(contentsOf: memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render).utf8)
         }
     }
 
@@ -468,25 +468,26 @@ final class CompiledTheme: @unchecked Sendable {
     /// type, or one not followed here, is printed by Mustache from its tag alone.
     func runOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)) else { return nil }
-        return runOutput(number, values: values, language: language)
+        var html: [UInt8] = []
+        return writeRun(number, values: values, language: language, into: &html) ? String(decoding: html, as: UTF8.self) : nil
     }
 
-    private func runOutput(_ number: Int, values: [String: Any], language: String) -> String? {
-        guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return nil }
-        var html = ""
+    /// The same, appended to `html`; false when `number` is no run's.
+    private func writeRun(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) -> Bool {
+        guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return false }
         for piece in runs[number] {
             switch piece {
-            case .text(let text): html += text
+            case .text(let text): html.append(contentsOf: text.utf8)
             case .value(let path, let escaped, let template):
                 switch Self.lookUp(path: path, in: values) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
-                    html += HTMLEscaping.text(value as! String, escaped: escaped)
-                default: html += template.render(TemplateRoot(values: values, compiled: self, language: language))
+                    HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
+                default: html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
                 }
             }
         }
-        return html
+        return true
     }
 
     /// `nodes` written with each name looked up in the items of the sections around
@@ -495,7 +496,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
     /// `true` puts nothing on the stack; over text, a value that answers no name and
     /// that `{{.}}` prints.)
-    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
+    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
         func look(_ path: [String]) -> LookUp {
             guard let first = path.first else { return .absent }
             // By index: iterating the stack would copy each item out of it.
@@ -515,14 +516,14 @@ final class CompiledTheme: @unchecked Sendable {
             default: break
             }
             switch nodes[index] {
-            case .text(let text): html += text
+            case .text(let text): html.append(contentsOf: text.utf8)
             case .value(let path, let escaped):
                 switch look(path) {
                 case .absent: break
                 case .value(let value):
                     switch ContextValueType(of: value) {
-                    case .string: html += HTMLEscaping.text(value as! String, escaped: escaped)
-                    case .number: html += HTMLEscaping.text((value as! LocalizedNumber).renderText, escaped: escaped)
+                    case .string: HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
+                    case .number: HTMLEscaping.write((value as! LocalizedNumber).renderText, escaped: escaped, into: &html)
                     default: return false
                     }
                 case .unknown: return false
@@ -530,7 +531,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .dot(let escaped):
                 // The item on top of the stack, when it is text.
                 guard let text = items.last?.text else { return false }
-                html += HTMLEscaping.text(text, escaped: escaped)
+                HTMLEscaping.write(text, escaped: escaped, into: &html)
             case .section(let path, let inverted, let body):
                 /// The body with `item` on top of the stack.
                 @inline(__always) func within(_ item: ItemFields) -> Bool {
@@ -572,13 +573,12 @@ final class CompiledTheme: @unchecked Sendable {
             case .lines(let number):
                 writeLines(number, values: values, language: language, into: &html)
             case .run(let number):
-                guard let text = runOutput(number, values: values, language: language) else { return false }
-                html += text
+                guard writeRun(number, values: values, language: language, into: &html) else { return false }
             case .partial(let name):
                 if let tag = partialTags[name] {
                     writePartial(tag: tag, name: name, values: values, language: language, into: &html)
                 } else {
-                    html += library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? ""
+                    html.append(contentsOf: (library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? "").utf8)
                 }
             }
         }
@@ -586,10 +586,10 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// `write`, taking back what it appended when it returns false.
-    func writeWhole(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout String) -> Bool {
-        let mark = html.utf8.count
+    func writeWhole(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+        let mark = html.count
         if write(nodes, values: values, items: &items, language: language, into: &html) { return true }
-        html = String(decoding: html.utf8.prefix(mark), as: UTF8.self)
+        html.removeSubrange(mark...)
         return false
     }
 
@@ -598,27 +598,29 @@ final class CompiledTheme: @unchecked Sendable {
     func linesOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard tag.hasPrefix(Self.linesPrefix), let number = Int(tag.dropFirst(Self.linesPrefix.count)),
               lineTemplates[number] != nil else { return nil }
-        var html = ""
+        var html: [UInt8] = []
         writeLines(number, values: values, language: language, into: &html)
-        return html
+        return String(decoding: html, as: UTF8.self)
     }
 
     /// The same, appended to `html`.
-    private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout String) {
+    private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
         if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
             var items: [ItemFields] = []
             if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
         }
         guard let fallback = lineTemplates[number] else { return }
         let text = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
-        html += fallback.newline && text.hasSuffix("\n") ? String(text.dropLast()) : text
+        html.append(contentsOf: text.utf8)
+        if fallback.newline && text.hasSuffix("\n") { html.removeLast() }
     }
 
     /// The HTML of `template` for a page of `language` whose root holds `values`, when
     /// the build can write it whole (else Mustache renders it).
-    func page(_ template: String, values: [String: Any], language: String) -> String? {
+    func page(_ template: String, values: [String: Any], language: String, capacity: Int = 0) -> [UInt8]? {
         guard let nodes = (pageBodies[language] ?? pageBodies[""])?[template] else { return nil }
-        var html = ""
+        var html: [UInt8] = []
+        html.reserveCapacity(capacity)
         var items: [ItemFields] = []
         return write(nodes, values: values, items: &items, language: language, into: &html) ? html : nil
     }

@@ -15,6 +15,33 @@ enum HTMLEscaping {
     /// A value as a `{{name}}` (escaped) or `{{{name}}}` tag prints it.
     static func text(_ value: String, escaped: Bool) -> String { escaped ? escape(value) : value }
 
+    /// The same, appended to `html` as UTF-8 (what the build writes pages into).
+    static func write(_ value: String, escaped: Bool, into html: inout [UInt8]) {
+        guard escaped else {
+            html.append(contentsOf: value.utf8)
+            return
+        }
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let entity: StaticString
+                switch bytes[index] {
+                case UInt8(ascii: "<"): entity = "&lt;"
+                case UInt8(ascii: ">"): entity = "&gt;"
+                case UInt8(ascii: "&"): entity = "&amp;"
+                case UInt8(ascii: "\""): entity = "&quot;"
+                case UInt8(ascii: "'"): entity = "&#39;"
+                default: continue
+                }
+                html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                entity.withUTF8Buffer { html.append(contentsOf: $0) }
+                start = index + 1
+            }
+            html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+    }
+
     /// Registers the content type once per process.
     static let registered: Void = { MustacheContentTypes.register(FastHTMLContentType(), named: "HTML") }()
 

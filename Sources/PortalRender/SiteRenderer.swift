@@ -257,9 +257,9 @@ public struct SiteRenderer: Sendable {
         // that holds exactly those.
         let shared = tables[input.language]?.shared ?? [:]
         let language = shared.allSatisfy { (context[$0.key] as? SharedValue) === $0.value } ? input.language : ""
-        let text = compiled.page(input.template, values: context, language: language)
-            ?? compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? ""
-        return Array(text.utf8)
+        // Room for most pages at once: a page written into a growing array is copied at every doubling.
+        if let html = compiled.page(input.template, values: context, language: language, capacity: 8192) { return html }
+        return Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
     }
 
     /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`
