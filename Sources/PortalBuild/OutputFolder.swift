@@ -235,15 +235,17 @@ public struct OutputFolder: Sendable {
     /// Whether the open file (of the same size) holds exactly `bytes`.
     static func holds(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         if bytes.isEmpty { return true }
-        var buffer = [UInt8](repeating: 0, count: bytes.count)
+        // Read into memory not cleared first: only what was read is compared.
+        let old = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        defer { old.deallocate() }
         var offset = 0
         while offset < bytes.count {
-            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, bytes.count - offset, off_t(offset)) }
+            let count = pread(fd, old + offset, bytes.count - offset, off_t(offset))
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { return false }
             offset += count
         }
-        return buffer.withUnsafeBytes { old in bytes.withUnsafeBytes { new in memcmp(old.baseAddress!, new.baseAddress!, new.count) == 0 } }
+        return bytes.withUnsafeBytes { new in memcmp(old, new.baseAddress!, new.count) == 0 }
     }
 
     /// Makes the staged site the output folder in one step.

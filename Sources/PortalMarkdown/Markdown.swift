@@ -8,7 +8,10 @@ import Darwin
 
 /// What one Markdown document becomes: HTML plus the facts later stages check.
 public struct RenderedMarkdown: Sendable, Hashable {
-    public var html: String
+    /// The HTML as UTF-8, as cmark-gfm wrote it (with heading ids): pages take it as it
+    /// is, without making a string of it first.
+    public var htmlBytes: [UInt8]
+    public var html: String { String(decoding: htmlBytes, as: UTF8.self) }
     /// Heading ids in document order, unique within the document.
     public var headingIDs: [String]
     /// Link and image destinations as written, with the 1-based source line.
@@ -52,7 +55,7 @@ public struct MarkdownRenderer: Sendable {
         var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
         guard let parser = cmark_parser_new(options) else {
-            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
         defer { cmark_parser_free(parser) }
         for name in Self.extensionNames {
@@ -73,7 +76,7 @@ public struct MarkdownRenderer: Sendable {
         // block parsing, the tree walk and HTML rendering stay parallel.
         let finished = Self.inlineLock.withLock { cmark_parser_finish(parser) }
         guard let document = finished else {
-            return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
         defer { cmark_node_free(document) }
 
@@ -82,12 +85,12 @@ public struct MarkdownRenderer: Sendable {
         // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
         let renderOptions = options & ~CMARK_OPT_SOURCEPOS
         let extensions = cmark_parser_get_syntax_extensions(parser)
-        var html: String?
+        var html: [UInt8]?
         if !unsafeHTML {
             // Without raw HTML, every `<h1>`…`<h6>` cmark-gfm writes is a heading of the
             // tree, in the tree's order: the ids go into the one rendering of the document.
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
             }
             html = Self.addingIDs(walk.headings.map(\.id), to: cString)
             free(cString)
@@ -97,13 +100,13 @@ public struct MarkdownRenderer: Sendable {
                 replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions)
             }
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(html: "", headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
             }
-            html = String(cString: cString)
+            html = Array(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
             free(cString)
         }
         return RenderedMarkdown(
-            html: html ?? "",
+            htmlBytes: html ?? [],
             headingIDs: walk.headings.map(\.id),
             links: walk.links,
             imagesWithoutAlt: walk.imagesWithoutAlt,
@@ -113,12 +116,12 @@ public struct MarkdownRenderer: Sendable {
 
     /// The HTML with `id="…"` added to its heading tags (`<h2>` → `<h2 id="results">`),
     /// the ids in order; nil when the tags found are not one per id.
-    static func addingIDs(_ ids: [String], to html: UnsafeMutablePointer<CChar>) -> String? {
+    static func addingIDs(_ ids: [String], to html: UnsafeMutablePointer<CChar>) -> [UInt8]? {
         let count = strlen(html)
-        return html.withMemoryRebound(to: UInt8.self, capacity: count) { start -> String? in
+        return html.withMemoryRebound(to: UInt8.self, capacity: count) { start -> [UInt8]? in
             let bytes = UnsafeBufferPointer(start: start, count: count)
             if ids.isEmpty {
-                return String(decoding: bytes, as: UTF8.self)
+                return Array(bytes)
             }
             var out: [UInt8] = []
             out.reserveCapacity(count + ids.reduce(0) { $0 + $1.utf8.count + 6 })
@@ -145,7 +148,7 @@ public struct MarkdownRenderer: Sendable {
             }
             guard found == ids.count else { return nil }
             out.append(contentsOf: bytes[copied...])
-            return String(decoding: out, as: UTF8.self)
+            return out
         }
     }
 

@@ -150,7 +150,7 @@ extension SiteRenderer {
         page["hasContent"] = narrative != nil
         if let narrative {
             let source = site.pages[narrative]
-            page["content"] = markdown[narrative].html
+            page["content"] = HTMLText(bytes: markdown[narrative].htmlBytes)
             if let description = source.description { page["description"] = description }
             page["params"] = source.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
             dateFields(source.date, prefix: "date", code, into: &page)

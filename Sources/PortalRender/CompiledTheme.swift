@@ -406,7 +406,7 @@ final class CompiledTheme: @unchecked Sendable {
         }
         switch ContextValueType(of: value) {
         case .bool: if value as! Bool { top() }; return
-        case .string: top(); return
+        case .string, .html: top(); return
         default: break
         }
         guard sectionSplittable[number], let items = ListItems(value) else {
@@ -483,6 +483,8 @@ final class CompiledTheme: @unchecked Sendable {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
                     HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
+                case .value(let value) where ContextValueType(of: value) == .html:
+                    HTMLEscaping.write((value as! HTMLText).bytes, escaped: escaped, into: &html)
                 default: html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
                 }
             }
@@ -523,6 +525,7 @@ final class CompiledTheme: @unchecked Sendable {
                 case .value(let value):
                     switch ContextValueType(of: value) {
                     case .string: HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
+                    case .html: HTMLEscaping.write((value as! HTMLText).bytes, escaped: escaped, into: &html)
                     case .number: HTMLEscaping.write((value as! LocalizedNumber).renderText, escaped: escaped, into: &html)
                     default: return false
                     }
@@ -549,6 +552,8 @@ final class CompiledTheme: @unchecked Sendable {
                     case .string:
                         // The text on the stack: it answers no name.
                         if !inverted && !within(ItemFields(pushed: value as! String)) { return false }
+                    case .html:
+                        if !inverted && !within(ItemFields(pushed: (value as! HTMLText).text)) { return false }
                     case .number:
                         // The number on the stack (it answers `value`, `plural` …); never empty.
                         if !inverted && !within(ItemFields(number: value as! LocalizedNumber)) { return false }
@@ -668,7 +673,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch ContextValueType(of: value) {
             case .object: next = (value as! [String: Any])[part]
             case .strings: next = (value as! [String: String])[part]
-            case .string, .bool, .int, .double: next = nil  // no children
+            case .string, .html, .bool, .int, .double: next = nil  // no children
             default: return .unknown
             }
             guard let next else { return .absent }

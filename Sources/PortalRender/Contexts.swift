@@ -250,7 +250,7 @@ extension SiteRenderer {
         }
         var object = pageSummary(entry)
         let rendered = markdown[entry.pageIndex]
-        object["content"] = rendered.html
+        object["content"] = HTMLText(bytes: rendered.htmlBytes)
         object["description"] = page.description ?? summaryText(entry.pageIndex)
         object["tags"] = page.tags
         object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
@@ -307,7 +307,7 @@ extension SiteRenderer {
         if let index {
             let page = site.pages[index]
             object["title"] = page.title
-            object["content"] = markdown[index].html
+            object["content"] = HTMLText(bytes: markdown[index].htmlBytes)
             object["description"] = page.description ?? summaryText(index)
             object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
             if isFallback {

@@ -22,24 +22,36 @@ enum HTMLEscaping {
             return
         }
         var value = value
-        value.withUTF8 { bytes in
-            var start = 0
-            for index in bytes.indices {
-                let entity: StaticString
-                switch bytes[index] {
-                case UInt8(ascii: "<"): entity = "&lt;"
-                case UInt8(ascii: ">"): entity = "&gt;"
-                case UInt8(ascii: "&"): entity = "&amp;"
-                case UInt8(ascii: "\""): entity = "&quot;"
-                case UInt8(ascii: "'"): entity = "&#39;"
-                default: continue
-                }
-                html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                entity.withUTF8Buffer { html.append(contentsOf: $0) }
-                start = index + 1
-            }
-            html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        value.withUTF8 { escape($0, into: &html) }
+    }
+
+    /// UTF-8 text, the same way.
+    static func write(_ value: [UInt8], escaped: Bool, into html: inout [UInt8]) {
+        guard escaped else {
+            html.append(contentsOf: value)
+            return
         }
+        value.withUnsafeBufferPointer { escape($0, into: &html) }
+    }
+
+    /// `<`, `>`, `&`, `"` and `'` escaped, appended to `html`.
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into html: inout [UInt8]) {
+        var start = 0
+        for index in bytes.indices {
+            let entity: StaticString
+            switch bytes[index] {
+            case UInt8(ascii: "<"): entity = "&lt;"
+            case UInt8(ascii: ">"): entity = "&gt;"
+            case UInt8(ascii: "&"): entity = "&amp;"
+            case UInt8(ascii: "\""): entity = "&quot;"
+            case UInt8(ascii: "'"): entity = "&#39;"
+            default: continue
+            }
+            html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            entity.withUTF8Buffer { html.append(contentsOf: $0) }
+            start = index + 1
+        }
+        html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
     }
 
     /// Registers the content type once per process.

@@ -146,6 +146,9 @@ public struct FingerprintHasher {
         switch ContextValueType(of: value) {
         case .string:
             byte(UInt8(ascii: "s")); add(value as! String)
+        case .html:
+            // As the same text would be.
+            byte(UInt8(ascii: "s")); (value as! HTMLText).bytes.withUnsafeBytes { add($0) }
         case .object:
             let object = value as! [String: Any]
             byte(UInt8(ascii: "m")); add(UInt64(object.count))

@@ -18,6 +18,7 @@ enum TemplateValue {
     static func wrap(_ value: Any) -> Any {
         switch ContextValueType(of: value) {
         case .string: return TemplateText(text: value as! String)
+        case .html: return TemplateText(text: (value as! HTMLText).text)
         case .object: return TemplateObject(values: value as! [String: Any])
         case .strings: return TemplateStrings(values: value as! [String: String])
         case .objects: return (value as! [[String: Any]]).map(TemplateObject.init(values:))
@@ -34,7 +35,7 @@ enum TemplateValue {
 /// from one collection type to another would copy it): what the fingerprint hashes
 /// and what `TemplateValue` wraps.
 enum ContextValueType {
-    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, other
+    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, html, other
 
     /// Compared one by one, commonest first: cheaper than hashing on every lookup.
     init(of value: Any) {
@@ -50,6 +51,7 @@ enum ContextValueType {
         else if type == Self.stringObjectsType { self = .stringObjects }
         else if type == Self.intType { self = .int }
         else if type == Self.doubleType { self = .double }
+        else if type == Self.htmlType { self = .html }
         else if type == Self.numberType { self = .number }
         else { self = .other }
     }
@@ -66,6 +68,17 @@ enum ContextValueType {
     private static let stringObjectsType = ObjectIdentifier([[String: String]].self)
     private static let numberType = ObjectIdentifier(LocalizedNumber.self)
     private static let sharedType = ObjectIdentifier(SharedValue.self)
+    private static let htmlType = ObjectIdentifier(HTMLText.self)
+}
+
+/// HTML the build made (a page's Markdown as HTML), kept as the UTF-8 bytes cmark-gfm
+/// wrote: the build writes them into pages as they are. To templates it is text like
+/// any other (`{{{page.content}}}`), and it is fingerprinted as that text is.
+struct HTMLText: CustomDebugStringConvertible {
+    let bytes: [UInt8]
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// Printed in a dictionary as the text would be.
+    var debugDescription: String { text.debugDescription }
 }
 
 /// A string: printed as itself, with a string's transforms; it has no children (as a
