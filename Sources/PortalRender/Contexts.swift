@@ -105,28 +105,54 @@ extension SiteRenderer {
     }
 
     /// The language switcher: never a dead end. A missing translation leads to that
-    /// language's fallback page, or else to its home.
-    func switcher(_ current: String, urlPath: String, translationID: String?) -> [[String: Any]] {
-        plan.outputLanguages.map { language in
-            var target = "/\(language.code)/"
-            var available = true
-            if let translationID {
-                if let index = plan.pageLookup[language.code]?[translationID] {
-                    let entry = plan.plannedPages[index]
-                    target = entry.urlPath
-                    available = !entry.isFallback
-                } else {
-                    available = false
-                }
+    /// language's fallback page, or else to its home. A page of a translation set gets
+    /// the set's list (see `sharedSwitcherLists`).
+    func switcher(_ current: String, urlPath: String, translationID: String?) -> Any {
+        if let translationID, let list = sharedSwitchers[translationID]?[current] { return list.items }
+        return plan.outputLanguages.map { switcherEntry($0, current: current, urlPath: urlPath, translationID: translationID) }
+    }
+
+    /// The switcher's entry for `language` on a page of language `current`.
+    func switcherEntry(_ language: Language, current: String, urlPath: String, translationID: String?) -> [String: Any] {
+        var target = "/\(language.code)/"
+        var available = true
+        if let translationID {
+            if let index = plan.pageLookup[language.code]?[translationID] {
+                let entry = plan.plannedPages[index]
+                target = entry.urlPath
+                available = !entry.isFallback
             } else {
-                // Generated pages exist in every language at the same path.
-                target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
+                available = false
             }
-            return [
-                "code": language.code, "name": language.name, "languageCode": language.languageCode,
-                "url": url(target), "current": language.code == current, "available": available,
-            ]
+        } else {
+            // Generated pages exist in every language at the same path.
+            target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
         }
+        return [
+            "code": language.code, "name": language.name, "languageCode": language.languageCode,
+            "url": url(target), "current": language.code == current, "available": available,
+        ]
+    }
+
+    /// Per translation set, per language: the switcher of its page in that language. The
+    /// lists of a set differ only in which entry is current, so each entry is built and
+    /// fingerprinted twice per set (current and not), not once per page.
+    func sharedSwitcherLists() async -> [String: [String: SharedList]] {
+        let ids = Array(plan.translationSets.keys)
+        let renderer = self
+        let lists = await parallelMap(ids) { id -> [String: SharedList] in
+            let languages = renderer.plan.outputLanguages
+            let entries = languages.map { language in
+                (own: SharedValue(renderer.switcherEntry(language, current: language.code, urlPath: "", translationID: id)),
+                 other: SharedValue(renderer.switcherEntry(language, current: "", urlPath: "", translationID: id)))
+            }
+            var lists: [String: SharedList] = [:]
+            for current in languages {
+                lists[current.code] = SharedList(items: zip(languages, entries).map { $0.code == current.code ? $1.own : $1.other })
+            }
+            return lists
+        }
+        return Dictionary(uniqueKeysWithValues: zip(ids, lists))
     }
 
     /// The main menu, with the entries that lead to or above this page marked: shared by
@@ -194,6 +220,26 @@ extension SiteRenderer {
             }
         }
         return crumbs
+    }
+
+    /// The content path above a page's (`news` for `news/launch`, "" for `about`); nil
+    /// for the home page. Pages with the same one have the same breadcrumbs.
+    static func parentPath(_ contentPath: String) -> String? {
+        if contentPath.isEmpty { return nil }
+        guard let slash = contentPath.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return String(contentPath[..<slash])
+    }
+
+    /// Per language, per parent path (see `parentPath`): the breadcrumbs of its pages,
+    /// built and fingerprinted once.
+    func sharedBreadcrumbTrails() -> [String: [String: SharedValue]] {
+        var trails: [String: [String: SharedValue]] = [:]
+        for entry in plan.plannedPages {
+            let contentPath = site.pages[entry.pageIndex].contentPath
+            guard let parent = Self.parentPath(contentPath), trails[entry.language]?[parent] == nil else { continue }
+            trails[entry.language, default: [:]][parent] = SharedValue(breadcrumbs(entry.language, contentPath: contentPath))
+        }
+        return trails
     }
 
     func dateFields(_ date: PageDate?, prefix: String, _ code: String, into object: inout [String: Any]) {
@@ -266,7 +312,11 @@ extension SiteRenderer {
             context["noindex"] = true
         }
         context["page"] = object
-        context["breadcrumbs"] = breadcrumbs(code, contentPath: page.contentPath)
+        if let parent = Self.parentPath(page.contentPath), let trail = sharedBreadcrumbs[code]?[parent] {
+            context["breadcrumbs"] = trail
+        } else {
+            context["breadcrumbs"] = breadcrumbs(code, contentPath: page.contentPath)
+        }
         switch page.kind {
         case .section:
             context["pages"] = children(of: page.contentPath, code).map(pageSummary)
