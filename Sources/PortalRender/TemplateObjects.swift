@@ -38,7 +38,7 @@ enum ContextValueType {
     case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, html, other
 
     /// Compared one by one, commonest first: cheaper than hashing on every lookup.
-    init(of value: Any) {
+    init(of value: borrowing Any) {
         let type = ObjectIdentifier(Swift.type(of: value))
         if type == Self.stringType { self = .string }
         else if type == Self.objectType { self = .object }
