@@ -772,10 +772,8 @@ final class CompiledTheme: @unchecked Sendable {
 
         init?(_ item: Any) {
             switch ContextValueType(of: item) {
-            case .object: self.init(object: item as! [String: Any])
-            case .strings: self.init(strings: item as! [String: String])
-            // An entry shared by many pages' lists (the switcher's).
-            case .shared: self.init((item as! SharedValue).value)
+            case .object: fields = .object(item as! [String: Any])
+            case .strings: fields = .strings(item as! [String: String])
             default: return nil
             }
         }

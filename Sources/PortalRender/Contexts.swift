@@ -105,54 +105,28 @@ extension SiteRenderer {
     }
 
     /// The language switcher: never a dead end. A missing translation leads to that
-    /// language's fallback page, or else to its home. A page of a translation set gets
-    /// the set's list (see `sharedSwitcherLists`).
-    func switcher(_ current: String, urlPath: String, translationID: String?) -> Any {
-        if let translationID, let list = sharedSwitchers[translationID]?[current] { return list.items }
-        return plan.outputLanguages.map { switcherEntry($0, current: current, urlPath: urlPath, translationID: translationID) }
-    }
-
-    /// The switcher's entry for `language` on a page of language `current`.
-    func switcherEntry(_ language: Language, current: String, urlPath: String, translationID: String?) -> [String: Any] {
-        var target = "/\(language.code)/"
-        var available = true
-        if let translationID {
-            if let index = plan.pageLookup[language.code]?[translationID] {
-                let entry = plan.plannedPages[index]
-                target = entry.urlPath
-                available = !entry.isFallback
+    /// language's fallback page, or else to its home.
+    func switcher(_ current: String, urlPath: String, translationID: String?) -> [[String: Any]] {
+        plan.outputLanguages.map { language in
+            var target = "/\(language.code)/"
+            var available = true
+            if let translationID {
+                if let index = plan.pageLookup[language.code]?[translationID] {
+                    let entry = plan.plannedPages[index]
+                    target = entry.urlPath
+                    available = !entry.isFallback
+                } else {
+                    available = false
+                }
             } else {
-                available = false
+                // Generated pages exist in every language at the same path.
+                target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
             }
-        } else {
-            // Generated pages exist in every language at the same path.
-            target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
+            return [
+                "code": language.code, "name": language.name, "languageCode": language.languageCode,
+                "url": url(target), "current": language.code == current, "available": available,
+            ]
         }
-        return [
-            "code": language.code, "name": language.name, "languageCode": language.languageCode,
-            "url": url(target), "current": language.code == current, "available": available,
-        ]
-    }
-
-    /// Per translation set, per language: the switcher of its page in that language. The
-    /// lists of a set differ only in which entry is current, so each entry is built and
-    /// fingerprinted twice per set (current and not), not once per page.
-    func sharedSwitcherLists() async -> [String: [String: SharedList]] {
-        let ids = Array(plan.translationSets.keys)
-        let renderer = self
-        let lists = await parallelMap(ids) { id -> [String: SharedList] in
-            let languages = renderer.plan.outputLanguages
-            let entries = languages.map { language in
-                (own: SharedValue(renderer.switcherEntry(language, current: language.code, urlPath: "", translationID: id)),
-                 other: SharedValue(renderer.switcherEntry(language, current: "", urlPath: "", translationID: id)))
-            }
-            var lists: [String: SharedList] = [:]
-            for current in languages {
-                lists[current.code] = SharedList(items: zip(languages, entries).map { $0.code == current.code ? $1.own : $1.other })
-            }
-            return lists
-        }
-        return Dictionary(uniqueKeysWithValues: zip(ids, lists))
     }
 
     /// The main menu, with the entries that lead to or above this page marked: shared by

@@ -27,8 +27,6 @@ public struct SiteRenderer: Sendable {
     var tables: [String: LanguageTables]
     /// Per translation set: its pages' hreflang links (see `sharedAlternateLinks`).
     var sharedAlternates: [String: SharedValue] = [:]
-    /// Per translation set, per language: its page's language switcher (see `sharedSwitcherLists`).
-    var sharedSwitchers: [String: [String: SharedList]] = [:]
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
     /// Per index of `plan.plannedPages`: its search index entry.
@@ -135,7 +133,6 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.menuForms = result.menuForms(code)
         }
         result.sharedAlternates = await result.sharedAlternateLinks()
-        result.sharedSwitchers = await result.sharedSwitcherLists()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         // The theme is planned while the search texts and links are made (they do not use it).
         let constants = result.tables.mapValues { $0.shared.mapValues(\.value) }

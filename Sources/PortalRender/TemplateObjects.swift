@@ -110,12 +110,6 @@ struct TemplateStrings: MustacheParent, MustacheCustomRenderable, MustacheTransf
     func transform(_ name: String) -> Any? { values.transform(name) }
 }
 
-/// A list of shared values (a switcher's entries), as a page's context holds it.
-struct SharedList: @unchecked Sendable {
-    /// `SharedValue`s only; never changed.
-    let items: [Any]
-}
-
 /// A context value that every page of a language shares (`site`, `t`, `data` …): built
 /// once per language, and fingerprinted once, not on every page that shows it.
 final class SharedValue: @unchecked Sendable {
