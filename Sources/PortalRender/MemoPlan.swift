@@ -454,7 +454,7 @@ struct MemoPlan {
     }
 
     /// What the build writes of a section's body: text, names, and sections over names.
-    indirect enum Node: Equatable {
+    enum Node: Equatable {
         case text(String)
         case value(path: [String], escaped: Bool)
         case section(path: [String], inverted: Bool, body: [Node])
