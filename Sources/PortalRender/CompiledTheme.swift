@@ -68,23 +68,23 @@ final class CompiledTheme: @unchecked Sendable {
     private let sectionSplittable: [Bool]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
-    private let itemBodies: [Int: [MemoPlan.Node]]
+    private let itemBodies: [Int: [WriteNode]]
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
-    private let topBodies: [Int: [MemoPlan.Node]]
+    private let topBodies: [Int: [WriteNode]]
     /// Per language code (and ""), per line run's tag number: its nodes with the
     /// language's constants written in; and per number the lines as written (Mustache
     /// renders them where the build cannot write them) and whether a newline follows.
-    private let lineNodes: [String: [Int: [MemoPlan.Node]]]
+    private let lineNodes: [String: [Int: [WriteNode]]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
     /// Partial name → tag.
     private let partialTags: [String: String]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
-    private let partialBodies: [String: [String: [MemoPlan.Node]]]
+    private let partialBodies: [String: [String: [WriteNode]]]
     /// Per language code (and ""), per template: the whole template as the build writes
     /// it for a page, when it can.
-    private let pageBodies: [String: [String: [MemoPlan.Node]]]
+    private let pageBodies: [String: [String: [WriteNode]]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -197,14 +197,14 @@ final class CompiledTheme: @unchecked Sendable {
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
         self.sectionPaths = self.sections.map(\.section.path)
         self.sectionSplittable = self.sections.map(\.section.splittable)
-        var itemBodies: [Int: [MemoPlan.Node]] = [:]
+        var itemBodies: [Int: [WriteNode]] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
-            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)
+            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)?.map(WriteNode.init)
         }
         self.itemBodies = itemBodies
-        var topBodies: [Int: [MemoPlan.Node]] = [:]
+        var topBodies: [Int: [WriteNode]] = [:]
         for (number, entry) in self.sections.enumerated() {
-            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true)
+            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true)?.map(WriteNode.init)
         }
         self.topBodies = topBodies
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
@@ -215,9 +215,9 @@ final class CompiledTheme: @unchecked Sendable {
         }
         self.lineTemplates = lineTemplates
         self.lineNodes = languages.mapValues { values in
-            var nodes: [Int: [MemoPlan.Node]] = [:]
+            var nodes: [Int: [WriteNode]] = [:]
             for (number, run) in plan.lineRuns.enumerated() {
-                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = written }
+                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = written.map(WriteNode.init) }
             }
             return nodes
         }
@@ -253,15 +253,15 @@ final class CompiledTheme: @unchecked Sendable {
         self.partials = partials
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { ($1, $0) })
         self.partialBodies = texts.mapValues { _, withTags in
-            var bodies: [String: [MemoPlan.Node]] = [:]
+            var bodies: [String: [WriteNode]] = [:]
             for name in partials.values {
                 guard let text = withTags[name] ?? plan.sources[name] else { continue }
-                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)
+                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)?.map(WriteNode.init)
             }
             return bodies
         }
         self.pageBodies = texts.mapValues { _, withTags in
-            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true) }
+            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true)?.map(WriteNode.init) }
         }
     }
 
@@ -498,8 +498,8 @@ final class CompiledTheme: @unchecked Sendable {
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
     /// `true` puts nothing on the stack; over text, a value that answers no name and
     /// that `{{.}}` prints.)
-    func write(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
-        func look(_ path: [String]) -> LookUp {
+    func write(_ nodes: [WriteNode], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+        func look(_ path: UnsafeBufferPointer<String>) -> LookUp {
             guard let first = path.first else { return .absent }
             // By index: iterating the stack would copy each item out of it.
             var index = items.count
@@ -518,7 +518,7 @@ final class CompiledTheme: @unchecked Sendable {
             default: break
             }
             switch nodes[index] {
-            case .text(let text): html.append(contentsOf: text.utf8)
+            case .text(let text): html.append(contentsOf: text)
             case .value(let path, let escaped):
                 switch look(path) {
                 case .absent: break
@@ -591,7 +591,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// `write`, taking back what it appended when it returns false.
-    func writeWhole(_ nodes: [MemoPlan.Node], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+    func writeWhole(_ nodes: [WriteNode], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
         let mark = html.count
         if write(nodes, values: values, items: &items, language: language, into: &html) { return true }
         html.removeSubrange(mark...)
@@ -639,7 +639,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The same for a name already split at its dots.
-    static func lookUp(path: [String], in values: [String: Any]) -> LookUp {
+    static func lookUp<Path: Collection<String>>(path: Path, in values: [String: Any]) -> LookUp {
         guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
         return follow(path.dropFirst(), from: value)
     }
@@ -664,7 +664,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The rest of a dotted name, read from the value its first part gave.
-    static func follow(_ path: ArraySlice<String>, from start: Any) -> LookUp {
+    static func follow<Path: Collection<String>>(_ path: Path, from start: Any) -> LookUp {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
         func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
         var value = unshared(start)
