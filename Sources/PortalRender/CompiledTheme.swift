@@ -64,7 +64,7 @@ final class CompiledTheme: @unchecked Sendable {
     private let sectionTagNames: [String]
     /// Per section tag number: its name split at the dots, and whether its items may be
     /// rendered one by one (read on every page without copying the section).
-    private let sectionPaths: [[String]]
+    private let sectionPaths: [UnsafeBufferPointer<String>]
     private let sectionSplittable: [Bool]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
@@ -89,9 +89,10 @@ final class CompiledTheme: @unchecked Sendable {
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
 
+    /// Text and names kept as `WriteNode` keeps them.
     enum RunPiece {
-        case text(String)
-        case value(path: [String], escaped: Bool, tag: MustacheTemplate)
+        case text(UnsafeBufferPointer<UInt8>)
+        case value(path: UnsafeBufferPointer<String>, escaped: Bool, tag: MustacheTemplate)
     }
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
@@ -188,14 +189,14 @@ final class CompiledTheme: @unchecked Sendable {
             runs.map { pieces in
                 MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
                     switch piece {
-                    case .text(let text): return .text(text)
-                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: path, escaped: escaped, tag: $0) }
+                    case .text(let text): return .text(Interned.text(text))
+                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: Interned.path(path), escaped: escaped, tag: $0) }
                     }
                 }
             }
         }
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
-        self.sectionPaths = self.sections.map(\.section.path)
+        self.sectionPaths = self.sections.map { Interned.path($0.section.path) }
         self.sectionSplittable = self.sections.map(\.section.splittable)
         var itemBodies: [Int: [WriteNode]] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
@@ -477,7 +478,7 @@ final class CompiledTheme: @unchecked Sendable {
         guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return false }
         for piece in runs[number] {
             switch piece {
-            case .text(let text): html.append(contentsOf: text.utf8)
+            case .text(let text): html.append(contentsOf: text)
             case .value(let path, let escaped, let template):
                 switch Self.lookUp(path: path, in: values) {
                 case .absent: break
