@@ -622,7 +622,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The HTML of `template` for a page of `language` whose root holds `values`, when
-    /// the build can write it whole (else Mustache renders it).
+    /// the build can write it whole (else Mustache renders it), into room for `capacity` bytes.
     func page(_ template: String, values: [String: Any], language: String, capacity: Int = 0) -> [UInt8]? {
         guard let nodes = (pageBodies[language] ?? pageBodies[""])?[template] else { return nil }
         var html: [UInt8] = []

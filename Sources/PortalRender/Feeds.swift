@@ -8,44 +8,44 @@ enum XML {
     /// allow, are left out unless `dropControls` is false (Mustache keeps them).
     static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
         var text = text
-        func isDropped(_ byte: UInt8) -> Bool {
-            dropControls && byte < 0x20 && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r")
-        }
-        let (extra, changed) = text.withUTF8 { bytes -> (Int, Bool) in
-            var extra = 0
-            var changed = false
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "<"), UInt8(ascii: ">"): extra += 3
-                case UInt8(ascii: "&"): extra += 4
-                case UInt8(ascii: "\""): extra += 5
-                case UInt8(ascii: "'") where apostrophe: extra += 4
-                default: if isDropped(byte) { changed = true }
-                }
-            }
-            return (extra, changed)
+        let escaped = text.withUTF8 { bytes -> [UInt8]? in
+            guard bytes.contains(where: { needsEscape($0, apostrophe: apostrophe, dropControls: dropControls) }) else { return nil }
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(bytes.count + 16)
+            escape(bytes, apostrophe: apostrophe, dropControls: dropControls, into: &escaped)
+            return escaped
         }
         // Most values have nothing to escape: the same string, not a copy.
-        if extra == 0 && !changed { return text }
-        return text.withUTF8 { bytes -> String in
-            String(unsafeUninitializedCapacity: bytes.count + extra) { output in
-                var index = 0
-                func put(_ text: StaticString) {
-                    text.withUTF8Buffer { for byte in $0 { output[index] = byte; index += 1 } }
-                }
-                for byte in bytes {
-                    switch byte {
-                    case UInt8(ascii: "<"): put("&lt;")
-                    case UInt8(ascii: ">"): put("&gt;")
-                    case UInt8(ascii: "&"): put("&amp;")
-                    case UInt8(ascii: "\""): put("&quot;")
-                    case UInt8(ascii: "'") where apostrophe: put("&#39;")
-                    default:
-                        if !isDropped(byte) { output[index] = byte; index += 1 }
-                    }
-                }
-                return index
+        return escaped.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// The same on UTF-8, appended to `out` (pages are written this way, as bytes).
+    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, apostrophe: Bool, dropControls: Bool, into out: inout [UInt8]) {
+        var start = 0
+        for index in bytes.indices where needsEscape(bytes[index], apostrophe: apostrophe, dropControls: dropControls) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            let entity: StaticString
+            switch bytes[index] {
+            case UInt8(ascii: "<"): entity = "&lt;"
+            case UInt8(ascii: ">"): entity = "&gt;"
+            case UInt8(ascii: "&"): entity = "&amp;"
+            case UInt8(ascii: "\""): entity = "&quot;"
+            case UInt8(ascii: "'"): entity = "&#39;"
+            default: entity = ""  // a control character XML does not allow: left out
             }
+            entity.withUTF8Buffer { out.append(contentsOf: $0) }
+            start = index + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8, apostrophe: Bool, dropControls: Bool) -> Bool {
+        switch byte {
+        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""): return true
+        case UInt8(ascii: "'"): return apostrophe
+        case UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"): return false
+        default: return dropControls && byte < 0x20
         }
     }
 }

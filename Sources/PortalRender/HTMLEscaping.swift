@@ -22,7 +22,7 @@ enum HTMLEscaping {
             return
         }
         var value = value
-        value.withUTF8 { escape($0, into: &html) }
+        value.withUTF8 { XML.escape($0, apostrophe: true, dropControls: false, into: &html) }
     }
 
     /// UTF-8 text, the same way.
@@ -31,27 +31,7 @@ enum HTMLEscaping {
             html.append(contentsOf: value)
             return
         }
-        value.withUnsafeBufferPointer { escape($0, into: &html) }
-    }
-
-    /// `<`, `>`, `&`, `"` and `'` escaped, appended to `html`.
-    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into html: inout [UInt8]) {
-        var start = 0
-        for index in bytes.indices {
-            let entity: StaticString
-            switch bytes[index] {
-            case UInt8(ascii: "<"): entity = "&lt;"
-            case UInt8(ascii: ">"): entity = "&gt;"
-            case UInt8(ascii: "&"): entity = "&amp;"
-            case UInt8(ascii: "\""): entity = "&quot;"
-            case UInt8(ascii: "'"): entity = "&#39;"
-            default: continue
-            }
-            html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            entity.withUTF8Buffer { html.append(contentsOf: $0) }
-            start = index + 1
-        }
-        html.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        value.withUnsafeBufferPointer { XML.escape($0, apostrophe: true, dropControls: false, into: &html) }
     }
 
     /// Registers the content type once per process.
