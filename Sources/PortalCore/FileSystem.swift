@@ -22,17 +22,29 @@ public enum FileSystem {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return .unreadable }
         guard Int(info.st_size) <= maximumSize else { return .tooLarge }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-        var count = 0
+        // Read into memory not cleared first, one byte more than the file's size: a read
+        // that fills it means the file grew meanwhile, and the rest is read in chunks.
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: max(Int(info.st_size), 0) + 1) { buffer, count in
+            while count < buffer.count {
+                let result = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if result < 0 { if errno == EINTR { continue }; failed = true; return }
+                if result == 0 { return }
+                count += result
+            }
+        }
+        if failed { return .unreadable }
+        if bytes.count <= Int(info.st_size) { return .bytes(bytes) }
+        // The file grew while it was read: the rest in chunks.
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 4096))) }
-            let result = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if bytes.count > maximumSize { return .tooLarge }
+            let result = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
             if result < 0 { if errno == EINTR { continue }; return .unreadable }
             if result == 0 { break }
-            count += result
-            if count > maximumSize { return .tooLarge }
+            bytes.append(contentsOf: chunk[..<result])
         }
-        bytes.removeLast(bytes.count - count)
+        if bytes.count > maximumSize { return .tooLarge }
         return .bytes(bytes)
     }
 
