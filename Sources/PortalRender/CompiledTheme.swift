@@ -406,7 +406,7 @@ final class CompiledTheme: @unchecked Sendable {
             html.append(contentsOf: sections[number].body.render(root(), library: direct(language)).utf8)
         }
         switch ContextValueType(of: value) {
-        case .bool: if value as! Bool { top() }; return
+        case .bool: if ContextValueType.take(value, as: Bool.self) { top() }; return
         case .string, .html: top(); return
         default: break
         }
@@ -483,9 +483,9 @@ final class CompiledTheme: @unchecked Sendable {
                 switch Self.lookUp(path: path, in: values) {
                 case .absent: break
                 case .value(let value) where ContextValueType(of: value) == .string:
-                    HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
+                    HTMLEscaping.write(ContextValueType.take(value, as: String.self), escaped: escaped, into: &html)
                 case .value(let value) where ContextValueType(of: value) == .html:
-                    HTMLEscaping.write((value as! HTMLText).bytes, escaped: escaped, into: &html)
+                    HTMLEscaping.write((ContextValueType.take(value, as: HTMLText.self)).bytes, escaped: escaped, into: &html)
                 default: html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
                 }
             }
@@ -525,8 +525,8 @@ final class CompiledTheme: @unchecked Sendable {
                 case .absent: break
                 case .value(let value):
                     switch ContextValueType(of: value) {
-                    case .string: HTMLEscaping.write(value as! String, escaped: escaped, into: &html)
-                    case .html: HTMLEscaping.write((value as! HTMLText).bytes, escaped: escaped, into: &html)
+                    case .string: HTMLEscaping.write(ContextValueType.take(value, as: String.self), escaped: escaped, into: &html)
+                    case .html: HTMLEscaping.write((ContextValueType.take(value, as: HTMLText.self)).bytes, escaped: escaped, into: &html)
                     case .number: HTMLEscaping.write((value as! LocalizedNumber).renderText, escaped: escaped, into: &html)
                     default: return false
                     }
@@ -549,12 +549,12 @@ final class CompiledTheme: @unchecked Sendable {
                 case .value(let value):
                     switch ContextValueType(of: value) {
                     case .bool:
-                        if (value as! Bool) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
+                        if (ContextValueType.take(value, as: Bool.self)) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
                     case .string:
                         // The text on the stack: it answers no name.
-                        if !inverted && !within(ItemFields(pushed: value as! String)) { return false }
+                        if !inverted && !within(ItemFields(pushed: ContextValueType.take(value, as: String.self))) { return false }
                     case .html:
-                        if !inverted && !within(ItemFields(pushed: (value as! HTMLText).text)) { return false }
+                        if !inverted && !within(ItemFields(pushed: (ContextValueType.take(value, as: HTMLText.self)).text)) { return false }
                     case .number:
                         // The number on the stack (it answers `value`, `plural` …); never empty.
                         if !inverted && !within(ItemFields(number: value as! LocalizedNumber)) { return false }
@@ -658,7 +658,7 @@ final class CompiledTheme: @unchecked Sendable {
         // `hasPages` stands for `pages` (or `Pages`): `hasName` upper-cases the first letter.
         guard SiteRenderer.hasName(lowered) == name, let entry = values[lowered] ?? values[String(rest)] else { return nil }
         // A list shared by many pages (the menu, the head's links) is a list too.
-        let value = ContextValueType(of: entry) == .shared ? (entry as! SharedValue).value : entry
+        let value = ContextValueType(of: entry) == .shared ? (ContextValueType.take(entry, as: SharedValue.self)).value : entry
         // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
         if let list = ListItems(value) { return list.count > 0 }
         return (value as? any TemplateList).map { !$0.isEmpty }
@@ -667,13 +667,13 @@ final class CompiledTheme: @unchecked Sendable {
     /// The rest of a dotted name, read from the value its first part gave.
     static func follow<Path: Collection<String>>(_ path: Path, from start: Any) -> LookUp {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
-        func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (value as! SharedValue).value : value }
+        func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (ContextValueType.take(value, as: SharedValue.self)).value : value }
         var value = unshared(start)
         for part in path {
             let next: Any?
             switch ContextValueType(of: value) {
-            case .object: next = (value as! [String: Any])[part]
-            case .strings: next = (value as! [String: String])[part]
+            case .object: next = (ContextValueType.take(value, as: [String: Any].self))[part]
+            case .strings: next = (ContextValueType.take(value, as: [String: String].self))[part]
             case .string, .html, .bool, .int, .double: next = nil  // no children
             default: return .unknown
             }
@@ -693,10 +693,10 @@ final class CompiledTheme: @unchecked Sendable {
 
         init?(_ value: Any) {
             switch ContextValueType(of: value) {
-            case .objects: self = .objects(value as! [[String: Any]])
-            case .stringObjects: self = .stringObjects(value as! [[String: String]])
-            case .texts: self = .texts(value as! [String])
-            case .list: self = .list(value as! [Any])
+            case .objects: self = .objects(ContextValueType.take(value, as: [[String: Any]].self))
+            case .stringObjects: self = .stringObjects(ContextValueType.take(value, as: [[String: String]].self))
+            case .texts: self = .texts(ContextValueType.take(value, as: [String].self))
+            case .list: self = .list(ContextValueType.take(value, as: [Any].self))
             default: return nil
             }
         }
@@ -773,8 +773,8 @@ final class CompiledTheme: @unchecked Sendable {
 
         init?(_ item: Any) {
             switch ContextValueType(of: item) {
-            case .object: fields = .object(item as! [String: Any])
-            case .strings: fields = .strings(item as! [String: String])
+            case .object: fields = .object(ContextValueType.take(item, as: [String: Any].self))
+            case .strings: fields = .strings(ContextValueType.take(item, as: [String: String].self))
             default: return nil
             }
         }
@@ -803,7 +803,7 @@ final class CompiledTheme: @unchecked Sendable {
         /// A text item (nil for any other kind of item).
         init?(answeringNothing item: Any) {
             guard ContextValueType(of: item) == .string else { return nil }
-            fields = .text(item as! String)
+            fields = .text(ContextValueType.take(item, as: String.self))
         }
 
         func field(_ name: String) -> Any? {

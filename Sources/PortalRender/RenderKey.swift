@@ -145,12 +145,12 @@ public struct FingerprintHasher {
     mutating func add(value: Any) -> Bool {
         switch ContextValueType(of: value) {
         case .string:
-            byte(UInt8(ascii: "s")); add(value as! String)
+            byte(UInt8(ascii: "s")); add(ContextValueType.take(value, as: String.self))
         case .html:
             // As the same text would be.
-            byte(UInt8(ascii: "s")); (value as! HTMLText).bytes.withUnsafeBytes { add($0) }
+            byte(UInt8(ascii: "s")); (ContextValueType.take(value, as: HTMLText.self)).bytes.withUnsafeBytes { add($0) }
         case .object:
-            let object = value as! [String: Any]
+            let object = ContextValueType.take(value, as: [String: Any].self)
             byte(UInt8(ascii: "m")); add(UInt64(object.count))
             var sum: (UInt64, UInt64) = (0, 0)
             for (key, item) in object {
@@ -159,15 +159,15 @@ public struct FingerprintHasher {
             }
             add(sum.0); add(sum.1)
         case .bool:
-            byte(UInt8(ascii: "b")); byte(value as! Bool ? 1 : 0)
+            byte(UInt8(ascii: "b")); byte(ContextValueType.take(value, as: Bool.self) ? 1 : 0)
         case .objects:
-            return add(list: value as! [[String: Any]], tag: "l")
+            return add(list: ContextValueType.take(value, as: [[String: Any]].self), tag: "l")
         case .list:
-            return add(list: value as! [Any], tag: "a")
+            return add(list: ContextValueType.take(value, as: [Any].self), tag: "a")
         case .stringObjects:
-            return add(list: value as! [[String: String]], tag: "L")
+            return add(list: ContextValueType.take(value, as: [[String: String]].self), tag: "L")
         case .strings:
-            let strings = value as! [String: String]
+            let strings = ContextValueType.take(value, as: [String: String].self)
             byte(UInt8(ascii: "t")); add(UInt64(strings.count))
             var sum: (UInt64, UInt64) = (0, 0)
             for (key, text) in strings {
@@ -178,15 +178,15 @@ public struct FingerprintHasher {
             }
             add(sum.0); add(sum.1)
         case .texts:
-            let texts = value as! [String]
+            let texts = ContextValueType.take(value, as: [String].self)
             byte(UInt8(ascii: "x")); add(UInt64(texts.count))
             for text in texts { add(text) }
         case .int:
-            byte(UInt8(ascii: "i")); add(UInt64(bitPattern: Int64(value as! Int)))
+            byte(UInt8(ascii: "i")); add(UInt64(bitPattern: Int64(ContextValueType.take(value, as: Int.self))))
         case .double:
-            byte(UInt8(ascii: "d")); add((value as! Double).bitPattern)
+            byte(UInt8(ascii: "d")); add((ContextValueType.take(value, as: Double.self)).bitPattern)
         case .shared:
-            guard let key = (value as! SharedValue).key else { return false }
+            guard let key = (ContextValueType.take(value, as: SharedValue.self)).key else { return false }
             byte(UInt8(ascii: "S")); add(key.high); add(key.low)
         case .number:
             // Its plural strings are part of the base key (all interface strings).
