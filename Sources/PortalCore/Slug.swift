@@ -150,49 +150,73 @@ public enum Slug {
         String(unsafeUninitializedCapacity: input.count * 3 + 16) { buffer in
             let start = buffer.baseAddress!
             var out = start
-            var other = String.UnicodeScalarView()
-            let table = foldTable
-            var index = 0
-            while index < input.count {
-                let lead = input[index]
-                if lead < 0x80 {
-                    flush(&other, &out)
-                    // A run of ASCII, through the table.
-                    repeat {
-                        out.pointee = UInt8(truncatingIfNeeded: table[Int(input[index])] >> 8)
-                        out += 1
-                        index += 1
-                    } while index < input.count && input[index] < 0x80
-                    continue
-                }
-                // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
-                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-                var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-                for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
-                index += length
-                if (0x300...0x36F).contains(value) {
-                    continue  // a combining diacritic: dropped
-                } else if (0xC0...0x24F).contains(value) {
-                    flush(&other, &out)
-                    put(table[128 + Int(value - 0xC0)], &out)
-                    continue
-                } else if (0x1E00...0x1EFF).contains(value) {
-                    flush(&other, &out)
-                    put(table[128 + 0x190 + Int(value - 0x1E00)], &out)
-                    continue
-                }
-                let scalar = Unicode.Scalar(value)!
-                if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
-                    flush(&other, &out)
-                    out.pointee = UInt8(ascii: " ")
-                    out += 1
-                } else {
-                    other.append(scalar)
-                }
-            }
-            flush(&other, &out)
+            fold(input, into: &out)
             return out - start
         }
+    }
+
+    /// The folded text of `parts`, joined by spaces, as a JSON string literal: for the
+    /// search index. Folded text never needs an escape (quotes, backslashes, `<`,
+    /// controls and line separators all fold to spaces), so none is looked for.
+    public static func searchFoldJSON(_ parts: String...) -> String {
+        let capacity = parts.reduce(0) { $0 + $1.utf8.count + 1 } * 3 + 16
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            let start = buffer.baseAddress!
+            var out = start
+            out.pointee = UInt8(ascii: "\""); out += 1
+            for (index, part) in parts.enumerated() {
+                if index > 0 { out.pointee = UInt8(ascii: " "); out += 1 }
+                var part = part
+                part.withUTF8 { fold($0, into: &out) }
+            }
+            out.pointee = UInt8(ascii: "\""); out += 1
+            return out - start
+        }
+    }
+
+    /// Folds `input` into the bytes at `out` (room for three times its bytes), moving it on.
+    private static func fold(_ input: UnsafeBufferPointer<UInt8>, into out: inout UnsafeMutablePointer<UInt8>) {
+        var other = String.UnicodeScalarView()
+        let table = foldTable
+        var index = 0
+        while index < input.count {
+            let lead = input[index]
+            if lead < 0x80 {
+                flush(&other, &out)
+                // A run of ASCII, through the table.
+                repeat {
+                    out.pointee = UInt8(truncatingIfNeeded: table[Int(input[index])] >> 8)
+                    out += 1
+                    index += 1
+                } while index < input.count && input[index] < 0x80
+                continue
+            }
+            // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
+            index += length
+            if (0x300...0x36F).contains(value) {
+                continue  // a combining diacritic: dropped
+            } else if (0xC0...0x24F).contains(value) {
+                flush(&other, &out)
+                put(table[128 + Int(value - 0xC0)], &out)
+                continue
+            } else if (0x1E00...0x1EFF).contains(value) {
+                flush(&other, &out)
+                put(table[128 + 0x190 + Int(value - 0x1E00)], &out)
+                continue
+            }
+            let scalar = Unicode.Scalar(value)!
+            if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                flush(&other, &out)
+                out.pointee = UInt8(ascii: " ")
+                out += 1
+            } else {
+                other.append(scalar)
+            }
+        }
+        flush(&other, &out)
     }
 }
 

@@ -125,14 +125,14 @@ extension SiteRenderer {
     func citySearchEntries(_ code: String) -> String {
         let strings = self.strings[code]!
         var entries = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section"),
-                                        folded: JSON.string(Slug.searchFold(citiesTitle(code) + "  ")))]
+                                        folded: Slug.searchFoldJSON(citiesTitle(code) + "  "))]
         for index in sortedCityIndices(code) {
             let city = site.cities[index]
             var text = city.name + " " + countryName(city.country, code) + " " + city.country
             if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(markdown[narrative].plainText, limit: 1000) }
             let title = city.name(in: code), summary = countryName(city.country, code)
             entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city"),
-                                            folded: JSON.string(Slug.searchFold(title + " " + summary + " " + text))))
+                                            folded: Slug.searchFoldJSON(title, summary, text)))
         }
         return entries.joined(separator: ",\n")
     }
@@ -141,7 +141,7 @@ extension SiteRenderer {
     /// page (a fallback copy shares its original's), and again only when the page changes.
     func searchText(_ pageIndex: Int) -> String {
         let page = site.pages[pageIndex]
-        return JSON.string(Slug.searchFold(page.title + " " + summaryText(pageIndex) + " " + Self.excerpt(markdown[pageIndex].plainText, limit: 3000)))
+        return Slug.searchFoldJSON(page.title, summaryText(pageIndex), Self.excerpt(markdown[pageIndex].plainText, limit: 3000))
     }
 
     // MARK: feeds

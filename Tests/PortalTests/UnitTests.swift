@@ -61,6 +61,16 @@ struct SlugTests {
         // Other scripts lower-cased and kept, combining marks dropped, punctuation a space.
         #expect(Slug.searchFold("Część — ЖИЗНЬ 北京 e\u{301}!") == "czesc   жизнь 北京 e ")
     }
+
+    @Test("folded search text goes into the index as a JSON string that needs no escape")
+    func searchFoldJSON() throws {
+        let parts = ["Say \"hi\" \\ <script>", "tab\tline\u{2028}para\u{2029}end\u{1}", "ΟΔΟΣ Łódź"]
+        let literal = Slug.searchFoldJSON(parts[0], parts[1], parts[2])
+        #expect(literal == JSON.string(Slug.searchFold(parts.joined(separator: " "))))
+        let decoded = try JSONSerialization.jsonObject(with: Data(literal.utf8), options: .fragmentsAllowed) as? String
+        #expect(decoded == Slug.searchFold(parts.joined(separator: " ")))
+        #expect(!literal.dropFirst().dropLast().contains(where: { "\"\\<\u{2028}\u{2029}".contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }))
+    }
 }
 
 /// Against CLDR 44's examples for each category.
