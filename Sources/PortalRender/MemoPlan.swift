@@ -194,7 +194,7 @@ struct MemoPlan {
             return !tags.contains { tag in
                 switch tag.kind {
                 case .partial, .parent, .block, .delimiters, .dynamicPartial: return true
-                case .variable, .open, .inverted: return tag.depth == 0 && (tag.name == "." || tag.name.isEmpty || tag.name.contains("("))
+                case .variable, .open, .inverted: return tag.depth == 0 && (tag.name == "." || tag.name.isEmpty || tag.name.utf8.contains(UInt8(ascii: "(")))
                 case .close, .pragma, .comment: return false
                 }
             }
@@ -688,7 +688,8 @@ struct MemoPlan {
 
     /// A name to look up: words joined by dots (`page.date`), no transform, not `.`.
     private static func isName(_ name: String) -> Bool {
-        !name.hasPrefix(".") && !name.hasSuffix(".") && !name.contains("..") && isPlainName(name.replacingOccurrences(of: ".", with: "_"))
+        // Each part between dots a plain name (none empty: no leading, trailing or double dot).
+        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isPlainName(String($0)) }
     }
 
     /// A name without dots, transforms or spaces, and not `.`.
@@ -767,7 +768,7 @@ struct MemoPlan {
     /// template as it is: no `{` or `}` (no tag made), not empty or only spaces (a line
     /// would become standalone). Names with transforms or starting with `.` are left.
     static func constant(_ name: String, _ constants: [String: Any]) -> String? {
-        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("("), !name.contains(" ") else { return nil }
+        guard !name.isEmpty, !name.hasPrefix("."), !name.utf8.contains(UInt8(ascii: "(")), !name.utf8.contains(UInt8(ascii: " ")) else { return nil }
         guard case .value(let value) = CompiledTheme.lookUp(name, in: constants), ContextValueType(of: value) == .string else { return nil }
         let text = value as! String
         guard !text.allSatisfy(\.isWhitespace),
@@ -807,6 +808,15 @@ struct MemoPlan {
         return false
     }
 
+    /// `text` without the blanks around it: tabs and space separators (what Foundation's
+    /// `.whitespaces` holds), trimmed without bridging to Foundation's strings.
+    static func trimmingBlanks(_ text: Substring) -> String {
+        func blank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+
     /// The tags of a template, in order.
     static func tags(in text: String) -> [Tag] {
         enum Opener { case section, block, parent }
@@ -823,12 +833,11 @@ struct MemoPlan {
             var end = start
             while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "}") && bytes[end + 1] == UInt8(ascii: "}")) { end += 1 }
             guard end + 1 < bytes.count else { break }
-            let inner = String(decoding: bytes[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let inner = Self.trimmingBlanks(Substring(String(decoding: bytes[start..<end], as: UTF8.self)))
             var closeEnd = end + 2
             if triple, closeEnd < bytes.count, bytes[closeEnd] == UInt8(ascii: "}") { closeEnd += 1 }
             let sigil = triple ? nil : inner.first
-            let body = String((sigil.map { "#^/>!<$=&%".contains($0) } ?? false) ? inner.dropFirst() : Substring(inner))
-                .trimmingCharacters(in: .whitespaces)
+            let body = Self.trimmingBlanks((sigil.map { "#^/>!<$=&%".contains($0) } ?? false) ? inner.dropFirst() : Substring(inner))
             let depth = openers.filter { $0 == .section }.count
             let inBlock = openers.contains(.block)
             var kind = Tag.Kind.variable
