@@ -96,15 +96,21 @@ extension SiteRenderer {
 
     /// The per-language search index: titles, addresses, summaries, and the text folded
     /// to lower-case ASCII so that `lodz` finds Łódź without any network access.
-    func searchIndex(_ code: String) -> String {
-        var text = "[\n"
-        for index in tables[code]!.searchOrder {
-            text += searchEntries[index]
-            text += ",\n"
+    /// Written into one array of the index's size (megabytes for a large site: a string
+    /// grown entry by entry would be copied at every doubling, and once more into bytes).
+    func searchIndex(_ code: String) -> [UInt8] {
+        let order = tables[code]!.searchOrder
+        let cities = tables[code]!.citySearchEntries
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(order.reduce(cities.utf8.count + 8) { $0 + searchEntries[$1].utf8.count + 2 })
+        bytes.append(contentsOf: "[\n".utf8)
+        for index in order {
+            bytes.append(contentsOf: searchEntries[index].utf8)
+            bytes.append(contentsOf: ",\n".utf8)
         }
-        text += tables[code]!.citySearchEntries
-        text += "\n]\n"
-        return text
+        bytes.append(contentsOf: cities.utf8)
+        bytes.append(contentsOf: "\n]\n".utf8)
+        return bytes
     }
 
     /// One search index entry as JSON.
@@ -183,30 +189,43 @@ extension SiteRenderer {
 
     // MARK: sitemap
 
-    func sitemap() -> String {
-        var xml = """
+    func sitemap() -> [UInt8] {
+        // Written into bytes with room for the whole file (an address and a link per
+        // language, about a hundred bytes each, per page): a string grown page by page
+        // would be copied at every doubling.
+        var xml: [UInt8] = []
+        let languages = plan.outputLanguages.count
+        xml.reserveCapacity((128 + 128 * languages) * (plan.plannedPages.count + languages * (site.cities.count + 2)) + 256)
+        func put(_ text: String) { xml.append(contentsOf: text.utf8) }
+        func escaped(_ text: String) {
+            var text = text
+            text.withUTF8 { XML.escape($0, apostrophe: false, dropControls: true, into: &xml) }
+        }
+        put("""
         <?xml version="1.0" encoding="utf-8"?>
         <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
 
-        """
+        """)
         // The alternate links of a translation set (or of a generated page in every
         // language) are the same for each of its pages: written once.
         enum LinkSet: Hashable { case translation(String), generated(String) }
         var linesOfSet: [LinkSet: String] = [:]
         func add(_ urlPath: String, set: LinkSet, alternates: () -> [Alternate], lastmod: PageDate?) {
-            xml += "<url>\n<loc>\(XML.escape(permalink(urlPath)))</loc>\n"
-            if let lastmod { xml += "<lastmod>\(lastmod.isoDate)</lastmod>\n" }
+            put("<url>\n<loc>")
+            escaped(permalink(urlPath))
+            put("</loc>\n")
+            if let lastmod { put("<lastmod>\(lastmod.isoDate)</lastmod>\n") }
             if let lines = linesOfSet[set] {
-                xml += lines
+                put(lines)
             } else {
                 var lines = ""
                 for link in hreflangLinks(alternates()) {
                     lines += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(link.hreflang))\" href=\"\(XML.escape(link.href))\"/>\n"
                 }
                 linesOfSet[set] = lines
-                xml += lines
+                put(lines)
             }
-            xml += "</url>\n"
+            put("</url>\n")
         }
         for language in plan.outputLanguages {
             let code = language.code
@@ -223,7 +242,8 @@ extension SiteRenderer {
             }
             add("/\(code)/\(SitePlan.searchPath)/", set: .generated(SitePlan.searchPath), alternates: { generatedAlternates(SitePlan.searchPath) }, lastmod: nil)
         }
-        return xml + "</urlset>\n"
+        put("</urlset>\n")
+        return xml
     }
 
     func sortPagesByURL(_ entries: [PlannedPage]) -> [PlannedPage] { entries.sorted { $0.urlPath < $1.urlPath } }

@@ -212,11 +212,11 @@ public struct SiteRenderer: Sendable {
             let text = theme.library.render(TemplateRoot(values: ["map": mapObject(language, cities: cities)]), withTemplate: "cities-map") ?? ""
             return Array(text.utf8)
         case .searchIndex(let language):
-            return Array(searchIndex(language).utf8)
+            return searchIndex(language)
         case .feed(let language):
             return Array(feed(language).utf8)
         case .sitemap:
-            return Array(sitemap().utf8)
+            return sitemap()
         case .robots:
             return Array("User-agent: *\nAllow: /\n\nSitemap: \(origin)/sitemap.xml\n".utf8)
         case .alias(_, let to, let language):
