@@ -84,6 +84,14 @@ public enum YAMLDocument {
     ///   - lineOffset: added to every line (front matter starts below its `---`).
     /// - Returns: nil for an empty document.
     public static func parse(_ text: String, file: String, lineOffset: Int = 0) throws(BuildFailure) -> YAMLNode? {
+        var text = text
+        if let flat = text.withUTF8({ flatMapping($0, lineOffset: lineOffset) }) { return flat }
+        return try parseWithLibYAML(text, file: file, lineOffset: lineOffset)
+    }
+
+    /// The same, every document read by libyaml (`parse` reads the commonest front
+    /// matter itself, see `flatMapping`).
+    static func parseWithLibYAML(_ text: String, file: String, lineOffset: Int = 0) throws(BuildFailure) -> YAMLNode? {
         if let (line, column) = firstAnchorOrAlias(text) {
             throw BuildFailure([.error(file, line: line + lineOffset, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")])
         }
@@ -269,6 +277,153 @@ public enum YAMLDocument {
         default:
             return "str"
         }
+    }
+
+    /// A document of the form nearly every front matter has, read without libyaml (whose
+    /// tokenizer was a third of the time a page took to load): one `key: value` per line,
+    /// each key at the start of its line, each value on its line and one of
+    /// - text in double quotes without `\\` or `"`, or in single quotes without `'`;
+    /// - a plain value that starts with a letter or a digit and has none of `#&*[]{}|>\\`
+    ///   or a tab, nor a `:` before a space or the end;
+    /// - a list in brackets of such quoted text or of plain words (letters, digits, spaces,
+    ///   `_`, `-`, `.`);
+    /// and blank lines or comment lines between them. The nodes are libyaml's for the same
+    /// text (types as `plainTag` gives them, lines and columns), which the tests check
+    /// against Yams. Anything else, a key written twice included, gives nil: the caller
+    /// hands the document to libyaml.
+    static func flatMapping(_ bytes: UnsafeBufferPointer<UInt8>, lineOffset: Int) -> YAMLNode? {
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var keys: [String] = []
+        var lineStart = 0
+        var line = 1 + lineOffset
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1; line += 1 }
+            // Trailing spaces are not part of a value.
+            var end = lineEnd
+            while end > lineStart && bytes[end - 1] == 0x20 { end -= 1 }
+            if end == lineStart || bytes[lineStart] == UInt8(ascii: "#") { continue }
+            guard isASCIILetter(bytes[lineStart]) else { return nil }
+            var index = lineStart
+            while index < end && isWordByte(bytes[index]) && bytes[index] != UInt8(ascii: ".") { index += 1 }
+            guard index + 1 < end, bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == 0x20 else { return nil }
+            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), as: UTF8.self)
+            guard !keys.contains(key) else { return nil }
+            index += 1
+            while bytes[index] == 0x20 { index += 1 }
+            guard let value = flatValue(bytes, index..<end, lineStart: lineStart, line: line) else { return nil }
+            keys.append(key)
+            pairs.append((YAMLNode(kind: .scalar(key, tag: plainTag(key)), line: line, column: 1), value))
+        }
+        guard let first = pairs.first else { return nil }
+        return YAMLNode(kind: .mapping(pairs), line: first.key.line, column: 1)
+    }
+
+    /// One value of `flatMapping`, the whole of `range`.
+    private static func flatValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, lineStart: Int, line: Int) -> YAMLNode? {
+        let first = bytes[range.lowerBound]
+        let column = range.lowerBound - lineStart + 1  // a key, a colon and spaces before: all ASCII
+        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") {
+            guard let text = quoted(bytes, range) else { return nil }
+            return YAMLNode(kind: .scalar(text, tag: "str"), line: line, column: column)
+        }
+        if first == UInt8(ascii: "[") {
+            guard bytes[range.upperBound - 1] == UInt8(ascii: "]") else { return nil }
+            var items: [YAMLNode] = []
+            var index = range.lowerBound + 1
+            let close = range.upperBound - 1
+            while index < close && bytes[index] == 0x20 { index += 1 }
+            while index < close {
+                var itemEnd = index
+                if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
+                    itemEnd += 1
+                    while itemEnd < close && bytes[itemEnd] != bytes[index] { itemEnd += 1 }
+                    guard itemEnd < close else { return nil }
+                    itemEnd += 1
+                    guard let text = quoted(bytes, index..<itemEnd) else { return nil }
+                    items.append(YAMLNode(kind: .scalar(text, tag: "str"), line: line, column: columnOf(index, bytes, lineStart: lineStart)))
+                } else {
+                    // Plain: up to the comma or the bracket, without the spaces before it.
+                    guard isASCIILetter(bytes[index]) || isDigit(bytes[index]) || bytes[index] >= 0x80 else { return nil }
+                    while itemEnd < close && bytes[itemEnd] != UInt8(ascii: ",") {
+                        let byte = bytes[itemEnd]
+                        guard isWordByte(byte) || byte == 0x20 || (byte >= 0x80 && isPrintable(bytes, at: itemEnd)) else { return nil }
+                        itemEnd += 1
+                    }
+                    var textEnd = itemEnd
+                    while bytes[textEnd - 1] == 0x20 { textEnd -= 1 }
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<textEnd]), as: UTF8.self)
+                    items.append(YAMLNode(kind: .scalar(text, tag: plainTag(text)), line: line, column: columnOf(index, bytes, lineStart: lineStart)))
+                }
+                // Then spaces, and a comma before the next item or the bracket.
+                index = itemEnd
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                guard index < close else { break }
+                guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+                while index < close && bytes[index] == 0x20 { index += 1 }
+                guard index < close else { return nil }  // `[a, ]`: left to libyaml
+            }
+            return YAMLNode(kind: .sequence(items), line: line, column: column)
+        }
+        guard isASCIILetter(first) || isDigit(first) || first >= 0x80 else { return nil }
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "#"), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"),
+                 UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "\\"), UInt8(ascii: "`"):
+                return nil
+            case UInt8(ascii: ":"):
+                guard index + 1 < range.upperBound, bytes[index + 1] != 0x20 else { return nil }
+            default:
+                guard isPrintable(bytes, at: index) else { return nil }
+            }
+            index += 1
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        return YAMLNode(kind: .scalar(text, tag: plainTag(text)), line: line, column: column)
+    }
+
+    /// The text of a quoted value that is the whole of `range`: nil when it holds an escape,
+    /// its quote, or a character libyaml reads otherwise.
+    private static func quoted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        let quote = bytes[range.lowerBound]
+        guard range.count >= 2, bytes[range.upperBound - 1] == quote else { return nil }
+        let inner = range.lowerBound + 1..<range.upperBound - 1
+        for index in inner {
+            if bytes[index] == quote || bytes[index] == UInt8(ascii: "\\") || !isPrintable(bytes, at: index) { return nil }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[inner]), as: UTF8.self)
+    }
+
+    /// The column of a byte as libyaml counts it (in characters).
+    private static func columnOf(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, lineStart: Int) -> Int {
+        var column = 1
+        for position in lineStart..<index where bytes[position] & 0xC0 != 0x80 { column += 1 }
+        return column
+    }
+
+    /// Not a control character, a tab, or a character YAML takes for a line break or
+    /// refuses (U+0080–U+009F, U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF); the UTF-8 is valid.
+    @inline(__always)
+    private static func isPrintable(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let byte = bytes[index]
+        if byte < 0x80 { return byte >= 0x20 && byte != 0x7F }
+        switch byte {
+        case 0xC2: return bytes[index + 1] >= 0xA0
+        case 0xE2: return !(bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9))
+        case 0xEF: return !(bytes[index + 1] == 0xBB && bytes[index + 2] == 0xBF) && !(bytes[index + 1] == 0xBF && bytes[index + 2] >= 0xBE)
+        default: return true
+        }
+    }
+
+    @inline(__always) private static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+    @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    /// Letters, digits, `_`, `-` and `.`: a key (without the dot) or a word in a list.
+    @inline(__always) private static func isWordByte(_ byte: UInt8) -> Bool {
+        isASCIILetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
     /// `2024-11-09`: the commonest value of front matter that is not text.

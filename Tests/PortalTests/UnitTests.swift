@@ -235,6 +235,15 @@ struct YAMLTypeTests {
             "- top\n- level\n- [list]\n",
             "scalar at the root",
             "unicode: \"\\U0001F600 😀\"\nlong: \"\(String(repeating: "ab ", count: 400))\"\n",
+            // The forms read without libyaml (`flatMapping`), and their neighbours.
+            Self.flatSample,
+            "a: [1.5, 2, x-y, z_w, 2024-11-09]\nb: \"\"\nc: ''\nd:  two  spaces  inside  \n",
+            "hash: a#b\ncomment: a # b\n",
+            "colon: a:b\nurl: http://x.org/a:b\n",
+            "list: [a, ]\n",
+            "list: [a b, c]\nmore: [a: b]\n",
+            "nested:\n  a: 1\n",
+            "dup: 1\nother: 2\n",
         ]
         // Every YAML file and every front matter of the repository's content and theme.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -253,6 +262,37 @@ struct YAMLTypeTests {
             let actual = try YAMLDocument.parse(text, file: "x.yaml").map(Self.described)
             #expect(actual == expected)
         }
+    }
+
+    static let flatSample = "# comment\ntitle: \"R&D *now* — Łódź\"\nkey_2: 'single # not a comment'\nurl: https://example.org/a?b=c\n"
+        + "Yes: no\nn: 012\nlist: []\nlist2: [ a , \"b c\" ,'d', krajowe huby , Łódź ]\nspaced:    value with  spaces   \n\ntime: 2024-11-09T10:30:00+01:00\nlast: Łódź, Kraków\n"
+
+    @Test("the commonest front matter is read without libyaml, as libyaml reads it; anything else is left to libyaml")
+    func flatFrontMatter() throws {
+        func flat(_ text: String) -> YAMLNode? {
+            var text = text
+            return text.withUTF8 { YAMLDocument.flatMapping($0, lineOffset: 3) }
+        }
+        let read = try #require(flat(Self.flatSample))
+        let full = try #require(try YAMLDocument.parseWithLibYAML(Self.flatSample, file: "x.md", lineOffset: 3))
+        #expect(Self.described(read) == Self.described(full))
+        #expect(read["title"]?.string == "R&D *now* — Łódź" && read["Yes"]?.bool == false && read["n"]?.int == 12)
+        #expect(read["list2"]?.sequence?.map(\.column) == [10, 14, 21, 26, 41])
+        let declined = ["nested:\n  a: 1\n", "a: b # c\n", "a: \"x\\ty\"\n", "a: 'it''s'\n", "a: [x, ]\n", "a: 1\na: 2\n", "a:\n", "- x\n",
+                        "a: x\u{85}y\n", "a: \"x\ty\"\n", "a: &anchor x\n", "a: |\n  x\n", "a: b\n  c\n", "a: {b: c}\n", "a: b: c\n", "# only a comment\n"]
+        for text in declined { #expect(flat(text) == nil, "\(text.debugDescription)") }
+        // Every front matter of the portal's content is of the commonest form.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var pages = 0
+        let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent("Content").path)!
+        while let path = enumerator.nextObject() as? String {
+            guard path.hasSuffix(".md") else { continue }
+            let text = try String(contentsOf: root.appendingPathComponent("Content").appendingPathComponent(path), encoding: .utf8)
+            guard let yaml = try FrontMatter.split(text, file: path).yaml, let node = flat(yaml) else { continue }
+            #expect(try Self.described(node) == YAMLDocument.parseWithLibYAML(yaml, file: path, lineOffset: 3).map(Self.described))
+            pages += 1
+        }
+        #expect(pages > 100)
     }
 
     @Test("a broken document is reported where Yams reports it, in its words",
