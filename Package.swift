@@ -29,7 +29,7 @@ let package = Package(
         ),
         .target(name: "CPortalSystem"),
         .target(name: "PortalCore"),
-        .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "PortalCore"]),
+        .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalCore"]),
         .target(name: "PortalContent", dependencies: ["PortalCore", "PortalMarkdown", "Yams"]),
         .target(name: "PortalRender", dependencies: [
             "PortalCore", "PortalContent",

@@ -38,3 +38,34 @@ __attribute__((constructor)) static void portal_tune_allocator(void) {
     if (mi_option_set) mi_option_set(mi_option_decommit_delay, 0);
 }
 #endif
+
+#include <dlfcn.h>
+#include <stdatomic.h>
+
+// cmark-gfm keeps the table of characters that start inline syntax in one global array.
+// A parser adds its extensions' characters ('~' for strikethrough, ':' and 'w' for
+// autolinks) to it when it starts on a document's inlines and takes them out when it is
+// done (cmark_manage_extensions_special_characters), so a parser that finishes on one
+// core makes a parser on the other miss `~~text~~`. Every parser of the portal attaches
+// the same extensions: their characters are added once, for good, and the library's
+// adding and taking out is then replaced by nothing. The library calls the function
+// through its procedure linkage table, so this definition in the program is the one it
+// calls (portal_cmark_fix_inline_characters checks that it is).
+typedef void (*portal_manage_characters)(void *parser, int add);
+static atomic_int portal_inline_characters_fixed;
+
+void cmark_manage_extensions_special_characters(void *parser, int add) {
+    if (atomic_load(&portal_inline_characters_fixed)) return;
+    portal_manage_characters library = (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (library) library(parser, add);
+}
+
+int portal_cmark_fix_inline_characters(void *parser) {
+    if (atomic_load(&portal_inline_characters_fixed)) return 1;
+    if (dlsym(RTLD_DEFAULT, "cmark_manage_extensions_special_characters") != (void *)cmark_manage_extensions_special_characters) return 0;
+    portal_manage_characters library = (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    if (!library) return 0;
+    library(parser, 1);
+    atomic_store(&portal_inline_characters_fixed, 1);
+    return 1;
+}

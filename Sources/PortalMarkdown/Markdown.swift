@@ -1,4 +1,5 @@
 import CCmarkGFM
+import CPortalSystem
 import PortalCore
 #if canImport(Glibc)
 import Glibc
@@ -41,16 +42,29 @@ public struct MarkdownRenderer: Sendable {
     private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist", "tagfilter"]
 
     /// Registration of the GFM extensions is global in cmark-gfm; Swift runs this once,
-    /// thread-safely, before the first render.
-    private static let registered: Bool = {
+    /// thread-safely, before the first render. Then the extensions' inline characters are
+    /// put in cmark-gfm's global table for good (`portal_cmark_fix_inline_characters`):
+    /// true when that worked and inlines may be parsed on every core at once.
+    static let inlinesInParallel: Bool = {
         cmark_gfm_core_extensions_ensure_registered()
-        return true
+        guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { return false }
+        defer { cmark_parser_free(parser) }
+        attachExtensions(to: parser)
+        return portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) == 1
     }()
+
+    private static func attachExtensions(to parser: OpaquePointer) {
+        for name in extensionNames {
+            if let syntaxExtension = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, syntaxExtension)
+            }
+        }
+    }
 
     private static let inlineLock = InlineLock()
 
     public func render(_ markdown: String) -> RenderedMarkdown {
-        _ = Self.registered
+        let inParallel = Self.inlinesInParallel
         // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
         var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
@@ -58,11 +72,7 @@ public struct MarkdownRenderer: Sendable {
             return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
         defer { cmark_parser_free(parser) }
-        for name in Self.extensionNames {
-            if let syntaxExtension = cmark_find_syntax_extension(name) {
-                cmark_parser_attach_syntax_extension(parser, syntaxExtension)
-            }
-        }
+        Self.attachExtensions(to: parser)
         var text = markdown
         text.withUTF8 { bytes in
             if bytes.isEmpty { return }
@@ -72,9 +82,10 @@ public struct MarkdownRenderer: Sendable {
         // each parser adds its extensions' characters ('~' for strikethrough, ':' and
         // 'w' for autolinks) when it starts parsing inlines and removes them when it is
         // done, so a parser finishing on another thread makes this one miss `~~text~~`.
-        // Inline parsing happens in cmark_parser_finish; it runs one at a time, while
-        // block parsing, the tree walk and HTML rendering stay parallel.
-        let finished = Self.inlineLock.withLock { cmark_parser_finish(parser) }
+        // Unless they are in the table for good (`inlinesInParallel`), inline parsing (in
+        // cmark_parser_finish) runs one at a time, while block parsing, the tree walk and
+        // HTML rendering stay parallel.
+        let finished = inParallel ? cmark_parser_finish(parser) : Self.inlineLock.withLock { cmark_parser_finish(parser) }
         guard let document = finished else {
             return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }

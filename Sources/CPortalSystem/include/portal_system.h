@@ -8,4 +8,11 @@ int portal_rename_exchange(const char *a, const char *b);
 /// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
 int portal_syncfs(int fd);
 
+/// Adds the inline characters of the extensions attached to the cmark-gfm parser
+/// `parser` to cmark-gfm's global table for good, after which parsers no longer add or
+/// take them out, so that inlines can be parsed on every core at once. Call it once,
+/// before any other parser runs. Returns 1 when that is so, 0 when the library's own
+/// adding and taking out is still in place (then inline parsing must run one at a time).
+int portal_cmark_fix_inline_characters(void *parser);
+
 #endif
