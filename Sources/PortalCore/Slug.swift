@@ -160,7 +160,10 @@ public enum Slug {
     /// controls and line separators all fold to spaces), so none is looked for.
     public static func searchFoldJSON(_ parts: String...) -> String {
         let capacity = parts.reduce(0) { $0 + $1.utf8.count + 1 } * 3 + 16
-        return String(unsafeUninitializedCapacity: capacity) { buffer in
+        // Folded into scratch memory, then copied into a string of its size: the texts of
+        // every page are kept until the search index is written, and a string with room
+        // for three times its text would keep that room.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let start = buffer.baseAddress!
             var out = start
             out.pointee = UInt8(ascii: "\""); out += 1
@@ -170,7 +173,7 @@ public enum Slug {
                 part.withUTF8 { fold($0, into: &out) }
             }
             out.pointee = UInt8(ascii: "\""); out += 1
-            return out - start
+            return String(decoding: UnsafeBufferPointer(start: start, count: out - start), as: UTF8.self)
         }
     }
 
