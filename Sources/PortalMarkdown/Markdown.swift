@@ -68,10 +68,14 @@ public struct MarkdownRenderer: Sendable {
         // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
         var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
-        guard let parser = cmark_parser_new(options) else {
+        // Everything cmark-gfm allocates for the document comes from this thread's arena
+        // and goes at once when the render is done (what is kept is copied out first):
+        // the parser and the tree are not freed piece by piece.
+        defer { portal_markdown_arena_reset() }
+        let memory = UnsafeMutablePointer(mutating: portal_markdown_arena().assumingMemoryBound(to: cmark_mem.self))
+        guard let parser = cmark_parser_new_with_mem(options, memory) else {
             return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
-        defer { cmark_parser_free(parser) }
         Self.attachExtensions(to: parser)
         var text = markdown
         text.withUTF8 { bytes in
@@ -89,7 +93,6 @@ public struct MarkdownRenderer: Sendable {
         guard let document = finished else {
             return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
         }
-        defer { cmark_node_free(document) }
 
         var walk = TreeWalk()
         walk.visit(document)
@@ -104,17 +107,15 @@ public struct MarkdownRenderer: Sendable {
                 return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
             }
             html = Self.addingIDs(walk.headings.map(\.id), to: cString)
-            free(cString)
         }
         if html == nil {
             for heading in walk.headings {
-                replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions)
+                replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions, memory: memory)
             }
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
                 return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
             }
             html = Array(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
-            free(cString)
         }
         return RenderedMarkdown(
             htmlBytes: html ?? [],
@@ -165,10 +166,10 @@ public struct MarkdownRenderer: Sendable {
 
     /// Swaps a heading for a custom block holding cmark-gfm's own HTML of that heading,
     /// with the id added to its opening tag.
-    private func replaceHeading(_ heading: OpaquePointer, id: String, level: Int32, options: Int32, extensions: UnsafeMutablePointer<cmark_llist>?) {
-        guard let block = cmark_node_new(CMARK_NODE_CUSTOM_BLOCK), let rendered = cmark_render_html(heading, options, extensions) else { return }
+    private func replaceHeading(_ heading: OpaquePointer, id: String, level: Int32, options: Int32, extensions: UnsafeMutablePointer<cmark_llist>?, memory: UnsafeMutablePointer<cmark_mem>) {
+        guard let block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, memory),
+              let rendered = cmark_render_html(heading, options, extensions) else { return }
         var html = String(cString: rendered)
-        free(rendered)
         let tag = "<h\(level)"
         if html.hasPrefix(tag) { html = tag + " id=\"\(id)\"" + html.dropFirst(tag.count) }
         _ = cmark_node_set_on_enter(block, html)

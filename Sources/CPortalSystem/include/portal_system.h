@@ -15,4 +15,10 @@ int portal_syncfs(int fd);
 /// adding and taking out is still in place (then inline parsing must run one at a time).
 int portal_cmark_fix_inline_characters(void *parser);
 
+/// A cmark-gfm allocator (a `cmark_mem`) that hands out memory from the calling thread's
+/// chunks and frees nothing on its own: everything a document allocated goes at once
+/// with portal_markdown_arena_reset, called on the same thread when it is done.
+const void *portal_markdown_arena(void);
+void portal_markdown_arena_reset(void);
+
 #endif
