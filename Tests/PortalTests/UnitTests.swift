@@ -354,6 +354,23 @@ struct MarkdownTests {
         #expect(unsafe.html == "<h2>raw</h2>\n<h2 id=\"real\">Real</h2>\n")
     }
 
+    @Test("a document larger than the allocator's first chunk renders whole, and the documents after it as alone")
+    func largeDocuments() {
+        let renderer = MarkdownRenderer()
+        let small = "# Łódź\n\nText with *emphasis*, ~~old~~ and [a link](/pl/).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+        let alone = renderer.render(small)
+        let sections = (0..<3000).map { "## Part \($0)\n\n\(String(repeating: "Words of the plan for part \($0). ", count: 8))\n\n- item **\($0)**\n- ~~gone~~\n\n| x | y |\n|---|---|\n| \($0) | z |\n" }
+        let big = renderer.render(sections.joined(separator: "\n"))
+        #expect(big.htmlBytes.count > 1_000_000)
+        #expect(big.headingIDs.count == 3000 && big.headingIDs.last == "part-2999")
+        #expect(big.html.components(separatedBy: "<del>gone</del>").count == 3001)
+        #expect(big.html.components(separatedBy: "<table>").count == 3001)
+        #expect(renderer.render(sections.joined(separator: "\n")) == big)
+        #expect(renderer.render(small) == alone)
+        let unsafe = MarkdownRenderer(unsafeHTML: true)
+        #expect(unsafe.render(sections.prefix(200).joined(separator: "\n")).headingIDs.count == 200)
+    }
+
     @Test("documents rendered on every core all get their extensions (cmark-gfm's global inline table)")
     func parallelExtensions() async {
         let renderer = MarkdownRenderer()
