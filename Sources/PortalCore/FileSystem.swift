@@ -62,6 +62,28 @@ public enum FileSystem {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
     }
 
+    /// The names in a folder with their types (`S_IFDIR`, `S_IFREG`, `S_IFLNK` …) as the
+    /// folder lists them, nil where the file system does not say: one call per batch of
+    /// names, no `stat` per file.
+    static func entries(_ path: String) -> [(name: String, type: mode_t?)] {
+        guard let folder = opendir(path) else { return [] }
+        defer { closedir(folder) }
+        var entries: [(name: String, type: mode_t?)] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            let type: mode_t?
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): type = S_IFDIR
+            case Int32(DT_REG): type = S_IFREG
+            case Int32(DT_LNK): type = S_IFLNK
+            case Int32(DT_UNKNOWN): type = nil
+            default: type = 0  // a device, pipe or socket: neither a folder nor a link
+            }
+            entries.append((name, type))
+        }
+        return entries
+    }
+
     /// Every regular file below `root` as a path relative to it, sorted. Hidden files
     /// (`.DS_Store`, editors' swap files) are skipped. Symbolic links are followed only
     /// when they stay inside `root`; the others are returned in `escaping`.
@@ -71,18 +93,23 @@ public enum FileSystem {
         let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
         func visit(_ relative: String) {
             let absolute = relative.isEmpty ? root : root + "/" + relative
-            for name in list(absolute) where !name.hasPrefix(".") {
+            for (name, type) in entries(absolute) where !name.hasPrefix(".") {
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
                 let childPath = root + "/" + childRelative
-                var info = stat()
-                if lstat(childPath, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                var mode = type
+                // The type comes with the name on most file systems; else it is looked up.
+                if mode == nil {
+                    var info = stat()
+                    mode = lstat(childPath, &info) == 0 ? info.st_mode & S_IFMT : 0
+                }
+                if mode == S_IFLNK {
                     let target = URL(fileURLWithPath: childPath).resolvingSymlinksInPath().path
                     if !(target == realRoot || target.hasPrefix(realRoot + "/")) {
                         escaping.append(childRelative)
                         continue
                     }
                 }
-                let folder = info.st_mode & S_IFMT == S_IFLNK ? isDirectory(childPath) : info.st_mode & S_IFMT == S_IFDIR
+                let folder = mode == S_IFLNK ? isDirectory(childPath) : mode == S_IFDIR
                 if folder { visit(childRelative) } else { files.append(childRelative) }
             }
         }
