@@ -144,22 +144,13 @@ public struct OutputFolder: Sendable {
 
     /// Names in a folder with whether each is a folder (symbolic links count as files).
     static func entries(_ folder: String) -> [(name: String, isFolder: Bool)] {
-        guard let directory = opendir(folder) else { return [] }
-        defer { closedir(directory) }
-        var result: [(String, Bool)] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
-            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+        FileSystem.entries(folder).map { name, type in
+            guard let type else {
                 var info = stat()
-                isFolder = lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                return (name, lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
             }
-            result.append((name, isFolder))
+            return (name, type == S_IFDIR)
         }
-        return result
     }
 
     /// A file's size and modification time (nanoseconds since 1970).

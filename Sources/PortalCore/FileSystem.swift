@@ -62,15 +62,16 @@ public enum FileSystem {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
     }
 
-    /// The names in a folder with their types (`S_IFDIR`, `S_IFREG`, `S_IFLNK` …) as the
-    /// folder lists them, nil where the file system does not say: one call per batch of
-    /// names, no `stat` per file.
-    static func entries(_ path: String) -> [(name: String, type: mode_t?)] {
+    /// The names in a folder (without `.` and `..`) with their types (`S_IFDIR`,
+    /// `S_IFREG`, `S_IFLNK` …) as the folder lists them, nil where the file system does
+    /// not say: one call per batch of names, no `stat` per file.
+    public static func entries(_ path: String) -> [(name: String, type: mode_t?)] {
         guard let folder = opendir(path) else { return [] }
         defer { closedir(folder) }
         var entries: [(name: String, type: mode_t?)] = []
         while let entry = readdir(folder) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name == "." || name == ".." { continue }
             let type: mode_t?
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR): type = S_IFDIR
