@@ -3,17 +3,21 @@ import PortalContent
 import PortalCore
 
 /// What every page of a language shares, computed once per build instead of once per page.
-struct LanguageTables: Sendable {
+/// A class: pages read it on both cores, and reading a field of a struct kept in a
+/// dictionary copies the whole struct (a reference count taken and given back, from both
+/// cores, on each of its thirteen fields). Filled in while the site is prepared
+/// (`SiteRenderer.prepare`), only read after.
+final class LanguageTables: @unchecked Sendable {
     /// Main menu: title and site-relative path.
-    var menu: [(title: String, path: String)]
+    let menu: [(title: String, path: String)]
     /// The `t` object of templates.
-    var strings: [String: String]
+    let strings: [String: String]
     /// Section content path (`` for the home) → planned pages listed in it, in list order.
-    var children: [String: [Int]]
+    let children: [String: [Int]]
     /// Dated real pages of the language, newest first (indices into plannedPages).
-    var dated: [Int]
+    let dated: [Int]
     /// Every page of the language in list order, as the search index lists them.
-    var searchOrder: [Int]
+    let searchOrder: [Int]
     /// The search index entries of the city directory and the cities, joined.
     var citySearchEntries = ""
     /// `site`, `lang`, `t`, `data`, `asset` and the language's URLs: the same on every page
@@ -27,13 +31,19 @@ struct LanguageTables: Sendable {
     /// of the page's URL path (see `SiteRenderer.menu`).
     var menuForms: [Int: SharedValue] = [:]
     /// Every date of the site written the language's way.
-    var dates: [PageDate: String]
+    let dates: [PageDate: String]
     /// Cities in the reader's alphabetical order.
-    var cityOrder: [Int]
+    let cityOrder: [Int]
     /// Per city (by index in `site.cities`): the facts as the language writes them.
-    var cities: [CityFacts]
+    let cities: [CityFacts]
     /// Country codes in the reader's alphabetical order, with their names.
-    var countries: [(code: String, name: String)]
+    let countries: [(code: String, name: String)]
+
+    init(menu: [(title: String, path: String)], strings: [String: String], children: [String: [Int]], dated: [Int], searchOrder: [Int],
+         dates: [PageDate: String], cityOrder: [Int], cities: [CityFacts], countries: [(code: String, name: String)]) {
+        (self.menu, self.strings, self.children, self.dated, self.searchOrder) = (menu, strings, children, dated, searchOrder)
+        (self.dates, self.cityOrder, self.cities, self.countries) = (dates, cityOrder, cities, countries)
+    }
 }
 
 /// A language's shared values as a page's context starts: with room for every key a
