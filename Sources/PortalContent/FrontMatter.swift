@@ -11,37 +11,49 @@ public struct FrontMatter: Sendable {
     public var yaml: String?
     /// Line of the file on which the YAML starts (the line after the opening `---`).
     public var yamlLine: Int
-    public var body: String
+    /// The rest of the file's text (not a copy of it).
+    public var body: Substring
     /// Line of the file on which the body starts.
     public var bodyLine: Int
 
     /// `text` must already be free of a BOM and of CR line ends.
     public static func split(_ text: String, file: String) throws(BuildFailure) -> FrontMatter {
         guard text.hasPrefix("---\n") || text == "---" else {
-            return FrontMatter(yaml: nil, yamlLine: 1, body: text, bodyLine: 1)
+            return FrontMatter(yaml: nil, yamlLine: 1, body: text[...], bodyLine: 1)
         }
-        // Lines are found on UTF-8 bytes: a line feed always ends a character.
-        let utf8 = text.utf8
-        var lineNumber = 1
-        let yamlStart = utf8.index(utf8.startIndex, offsetBy: 4, limitedBy: utf8.endIndex) ?? utf8.endIndex
-        var index = yamlStart
-        while index < text.endIndex {
-            lineNumber += 1
-            let lineEnd = utf8[index...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
-            let line = utf8[index..<lineEnd]
-            if line.elementsEqual("---".utf8) || line.elementsEqual("...".utf8) {
-                let bodyStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : utf8.endIndex
-                return FrontMatter(
-                    yaml: String(text[yamlStart..<index]),
-                    yamlLine: 2,
-                    body: String(text[bodyStart...]),
-                    bodyLine: lineNumber + 1
-                )
+        // Lines are found on the UTF-8 bytes (a line feed always ends a character), by
+        // the C library; the closing line is `---` or `...`.
+        var text = text
+        let found = text.withUTF8 { bytes -> (yamlEnd: Int, bodyStart: Int, line: Int)? in
+            guard let base = bytes.baseAddress else { return nil }
+            var lineNumber = 1
+            var index = min(4, bytes.count)
+            while index < bytes.count {
+                lineNumber += 1
+                var lineEnd = bytes.count
+                if let newline = memchr(base + index, 0x0A, bytes.count - index) {
+                    lineEnd = UnsafeRawPointer(newline) - UnsafeRawPointer(base)
+                }
+                if lineEnd - index == 3, (bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: ".")),
+                   bytes[index + 1] == bytes[index], bytes[index + 2] == bytes[index] {
+                    return (index, min(lineEnd + 1, bytes.count), lineNumber)
+                }
+                index = lineEnd + 1
             }
-            index = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : utf8.endIndex
+            return nil
         }
-        throw BuildFailure([.error(file, line: 1, column: 1, "front matter starts with '---' but has no closing '---' line",
-                                   hint: "add a line with only '---' after the last front matter key")])
+        guard let found else {
+            throw BuildFailure([.error(file, line: 1, column: 1, "front matter starts with '---' but has no closing '---' line",
+                                       hint: "add a line with only '---' after the last front matter key")])
+        }
+        let utf8 = text.utf8
+        let yamlStart = utf8.index(utf8.startIndex, offsetBy: min(4, utf8.count))
+        return FrontMatter(
+            yaml: String(text[yamlStart..<utf8.index(utf8.startIndex, offsetBy: found.yamlEnd)]),
+            yamlLine: 2,
+            body: text[utf8.index(utf8.startIndex, offsetBy: found.bodyStart)...],
+            bodyLine: found.line + 1
+        )
     }
 }
 

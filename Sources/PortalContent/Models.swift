@@ -206,7 +206,8 @@ public final class Page: Sendable {
     public let layout: String?
     public let translationKey: String?
     public let params: [String: DataValue]
-    public let body: String
+    /// The Markdown after the front matter: a part of the file's text, not a copy.
+    public let body: Substring
     /// Line of the file on which the Markdown body starts.
     public let bodyLine: Int
 
@@ -216,7 +217,7 @@ public final class Page: Sendable {
         public let column: Int
     }
 
-    public init(language: String, file: String, contentPath: String, kind: PageKind, urlPath: String, title: String, description: String?, summary: String?, date: PageDate?, lastmod: PageDate?, draft: Bool, weight: Int, tags: [String], aliases: [Alias], layout: String?, translationKey: String?, params: [String: DataValue], body: String, bodyLine: Int) {
+    public init(language: String, file: String, contentPath: String, kind: PageKind, urlPath: String, title: String, description: String?, summary: String?, date: PageDate?, lastmod: PageDate?, draft: Bool, weight: Int, tags: [String], aliases: [Alias], layout: String?, translationKey: String?, params: [String: DataValue], body: Substring, bodyLine: Int) {
         self.language = language
         self.file = file
         self.contentPath = contentPath

@@ -63,7 +63,11 @@ public struct MarkdownRenderer: Sendable {
 
     private static let inlineLock = InlineLock()
 
-    public func render(_ markdown: String) -> RenderedMarkdown {
+    public func render(_ markdown: String) -> RenderedMarkdown { render(Substring(markdown)) }
+
+    /// The same for a part of a text (a page's body is the part of its file after the
+    /// front matter, not a copy of it).
+    public func render(_ markdown: Substring) -> RenderedMarkdown {
         let inParallel = Self.inlinesInParallel
         // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
         var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
