@@ -67,7 +67,12 @@ public struct YAMLNode: Sendable {
 
     /// The value of `key` in a mapping.
     public subscript(key: String) -> YAMLNode? {
-        mapping?.first { $0.key.string == key }?.value
+        guard case .mapping(let pairs) = kind else { return nil }
+        // By index: `first(where:)` copies out every pair it passes (their texts' references).
+        for index in pairs.indices {
+            if case .scalar(let name, let tag) = pairs[index].key.kind, tag != "null", name == key { return pairs[index].value }
+        }
+        return nil
     }
 }
 
