@@ -19,24 +19,59 @@ enum XML {
         return escaped.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
-    /// The same on UTF-8, appended to `out` (pages are written this way, as bytes).
+    /// The same on UTF-8, appended to `out` (pages are written this way, as bytes). Eight
+    /// bytes at a time are let through when none of them may need an escape.
     static func escape(_ bytes: UnsafeBufferPointer<UInt8>, apostrophe: Bool, dropControls: Bool, into out: inout [UInt8]) {
         var start = 0
-        for index in bytes.indices where needsEscape(bytes[index], apostrophe: apostrophe, dropControls: dropControls) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            let entity: StaticString
-            switch bytes[index] {
-            case UInt8(ascii: "<"): entity = "&lt;"
-            case UInt8(ascii: ">"): entity = "&gt;"
-            case UInt8(ascii: "&"): entity = "&amp;"
-            case UInt8(ascii: "\""): entity = "&quot;"
-            case UInt8(ascii: "'"): entity = "&#39;"
-            default: entity = ""  // a control character XML does not allow: left out
+        var index = 0
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if mayNeedEscape(word, apostrophe: apostrophe, dropControls: dropControls) {
+                    for position in index..<index + 8 where needsEscape(bytes[position], apostrophe: apostrophe, dropControls: dropControls) {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+                        appendEntity(bytes[position], to: &out)
+                        start = position + 1
+                    }
+                }
+                index += 8
             }
-            entity.withUTF8Buffer { out.append(contentsOf: $0) }
-            start = index + 1
+        }
+        for position in index..<bytes.count where needsEscape(bytes[position], apostrophe: apostrophe, dropControls: dropControls) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+            appendEntity(bytes[position], to: &out)
+            start = position + 1
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+    }
+
+    /// Whether any of eight bytes is one `needsEscape` may take (a line feed, tab or
+    /// carriage return counts too, when controls are dropped): exact for `<>&"'`.
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64, apostrophe: Bool, dropControls: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ byte: UInt8) -> Bool {
+            let match = word ^ (ones &* UInt64(byte))
+            return (match &- ones) & ~match & highs != 0
+        }
+        if hasByte(UInt8(ascii: "<")) || hasByte(UInt8(ascii: ">")) || hasByte(UInt8(ascii: "&")) || hasByte(UInt8(ascii: "\"")) { return true }
+        if apostrophe && hasByte(UInt8(ascii: "'")) { return true }
+        // A byte below 0x20.
+        return dropControls && (word &- ones &* 0x20) & ~word & highs != 0
+    }
+
+    @inline(__always)
+    private static func appendEntity(_ byte: UInt8, to out: inout [UInt8]) {
+        let entity: StaticString
+        switch byte {
+        case UInt8(ascii: "<"): entity = "&lt;"
+        case UInt8(ascii: ">"): entity = "&gt;"
+        case UInt8(ascii: "&"): entity = "&amp;"
+        case UInt8(ascii: "\""): entity = "&quot;"
+        case UInt8(ascii: "'"): entity = "&#39;"
+        default: entity = ""  // a control character XML does not allow: left out
+        }
+        entity.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     @inline(__always)

@@ -385,6 +385,44 @@ struct MarkdownTests {
     }
 }
 
+@Suite("HTML and XML escaping")
+struct EscapingTests {
+    /// Character by character, as the escaping is specified.
+    static func reference(_ text: String, apostrophe: Bool, dropControls: Bool) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'" where apostrophe: out += "&#39;"
+            case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
+            case _ where dropControls && scalar.value < 0x20: break
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    @Test("every character that needs it is escaped, at every place in a value and in every length")
+    func everyPlace() {
+        let specials: [Character] = ["<", ">", "&", "\"", "'", "\n", "\t", "\r", "\u{1}", "\u{1F}", " ", "ł", "€", "😀", "a", "\u{7F}"]
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<40 {
+            for _ in 0..<60 {
+                let text = String((0..<length).map { _ in Bool.random(using: &generator) ? "x" : specials.randomElement(using: &generator)! })
+                for (apostrophe, dropControls) in [(true, false), (false, true), (true, true), (false, false)] {
+                    #expect(XML.escape(text, apostrophe: apostrophe, dropControls: dropControls) == Self.reference(text, apostrophe: apostrophe, dropControls: dropControls),
+                            "\(text.debugDescription)")
+                }
+            }
+        }
+        let long = String(repeating: "plain words, no markup ", count: 20) + "<end>"
+        #expect(XML.escape(long) == Self.reference(long, apostrophe: false, dropControls: true))
+    }
+}
+
 @Suite("Search index encoding")
 struct JSONStringTests {
     @Test("JSON strings round-trip, with <, U+2028 and control characters escaped")
