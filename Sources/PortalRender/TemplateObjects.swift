@@ -37,22 +37,25 @@ enum TemplateValue {
 enum ContextValueType {
     case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, html, other
 
-    /// Compared one by one, commonest first: cheaper than hashing on every lookup.
+    /// Compared one by one, commonest first: cheaper than hashing on every lookup. The
+    /// types are written here, not kept in static constants (each read of which goes
+    /// through the runtime's once-only initialization check).
     init(of value: borrowing Any) {
         let type = ObjectIdentifier(Swift.type(of: value))
-        if type == Self.stringType { self = .string }
-        else if type == Self.objectType { self = .object }
-        else if type == Self.sharedType { self = .shared }
-        else if type == Self.boolType { self = .bool }
-        else if type == Self.objectsType { self = .objects }
-        else if type == Self.stringsType { self = .strings }
-        else if type == Self.listType { self = .list }
-        else if type == Self.textsType { self = .texts }
-        else if type == Self.stringObjectsType { self = .stringObjects }
-        else if type == Self.intType { self = .int }
-        else if type == Self.doubleType { self = .double }
-        else if type == Self.htmlType { self = .html }
-        else if type == Self.numberType { self = .number }
+        if type == ObjectIdentifier(String.self) { self = .string }
+        else if type == ObjectIdentifier(SharedValue.self) { self = .shared }
+        else if type == ObjectIdentifier(Bool.self) { self = .bool }
+        // Generic types: their metadata is looked up (in a cache), so they come after.
+        else if type == ObjectIdentifier([String: Any].self) { self = .object }
+        else if type == ObjectIdentifier([[String: Any]].self) { self = .objects }
+        else if type == ObjectIdentifier([String: String].self) { self = .strings }
+        else if type == ObjectIdentifier([Any].self) { self = .list }
+        else if type == ObjectIdentifier([String].self) { self = .texts }
+        else if type == ObjectIdentifier([[String: String]].self) { self = .stringObjects }
+        else if type == ObjectIdentifier(HTMLText.self) { self = .html }
+        else if type == ObjectIdentifier(Int.self) { self = .int }
+        else if type == ObjectIdentifier(Double.self) { self = .double }
+        else if type == ObjectIdentifier(LocalizedNumber.self) { self = .number }
         else { self = .other }
     }
 
@@ -75,19 +78,6 @@ enum ContextValueType {
         return copy value as! T
     }
 
-    private static let stringType = ObjectIdentifier(String.self)
-    private static let boolType = ObjectIdentifier(Bool.self)
-    private static let intType = ObjectIdentifier(Int.self)
-    private static let doubleType = ObjectIdentifier(Double.self)
-    private static let objectType = ObjectIdentifier([String: Any].self)
-    private static let objectsType = ObjectIdentifier([[String: Any]].self)
-    private static let listType = ObjectIdentifier([Any].self)
-    private static let stringsType = ObjectIdentifier([String: String].self)
-    private static let textsType = ObjectIdentifier([String].self)
-    private static let stringObjectsType = ObjectIdentifier([[String: String]].self)
-    private static let numberType = ObjectIdentifier(LocalizedNumber.self)
-    private static let sharedType = ObjectIdentifier(SharedValue.self)
-    private static let htmlType = ObjectIdentifier(HTMLText.self)
 }
 
 /// HTML the build made (a page's Markdown as HTML), kept as the UTF-8 bytes cmark-gfm
