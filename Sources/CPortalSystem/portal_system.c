@@ -48,22 +48,30 @@ __attribute__((constructor)) static void portal_tune_allocator(void) {
 // done (cmark_manage_extensions_special_characters), so a parser that finishes on one
 // core makes a parser on the other miss `~~text~~`. Every parser of the portal attaches
 // the same extensions: their characters are added once, for good, and the library's
-// adding and taking out is then replaced by nothing. The library calls the function
-// through its procedure linkage table, so this definition in the program is the one it
-// calls (portal_cmark_fix_inline_characters checks that it is).
+// adding and taking out is then replaced by nothing. Where the library calls the
+// function through its procedure linkage table (a shared library on Linux), this
+// definition in the program is the one it calls; the calls are counted, so that the
+// program can see that it is (portal_cmark_inline_character_calls).
 typedef void (*portal_manage_characters)(void *parser, int add);
 static atomic_int portal_inline_characters_fixed;
+static atomic_long portal_inline_character_calls;
+
+static portal_manage_characters portal_library_manage_characters(void) {
+    return (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+}
 
 void cmark_manage_extensions_special_characters(void *parser, int add) {
+    atomic_fetch_add(&portal_inline_character_calls, 1);
     if (atomic_load(&portal_inline_characters_fixed)) return;
-    portal_manage_characters library = (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    portal_manage_characters library = portal_library_manage_characters();
     if (library) library(parser, add);
 }
 
+long portal_cmark_inline_character_calls(void) { return atomic_load(&portal_inline_character_calls); }
+
 int portal_cmark_fix_inline_characters(void *parser) {
     if (atomic_load(&portal_inline_characters_fixed)) return 1;
-    if (dlsym(RTLD_DEFAULT, "cmark_manage_extensions_special_characters") != (void *)cmark_manage_extensions_special_characters) return 0;
-    portal_manage_characters library = (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    portal_manage_characters library = portal_library_manage_characters();
     if (!library) return 0;
     library(parser, 1);
     atomic_store(&portal_inline_characters_fixed, 1);

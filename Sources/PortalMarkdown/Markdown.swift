@@ -50,6 +50,14 @@ public struct MarkdownRenderer: Sendable {
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { return false }
         defer { cmark_parser_free(parser) }
         attachExtensions(to: parser)
+        // Whether cmark-gfm calls the program's function for it (the library's own calls
+        // may stay inside it, as on platforms that bind a library's calls to itself):
+        // a document's inlines are parsed to see.
+        let before = portal_cmark_inline_character_calls()
+        "~~x~~".withCString { cmark_parser_feed(parser, $0, strlen($0)) }
+        guard let document = cmark_parser_finish(parser) else { return false }
+        cmark_node_free(document)
+        guard portal_cmark_inline_character_calls() > before else { return false }
         return portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) == 1
     }()
 

@@ -8,11 +8,15 @@ int portal_rename_exchange(const char *a, const char *b);
 /// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
 int portal_syncfs(int fd);
 
+/// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
+/// (twice per document whose inlines were parsed, when the library calls it at all).
+long portal_cmark_inline_character_calls(void);
+
 /// Adds the inline characters of the extensions attached to the cmark-gfm parser
 /// `parser` to cmark-gfm's global table for good, after which parsers no longer add or
 /// take them out, so that inlines can be parsed on every core at once. Call it once,
-/// before any other parser runs. Returns 1 when that is so, 0 when the library's own
-/// adding and taking out is still in place (then inline parsing must run one at a time).
+/// before any other parser runs, and only when the library calls the program's function
+/// (see above). Returns 1 when that is done, 0 when the library's function is not found.
 int portal_cmark_fix_inline_characters(void *parser);
 
 /// A cmark-gfm allocator (a `cmark_mem`) that hands out memory from the calling thread's
