@@ -57,12 +57,19 @@ static atomic_int portal_inline_characters_fixed;
 static atomic_long portal_inline_character_calls;
 
 static portal_manage_characters portal_library_manage_characters(void) {
-    return (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+    static _Atomic(portal_manage_characters) library;
+    portal_manage_characters found = atomic_load(&library);
+    if (!found) {
+        found = (portal_manage_characters)dlsym(RTLD_NEXT, "cmark_manage_extensions_special_characters");
+        atomic_store(&library, found);
+    }
+    return found;
 }
 
 void cmark_manage_extensions_special_characters(void *parser, int add) {
-    atomic_fetch_add(&portal_inline_character_calls, 1);
+    // Once fixed, every page's parser calls this twice from both cores: nothing written.
     if (atomic_load(&portal_inline_characters_fixed)) return;
+    atomic_fetch_add(&portal_inline_character_calls, 1);
     portal_manage_characters library = portal_library_manage_characters();
     if (library) library(parser, add);
 }

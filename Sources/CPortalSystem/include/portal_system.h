@@ -9,7 +9,8 @@ int portal_rename_exchange(const char *a, const char *b);
 int portal_syncfs(int fd);
 
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
-/// (twice per document whose inlines were parsed, when the library calls it at all).
+/// before its characters were fixed (twice per document whose inlines were parsed, when
+/// the library calls it at all).
 long portal_cmark_inline_character_calls(void);
 
 /// Adds the inline characters of the extensions attached to the cmark-gfm parser
