@@ -196,22 +196,15 @@ extension SiteRenderer {
         return crumbs
     }
 
-    /// The content path above a page's (`news` for `news/launch`, "" for `about`); nil
-    /// for the home page. Pages with the same one have the same breadcrumbs.
-    static func parentPath(_ contentPath: String) -> String? {
-        if contentPath.isEmpty { return nil }
-        guard let slash = contentPath.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
-        return String(contentPath[..<slash])
-    }
-
-    /// Per language, per parent path (see `parentPath`): the breadcrumbs of its pages,
-    /// built and fingerprinted once.
+    /// Per language, per parent path (`Page.parentPath`): the breadcrumbs of its pages
+    /// (pages with the same parent have the same), built and fingerprinted once. The home
+    /// page has none.
     func sharedBreadcrumbTrails() -> [String: [String: SharedValue]] {
         var trails: [String: [String: SharedValue]] = [:]
         for entry in plan.plannedPages {
-            let contentPath = site.pages[entry.pageIndex].contentPath
-            guard let parent = Self.parentPath(contentPath), trails[entry.language]?[parent] == nil else { continue }
-            trails[entry.language, default: [:]][parent] = SharedValue(breadcrumbs(entry.language, contentPath: contentPath))
+            let page = site.pages[entry.pageIndex]
+            guard !page.contentPath.isEmpty, trails[entry.language]?[page.parentPath] == nil else { continue }
+            trails[entry.language, default: [:]][page.parentPath] = SharedValue(breadcrumbs(entry.language, contentPath: page.contentPath))
         }
         return trails
     }
@@ -286,7 +279,7 @@ extension SiteRenderer {
             context["noindex"] = true
         }
         context["page"] = object
-        if let parent = Self.parentPath(page.contentPath), let trail = sharedBreadcrumbs[code]?[parent] {
+        if !page.contentPath.isEmpty, let trail = sharedBreadcrumbs[code]?[page.parentPath] {
             context["breadcrumbs"] = trail
         } else {
             context["breadcrumbs"] = breadcrumbs(code, contentPath: page.contentPath)
