@@ -59,7 +59,7 @@ public enum FileSystem {
 
     /// Names in a folder, sorted; empty when it does not exist.
     public static func list(_ path: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+        entries(path).map(\.name).sorted()
     }
 
     /// The names in a folder (without `.` and `..`) with their types (`S_IFDIR`,
