@@ -259,7 +259,11 @@ public struct SiteRenderer: Sendable {
         // The language's templates have its shared values written in: only for a context
         // that holds exactly those.
         let shared = tables[input.language]?.shared ?? [:]
-        let language = shared.allSatisfy { (context[$0.key] as? SharedValue) === $0.value } ? input.language : ""
+        // Told by type and identity, without a dynamic cast for each value of each page.
+        let language = shared.allSatisfy { key, value in
+            guard let entry = context[key], ContextValueType(of: entry) == .shared else { return false }
+            return ContextValueType.take(entry, as: SharedValue.self) === value
+        } ? input.language : ""
         // Room for most pages at once: a page written into a growing array is copied at every doubling.
         if let html = compiled.page(input.template, values: context, language: language, capacity: 8192) { return html }
         return Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
