@@ -465,8 +465,8 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The text of the run behind `tag` for a page whose root holds `values`; nil when
-    /// `tag` is no run's. Text is escaped as Mustache escapes it; a value of another
-    /// type, or one not followed here, is printed by Mustache from its tag alone.
+    /// `tag` is no run's. Text (and a number) is written as `writeText` writes it; a value
+    /// of another type, or one not followed here, is printed by Mustache from its tag alone.
     func runOutput(tag: String, values: [String: Any], language: String) -> String? {
         guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)) else { return nil }
         var html: [UInt8] = []
@@ -480,15 +480,23 @@ final class CompiledTheme: @unchecked Sendable {
             switch piece {
             case .text(let text): html.append(contentsOf: text)
             case .value(let path, let escaped, let template):
-                switch Self.lookUp(path: path, in: values) {
-                case .absent: break
-                case .value(let value) where ContextValueType(of: value) == .string:
-                    HTMLEscaping.write(ContextValueType.take(value, as: String.self), escaped: escaped, into: &html)
-                case .value(let value) where ContextValueType(of: value) == .html:
-                    HTMLEscaping.write((ContextValueType.take(value, as: HTMLText.self)).bytes, escaped: escaped, into: &html)
-                default: html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
-                }
+                let found = Self.lookUp(path: path, in: values)
+                if case .absent = found { continue }
+                if case .value(let value) = found, Self.writeText(value, escaped: escaped, into: &html) { continue }
+                html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
             }
+        }
+        return true
+    }
+
+    /// A value as a `{{name}}` (escaped) or `{{{name}}}` tag prints it, when it is text,
+    /// the Markdown's HTML or a number; false for a value of any other type.
+    private static func writeText(_ value: Any, escaped: Bool, into html: inout [UInt8]) -> Bool {
+        switch ContextValueType(of: value) {
+        case .string: HTMLEscaping.write(ContextValueType.take(value, as: String.self), escaped: escaped, into: &html)
+        case .html: HTMLEscaping.write(ContextValueType.take(value, as: HTMLText.self).bytes, escaped: escaped, into: &html)
+        case .number: HTMLEscaping.write((value as! LocalizedNumber).renderText, escaped: escaped, into: &html)
+        default: return false
         }
         return true
     }
@@ -524,12 +532,7 @@ final class CompiledTheme: @unchecked Sendable {
                 switch look(path) {
                 case .absent: break
                 case .value(let value):
-                    switch ContextValueType(of: value) {
-                    case .string: HTMLEscaping.write(ContextValueType.take(value, as: String.self), escaped: escaped, into: &html)
-                    case .html: HTMLEscaping.write((ContextValueType.take(value, as: HTMLText.self)).bytes, escaped: escaped, into: &html)
-                    case .number: HTMLEscaping.write((value as! LocalizedNumber).renderText, escaped: escaped, into: &html)
-                    default: return false
-                    }
+                    if !Self.writeText(value, escaped: escaped, into: &html) { return false }
                 case .unknown: return false
                 }
             case .dot(let escaped):
