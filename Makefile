@@ -47,6 +47,7 @@ screenshots: site
 
 ## Benchmark against Hugo on the reference corpus (../shared/bench).
 bench: build
+	$(SWIFT) build -c release --product cmark-floor
 	@command -v hugo >/dev/null || apt-get install -y -qq hugo >/dev/null
 	python3 bench/bench.py
 

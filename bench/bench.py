@@ -9,7 +9,9 @@
      Hugo layouts do), and a first build into an empty folder;
   2. how time and memory of full builds grow at 1k, 10k and 40k pages;
   3. portal serve: time from a one-page edit on the 10k corpus to the new page served,
-     and until every output showing the text is rebuilt.
+     and until every output showing the text is rebuilt;
+  4. the parse-and-render floor beside the 10k builds: cmark-gfm alone over the corpus'
+     Markdown on every core (bench/cmark-floor), and the full build's time over it.
 
 usage: bench/bench.py [--runs 3] [--sizes 250,2500,10000] [--work .bench]
 """
@@ -28,6 +30,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 GENERATOR = os.path.join(ROOT, "..", "shared", "bench", "gen_corpus.py")
 PORTAL = os.path.join(ROOT, ".build", "release", "portal")
+FLOOR = os.path.join(ROOT, ".build", "release", "cmark-floor")
 
 
 def corpus(work, pages_per_language):
@@ -85,6 +88,13 @@ def portal_build(folder, mode="full", templates=None):
 def hugo_build(folder):
     os.sync()  # as before portal's builds: nothing of the previous run is left to flush
     return timed(["hugo", "--quiet", "--destination", os.path.join(folder, "hugo-public")], os.path.join(folder, "hugo"))
+
+
+def floor(folder):
+    """cmark-gfm alone over the corpus' Markdown: (wall s of the parse and render, documents)."""
+    os.sync()
+    output = subprocess.run([FLOOR, os.path.join(folder, "portal", "Content")], capture_output=True, text=True, check=True).stdout.split()
+    return float(output[0]), int(output[1])
 
 
 def medians(samples):
@@ -160,12 +170,14 @@ def main():
     ten = corpus(args.work, 2500)
     minimal = os.path.join(ROOT, "bench", "minimal-theme")
     rows = {"full": [], "rebuild": [], "empty": [], "minimal": [], "hugo": []}
+    floors = []
     for _ in range(2):  # the output folder and the previous site beside it
         portal_build(ten)
         portal_build(ten, templates=minimal)
     hugo_build(ten)
     for _ in range(args.runs):
         rows["full"].append(portal_build(ten, "full"))
+        floors.append(floor(ten))
         if not args.no_hugo:
             rows["hugo"].append(hugo_build(ten))
         portal_build(ten, "rebuild")  # the render cache knows both copies again
@@ -191,6 +203,9 @@ def main():
         ratio = f"   {m[0] / h[0]:9.2f} {m[2] / h[2]:8.2f}" if h and key != "hugo" else ""
         print(f"{labels[key]:44} {m[0]:7.2f} {m[1]:7.2f} {m[2]:6.0f}{ratio}")
     print("targets: wall <= 0.20 x hugo, memory <= 0.25 x hugo")
+    floor_wall = statistics.median(wall for wall, _ in floors)
+    print(f"parse-and-render floor (cmark-gfm alone, {floors[0][1]:,} documents, both cores): {floor_wall:.2f} s; "
+          f"full build / floor: {medians(rows['full'])[0] / floor_wall:.1f} (target <= 3)")
     print()
 
     print("Scaling: full builds, every page rendered (median of runs)")

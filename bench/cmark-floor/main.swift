@@ -1,0 +1,90 @@
+// The parse-and-render floor of the benchmark: cmark-gfm called from Swift on every
+// Markdown file of a content folder, on every core, with the GFM extensions the portal
+// attaches, and nothing else: no front matter, no templates, no writes. The files are
+// read before the clock starts. Prints the wall time of the fastest of the runs asked
+// for, in seconds, and what was rendered.
+//
+// usage: cmark-floor CONTENT_FOLDER [RUNS]
+import CCmarkGFM
+import CPortalSystem
+import Dispatch
+import Foundation
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write("usage: cmark-floor CONTENT_FOLDER [RUNS]\n".data(using: .utf8)!)
+    exit(2)
+}
+let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 1) : 1
+
+/// The Markdown after the front matter (a first line `---` to the next line `---`).
+func body(of file: [UInt8]) -> ArraySlice<UInt8> {
+    let fence = Array("---\n".utf8)
+    guard file.starts(with: fence) else { return file[...] }
+    var lineStart = fence.count
+    while lineStart < file.count {
+        let lineEnd = file[lineStart...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? file.count
+        if file[lineStart..<lineEnd].elementsEqual(fence) || file[lineStart..<lineEnd].elementsEqual(fence.prefix(3)) { return file[lineEnd...] }
+        lineStart = lineEnd
+    }
+    return file[...]
+}
+
+let folder = URL(fileURLWithPath: arguments[1])
+let documents: [[CChar]] = {
+var documents: [[CChar]] = []
+if let walk = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) {
+    for case let url as URL in walk where url.pathExtension == "md" {
+        guard let bytes = try? Data(contentsOf: url) else { continue }
+        documents.append(body(of: [UInt8](bytes)).map { CChar(bitPattern: $0) })
+    }
+}
+return documents
+}()
+cmark_gfm_core_extensions_ensure_registered()
+nonisolated(unsafe) let extensions =
+    (["table", "strikethrough", "autolink", "tasklist", "tagfilter"] as [String]).compactMap { cmark_find_syntax_extension($0) }
+
+/// Parses and renders one document to HTML; the number of bytes of HTML.
+@Sendable func render(_ document: [CChar]) -> Int {
+    let options = CMARK_OPT_FOOTNOTES
+    guard let parser = cmark_parser_new(options) else { return 0 }
+    defer { cmark_parser_free(parser) }
+    for syntaxExtension in extensions { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
+    document.withUnsafeBufferPointer { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
+    guard let tree = cmark_parser_finish(parser) else { return 0 }
+    defer { cmark_node_free(tree) }
+    guard let html = cmark_render_html(tree, options, cmark_parser_get_syntax_extensions(parser)) else { return 0 }
+    defer { free(html) }
+    return strlen(html)
+}
+
+// cmark-gfm's table of inline characters is global, and every parser with extensions
+// changes it while it parses inlines: the extensions' characters are put in for good
+// first, as the portal does (CPortalSystem), so that parsers on both cores agree.
+if let parser = cmark_parser_new(CMARK_OPT_DEFAULT) {
+    for syntaxExtension in extensions { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
+    if portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) != 1 {
+        FileHandle.standardError.write("cmark-floor: the inline characters could not be fixed; HTML may differ between runs\n".data(using: .utf8)!)
+    }
+    cmark_parser_free(parser)
+}
+
+let cores = ProcessInfo.processInfo.activeProcessorCount
+var best = Double.infinity
+var htmlBytes = 0
+for _ in 0..<runs {
+    nonisolated(unsafe) let totals = UnsafeMutableBufferPointer<Int>.allocate(capacity: cores)
+    totals.initialize(repeating: 0)
+    let start = DispatchTime.now().uptimeNanoseconds
+    // Each core takes every core-th document.
+    DispatchQueue.concurrentPerform(iterations: cores) { core in
+        var total = 0
+        for index in stride(from: core, to: documents.count, by: cores) { total += render(documents[index]) }
+        totals[core] = total
+    }
+    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    htmlBytes = totals.reduce(0, +)
+    totals.deallocate()
+}
+print(String(format: "%.3f", best), documents.count, "documents,", htmlBytes, "bytes of HTML,", cores, "cores")
