@@ -92,38 +92,48 @@ enum JSON {
     }
 
     /// A JSON string literal, safe to embed anywhere (`<`, U+2028 and U+2029 escaped).
-    /// Works on UTF-8 bytes: it runs over the text of every page for the search index.
     static func string(_ text: String) -> String {
-        // Most text (and all folded search text) needs no escape at all.
-        var plain = text
-        let table = needsEscape
-        if plain.withUTF8({ bytes in bytes.allSatisfy { !table[Int($0)] } }) {
-            return "\"" + text + "\""
-        }
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count + 2)
-        out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.first {
-            utf8 = utf8.dropFirst()
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), byte]
-            case UInt8(ascii: "\\"): out += [byte, byte]
-            case UInt8(ascii: "\n"): out += Array("\\n".utf8)
-            case UInt8(ascii: "\r"): out += Array("\\r".utf8)
-            case UInt8(ascii: "\t"): out += Array("\\t".utf8)
-            case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
-            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            case 0xE2 where utf8.count >= 2 && utf8[utf8.startIndex] == 0x80 && (utf8[utf8.startIndex + 1] == 0xA8 || utf8[utf8.startIndex + 1] == 0xA9):
-                out += Array((utf8[utf8.startIndex + 1] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                utf8 = utf8.dropFirst(2)
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        append(text, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The same, appended to `out`. Works on UTF-8 bytes: it runs over the titles and
+    /// summaries of every page for the search index.
+    static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            out.append(UInt8(ascii: "\""))
+            // Most text needs no escape at all: copied at once up to the first byte that may.
+            let table = needsEscape
+            var index = 0
+            while index < bytes.count {
+                var plain = index
+                while plain < bytes.count && !table[Int(bytes[plain])] { plain += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<plain]))
+                index = plain
+                guard index < bytes.count else { break }
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), byte]
+                case UInt8(ascii: "\\"): out += [byte, byte]
+                case UInt8(ascii: "\n"): out += "\\n".utf8
+                case UInt8(ascii: "\r"): out += "\\r".utf8
+                case UInt8(ascii: "\t"): out += "\\t".utf8
+                case UInt8(ascii: "<"): out += "\\u003c".utf8
+                case 0..<0x20: out += "\\u00".utf8; out += [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+                case 0xE2 where index + 1 < bytes.count && bytes[index] == 0x80 && (bytes[index + 1] == 0xA8 || bytes[index + 1] == 0xA9):
+                    out += (bytes[index + 1] == 0xA8 ? "\\u2028" : "\\u2029").utf8
+                    index += 2
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
 }
 
 extension SiteRenderer {
@@ -137,25 +147,39 @@ extension SiteRenderer {
         let order = tables[code]!.searchOrder
         let cities = tables[code]!.citySearchEntries
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(order.reduce(cities.utf8.count + 8) { $0 + searchEntries[$1].utf8.count + 2 })
+        bytes.reserveCapacity(order.reduce(cities.count + 8) { $0 + searchEntries[$1].count + 2 })
         bytes.append(contentsOf: "[\n".utf8)
         for index in order {
-            bytes.append(contentsOf: searchEntries[index].utf8)
+            bytes.append(contentsOf: searchEntries[index])
             bytes.append(contentsOf: ",\n".utf8)
         }
-        bytes.append(contentsOf: cities.utf8)
+        bytes.append(contentsOf: cities)
         bytes.append(contentsOf: "\n]\n".utf8)
         return bytes
     }
 
-    /// One search index entry as JSON.
-    static func searchEntry(title: String, url: String, summary: String, kind: String, folded: String) -> String {
-        "{\"t\":\(JSON.string(title)),\"u\":\(JSON.string(url)),\"s\":\(JSON.string(summary)),\"k\":\(JSON.string(kind)),\"f\":\(folded)}"
+    /// One search index entry as JSON, in UTF-8: written into one array of about its
+    /// size (the folded text is most of it), which the index copies as it is.
+    static func searchEntry(title: String, url: String, summary: String, kind: String, folded: String) -> [UInt8] {
+        var entry: [UInt8] = []
+        entry.reserveCapacity(title.utf8.count + url.utf8.count + summary.utf8.count + kind.utf8.count + folded.utf8.count + 40)
+        entry += #"{"t":"#.utf8
+        JSON.append(title, to: &entry)
+        entry += #","u":"#.utf8
+        JSON.append(url, to: &entry)
+        entry += #","s":"#.utf8
+        JSON.append(summary, to: &entry)
+        entry += #","k":"#.utf8
+        JSON.append(kind, to: &entry)
+        entry += #","f":"#.utf8
+        entry += folded.utf8
+        entry.append(UInt8(ascii: "}"))
+        return entry
     }
 
     /// The entry of a planned page, with its page's `searchText`: computed once per build,
     /// and again when the page changes.
-    func searchEntry(_ plannedIndex: Int, folded: String) -> String {
+    func searchEntry(_ plannedIndex: Int, folded: String) -> [UInt8] {
         let entry = plan.plannedPages[plannedIndex]
         let page = site.pages[entry.pageIndex]
         return Self.searchEntry(title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex),
@@ -163,9 +187,9 @@ extension SiteRenderer {
     }
 
     /// The entries of the city directory and of every city, joined: once per language.
-    func citySearchEntries(_ code: String) -> String {
+    func citySearchEntries(_ code: String) -> [UInt8] {
         let strings = self.strings[code]!
-        var entries = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section"),
+        var entries: [[UInt8]] = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section"),
                                         folded: Slug.searchFoldJSON(citiesTitle(code) + "  "))]
         for index in sortedCityIndices(code) {
             let city = site.cities[index]
@@ -175,7 +199,7 @@ extension SiteRenderer {
             entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city"),
                                             folded: Slug.searchFoldJSON(title, summary, text)))
         }
-        return entries.joined(separator: ",\n")
+        return Array(entries.joined(separator: ",\n".utf8))
     }
 
     /// A page's text for the search index, folded and JSON-encoded: computed once per
@@ -287,7 +311,7 @@ extension SiteRenderer {
 
     /// Internal links and anchors in Markdown that lead nowhere, and images without alt text.
     func checkLinks() async -> [Diagnostic] {
-        var targets = Set<String>()
+        var targets = Set<String>(minimumCapacity: 2 * plan.outputSources.count + fingerprintedAssets.count + theme.assets.count + 8)
         for path in plan.outputSources.keys {
             targets.insert("/" + path)
             if path.hasSuffix("index.html") { targets.insert("/" + path.dropLast("index.html".count)) }
@@ -295,12 +319,15 @@ extension SiteRenderer {
         for path in fingerprintedAssets.keys { targets.insert("/" + path) }
         for asset in theme.assets { targets.insert("/assets/" + asset) }
         for path in ["/", "/index.html", "/404.html", "/sitemap.xml", "/robots.txt"] { targets.insert(path) }
-        var anchors: [String: Set<String>] = [:]
+        // Per address, the page whose headings a fragment may name (read only for links
+        // with one: a page has a few headings, looked through in order).
+        var anchors: [String: Int] = [:]
+        anchors.reserveCapacity(plan.plannedPages.count)
         for entry in plan.plannedPages {
-            anchors[entry.urlPath] = Set(markdown[entry.pageIndex].headingIDs)
+            anchors[entry.urlPath] = entry.pageIndex
         }
         for (code, narratives) in plan.cityNarratives {
-            for (id, index) in narratives { anchors["/\(code)/\(SitePlan.citiesPath)/\(id)/"] = Set(markdown[index].headingIDs) }
+            for (id, index) in narratives { anchors["/\(code)/\(SitePlan.citiesPath)/\(id)/"] = index }
         }
         let known = targets, headings = anchors
         // Page by page on every core; the warnings come back in page order.
@@ -311,7 +338,7 @@ extension SiteRenderer {
     }
 
     /// Images without alternative text, and links to no page or to no heading, of one page.
-    private func linkWarnings(page index: Int, targets: Set<String>, anchors: [String: Set<String>]) -> [Diagnostic] {
+    private func linkWarnings(page index: Int, targets: Set<String>, anchors: [String: Int]) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         let page = site.pages[index]
         let rendered = markdown[index]
@@ -321,7 +348,7 @@ extension SiteRenderer {
         }
         for link in rendered.links {
             let destination = link.destination
-            if destination.isEmpty || destination.hasPrefix("//") || destination.contains(Character(":")) && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
+            if destination.isEmpty || destination.hasPrefix("//") || destination.utf8.contains(UInt8(ascii: ":")) && !destination.hasPrefix("/") && !destination.hasPrefix("#") && !destination.hasPrefix(".") {
                 continue
             }
             var path = destination
@@ -346,7 +373,7 @@ extension SiteRenderer {
                                             hint: "pages are at /<language>/<path>/, e.g. /\(page.language)/about/"))
             } else if let fragment, !fragment.isEmpty {
                 let key = targets.contains(path) && path.hasSuffix("/") ? path : path + "/"
-                if let ids = anchors[key], !ids.contains(fragment) {
+                if let target = anchors[key], case let ids = markdown[target].headingIDs, !ids.contains(fragment) {
                     diagnostics.append(.warning(page.file, line: line, column: link.column, "link to '\(destination)': the page has no heading with id '\(fragment)'",
                                                 hint: ids.isEmpty ? nil : "its headings: \(ids.sorted().prefix(8).joined(separator: ", "))"))
                 }

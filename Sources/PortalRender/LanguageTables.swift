@@ -19,7 +19,7 @@ final class LanguageTables: @unchecked Sendable {
     /// Every page of the language in list order, as the search index lists them.
     let searchOrder: [Int]
     /// The search index entries of the city directory and the cities, joined.
-    var citySearchEntries = ""
+    var citySearchEntries: [UInt8] = []
     /// `site`, `lang`, `t`, `data`, `asset` and the language's URLs: the same on every page
     /// of the language (see `sharedValues`).
     var shared: [String: SharedValue] = [:] {

@@ -30,7 +30,7 @@ public struct SiteRenderer: Sendable {
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
     /// Per index of `plan.plannedPages`: its search index entry.
-    var searchEntries: [String]
+    var searchEntries: [[UInt8]]
     /// Warnings found while preparing (broken links, images without alt text, missing strings).
     public private(set) var warnings: [Diagnostic]
     /// The templates per language, with constants written in and partials rendered once
