@@ -106,8 +106,14 @@ extension SiteRenderer {
 
     /// The language switcher: never a dead end. A missing translation leads to that
     /// language's fallback page, or else to its home.
-    func switcher(_ current: String, urlPath: String, translationID: String?) -> [[String: Any]] {
-        plan.outputLanguages.map { language in
+    /// Its fingerprint is that of what it is made from (every language's code, names and
+    /// address, whether the page is there, and the current language), hashed as it is
+    /// built: hashing its entries afterwards cost more than building them.
+    func switcher(_ current: String, urlPath: String, translationID: String?) -> SharedValue {
+        var hasher = FingerprintHasher()
+        hasher.add("switcher")
+        hasher.add(current)
+        let entries = plan.outputLanguages.map { language -> [String: Any] in
             var target = "/\(language.code)/"
             var available = true
             if let translationID {
@@ -122,11 +128,18 @@ extension SiteRenderer {
                 // Generated pages exist in every language at the same path.
                 target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
             }
+            let address = url(target)
+            hasher.add(language.code)
+            hasher.add(language.name)
+            hasher.add(language.languageCode)
+            hasher.add(address)
+            hasher.add(available ? 1 : 0)
             return [
                 "code": language.code, "name": language.name, "languageCode": language.languageCode,
-                "url": url(target), "current": language.code == current, "available": available,
+                "url": address, "current": language.code == current, "available": available,
             ]
         }
+        return SharedValue(entries, key: hasher.key)
     }
 
     /// The main menu, with the entries that lead to or above this page marked: shared by

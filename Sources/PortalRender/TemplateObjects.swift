@@ -25,7 +25,9 @@ enum TemplateValue {
         case .stringObjects: return (ContextValueType.take(value, as: [[String: String]].self)).map(TemplateStrings.init(values:))
         case .texts: return (ContextValueType.take(value, as: [String].self)).map(TemplateText.init(text:))
         case .list: return (ContextValueType.take(value, as: [Any].self)).map(wrap)
-        case .shared: return (ContextValueType.take(value, as: SharedValue.self)).wrapped
+        case .shared:
+            let shared = ContextValueType.take(value, as: SharedValue.self)
+            return shared.wrapped ?? wrap(shared.value)
         case .bool, .int, .double, .number, .other: return value
         }
     }
@@ -124,8 +126,9 @@ struct TemplateStrings: MustacheParent, MustacheCustomRenderable, MustacheTransf
 final class SharedValue: @unchecked Sendable {
     /// The value as built; never changed.
     let value: Any
-    /// The value as templates read it (see `TemplateValue`).
-    let wrapped: Any
+    /// The value as templates read it (see `TemplateValue`), made once; nil for a value
+    /// of one page, wrapped when Mustache asks for it (the build writes it without).
+    let wrapped: Any?
     /// Its fingerprint; nil when it holds a type the fingerprint does not know.
     let key: RenderKey?
 
@@ -134,5 +137,13 @@ final class SharedValue: @unchecked Sendable {
         self.wrapped = TemplateValue.wrap(value)
         var hasher = FingerprintHasher()
         key = hasher.add(value: value) ? hasher.key : nil
+    }
+
+    /// A value of one page whose fingerprint is `key`: a fingerprint of what the value is
+    /// made from, which its maker computes for less than the value's own would cost.
+    init(_ value: Any, key: RenderKey) {
+        self.value = value
+        self.wrapped = nil
+        self.key = key
     }
 }
