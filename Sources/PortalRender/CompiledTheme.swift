@@ -110,6 +110,8 @@ final class CompiledTheme: @unchecked Sendable {
         var misses = 0
         /// Items written by the build without Mustache.
         var written = 0
+        /// A partial rendered by Mustache after its memo stopped (the build could not write it).
+        var rendered = 0
         /// Stops storing when nearly every page differs (a switcher that names the page).
         var disabled = false
 
@@ -257,7 +259,7 @@ final class CompiledTheme: @unchecked Sendable {
             var bodies: [String: [WriteNode]] = [:]
             for name in partials.values {
                 guard let text = withTags[name] ?? plan.sources[name] else { continue }
-                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags)?.map(WriteNode.init)
+                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags, whole: true)?.map(WriteNode.init)
             }
             return bodies
         }
@@ -288,11 +290,12 @@ final class CompiledTheme: @unchecked Sendable {
     /// The partials rendered once for many pages.
     var memoizedPartials: [String] { partials.values.sorted() }
 
-    /// How often each partial's stored HTML was used, and how often it was rendered.
-    var counts: [String: (hits: Int, misses: Int)] {
+    /// How often each partial's stored HTML was used, how often it was rendered for the
+    /// memo, and how often Mustache rendered it after the memo stopped (else the build wrote it).
+    var counts: [String: (hits: Int, misses: Int, mustache: Int)] {
         lock.withLock {
-            var counts: [String: (hits: Int, misses: Int)] = [:]
-            for (tag, table) in tables { if let name = partials[tag] { counts[name] = (table.hits, table.misses) } }
+            var counts: [String: (hits: Int, misses: Int, mustache: Int)] = [:]
+            for (tag, table) in tables { if let name = partials[tag] { counts[name] = (table.hits, table.misses, table.rendered) } }
             return counts
         }
     }
@@ -357,6 +360,7 @@ final class CompiledTheme: @unchecked Sendable {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
+            lock.withLock { tables[tag, default: Table()].rendered += 1 }
             html.append(contentsOf: (direct(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? "").utf8)
             return
         }

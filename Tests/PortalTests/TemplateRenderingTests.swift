@@ -64,7 +64,7 @@ struct TemplateRenderingTests {
         // a partial names the page): the repository's partials are written by the build
         // from then on, and a footer with lists inside lists (a name found in the inner
         // item, the outer one, the page), an object, inverted sections over lists, and a
-        // number (that one left to Mustache).
+        // number.
         let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
             "Templates/partials/footer.mustache": """
             <footer>{{#noindex}}<p>{{page.title}}</p>{{/noindex}}{{^noindex}}<p>{{t.search}}</p>{{/noindex}}
@@ -80,6 +80,12 @@ struct TemplateRenderingTests {
         let counts = renderer.partialMemoCounts
         #expect(counts["partials/switcher"]?.misses == 1)
         #expect(counts["partials/footer"]?.misses == 1)
+        // Written by the build, not handed to Mustache, once their memo stopped: those
+        // whose every line the build writes too (the maps, this footer) included.
+        #expect(counts.count == 7)
+        for (name, count) in counts {
+            #expect(count.mustache == 0, "\(name) was rendered by Mustache \(count.mustache) times after its memo stopped")
+        }
         let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
         #expect(news.contains("<p>17 September 2024</p>"))
         #expect(news.contains("hreflang=\"pl-PL\" lang=\"pl-PL\">Polski"))
