@@ -68,23 +68,23 @@ final class CompiledTheme: @unchecked Sendable {
     private let sectionSplittable: [Bool]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
-    private let itemBodies: [Int: [WriteNode]]
+    private let itemBodies: [Int: WriteNodes]
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
-    private let topBodies: [Int: [WriteNode]]
+    private let topBodies: [Int: WriteNodes]
     /// Per language code (and ""), per line run's tag number: its nodes with the
     /// language's constants written in; and per number the lines as written (Mustache
     /// renders them where the build cannot write them) and whether a newline follows.
-    private let lineNodes: [String: [Int: [WriteNode]]]
+    private let lineNodes: [String: [Int: WriteNodes]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
     /// Partial name → tag.
     private let partialTags: [String: String]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
-    private let partialBodies: [String: [String: [WriteNode]]]
+    private let partialBodies: [String: [String: WriteNodes]]
     /// Per language code (and ""), per template: the whole template as the build writes
     /// it for a page, when it can.
-    private let pageBodies: [String: [String: [WriteNode]]]
+    private let pageBodies: [String: [String: WriteNodes]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
     /// language's constants written in, a value's tag parsed to print what the build does not.
     private let runs: [String: [[RunPiece]]]
@@ -153,7 +153,7 @@ final class CompiledTheme: @unchecked Sendable {
     static let itemCapacity = 1 << 17
     /// A partial's memo stops after this many renderings if it was used less than it
     /// rendered (set before rendering starts; tests lower it).
-    var partialMemoLimit = 64
+    var partialMemoLimit = 16
 
     /// - Parameter constants: per language code, the root values every page of the
     ///   language shares.
@@ -200,14 +200,14 @@ final class CompiledTheme: @unchecked Sendable {
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
         self.sectionPaths = self.sections.map { Interned.path($0.section.path) }
         self.sectionSplittable = self.sections.map(\.section.splittable)
-        var itemBodies: [Int: [WriteNode]] = [:]
+        var itemBodies: [Int: WriteNodes] = [:]
         for (number, entry) in self.sections.enumerated() where entry.section.splittable {
-            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner)?.map(WriteNode.init)
+            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner).map(Interned.nodes)
         }
         self.itemBodies = itemBodies
-        var topBodies: [Int: [WriteNode]] = [:]
+        var topBodies: [Int: WriteNodes] = [:]
         for (number, entry) in self.sections.enumerated() {
-            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true)?.map(WriteNode.init)
+            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true).map(Interned.nodes)
         }
         self.topBodies = topBodies
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
@@ -218,9 +218,9 @@ final class CompiledTheme: @unchecked Sendable {
         }
         self.lineTemplates = lineTemplates
         self.lineNodes = languages.mapValues { values in
-            var nodes: [Int: [WriteNode]] = [:]
+            var nodes: [Int: WriteNodes] = [:]
             for (number, run) in plan.lineRuns.enumerated() {
-                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = written.map(WriteNode.init) }
+                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = Interned.nodes(written) }
             }
             return nodes
         }
@@ -256,15 +256,15 @@ final class CompiledTheme: @unchecked Sendable {
         self.partials = partials
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { ($1, $0) })
         self.partialBodies = texts.mapValues { _, withTags in
-            var bodies: [String: [WriteNode]] = [:]
+            var bodies: [String: WriteNodes] = [:]
             for name in partials.values {
                 guard let text = withTags[name] ?? plan.sources[name] else { continue }
-                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags, whole: true)?.map(WriteNode.init)
+                bodies[name] = MemoPlan.nodes(ofBody: text, tags: sectionTags, whole: true).map(Interned.nodes)
             }
             return bodies
         }
         self.pageBodies = texts.mapValues { _, withTags in
-            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true)?.map(WriteNode.init) }
+            withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true).map(Interned.nodes) }
         }
     }
 
@@ -511,7 +511,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
     /// `true` puts nothing on the stack; over text, a value that answers no name and
     /// that `{{.}}` prints.)
-    func write(_ nodes: [WriteNode], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+    func write(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
         func look(_ path: UnsafeBufferPointer<String>) -> LookUp {
             guard let first = path.first else { return .absent }
             // By index: iterating the stack would copy each item out of it.
@@ -587,7 +587,8 @@ final class CompiledTheme: @unchecked Sendable {
                 writeLines(number, values: values, language: language, into: &html)
             case .run(let number):
                 guard writeRun(number, values: values, language: language, into: &html) else { return false }
-            case .partial(let name):
+            case .partial(let interned):
+                let name = interned[0]
                 if let tag = partialTags[name] {
                     writePartial(tag: tag, name: name, values: values, language: language, into: &html)
                 } else {
@@ -599,7 +600,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// `write`, taking back what it appended when it returns false.
-    func writeWhole(_ nodes: [WriteNode], values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+    func writeWhole(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
         let mark = html.count
         if write(nodes, values: values, items: &items, language: language, into: &html) { return true }
         html.removeSubrange(mark...)
