@@ -28,7 +28,7 @@ let package = Package(
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .target(name: "CPortalSystem"),
-        .target(name: "PortalCore"),
+        .target(name: "PortalCore", dependencies: ["CPortalSystem"]),
         .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalCore"]),
         .target(name: "PortalContent", dependencies: ["PortalCore", "PortalMarkdown", "Yams"]),
         .target(name: "PortalRender", dependencies: [

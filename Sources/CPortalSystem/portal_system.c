@@ -19,6 +19,10 @@ int portal_rename_exchange(const char *a, const char *b) {
 #endif
 }
 
+long portal_read_folder(int fd, void *buffer, unsigned long size) {
+    return syscall(SYS_getdents64, fd, buffer, size);
+}
+
 int portal_syncfs(int fd) {
     return syncfs(fd);
 }

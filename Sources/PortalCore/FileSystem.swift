@@ -1,3 +1,4 @@
+import CPortalSystem
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -25,12 +26,17 @@ public enum FileSystem {
         // Read into memory not cleared first, one byte more than the file's size: a read
         // that fills it means the file grew meanwhile, and the rest is read in chunks.
         var failed = false
+        // A regular file's read that returns less than asked for has reached its end:
+        // no second read to be told so.
+        let regular = info.st_mode & S_IFMT == S_IFREG
         var bytes = [UInt8](unsafeUninitializedCapacity: max(Int(info.st_size), 0) + 1) { buffer, count in
             while count < buffer.count {
-                let result = Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+                let asked = buffer.count - count
+                let result = Glibc.read(fd, buffer.baseAddress! + count, asked)
                 if result < 0 { if errno == EINTR { continue }; failed = true; return }
                 if result == 0 { return }
                 count += result
+                if regular && result < asked { return }
             }
         }
         if failed { return .unreadable }
@@ -64,23 +70,40 @@ public enum FileSystem {
 
     /// The names in a folder (without `.` and `..`) with their types (`S_IFDIR`,
     /// `S_IFREG`, `S_IFLNK` …) as the folder lists them, nil where the file system does
-    /// not say: one call per batch of names, no `stat` per file.
+    /// not say: one call per batch of names, no `stat` per file (nor of the folder, which
+    /// `opendir` makes: the output folder has a folder per page).
     public static func entries(_ path: String) -> [(name: String, type: mode_t?)] {
-        guard let folder = opendir(path) else { return [] }
-        defer { closedir(folder) }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
         var entries: [(name: String, type: mode_t?)] = []
-        while let entry = readdir(folder) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if name == "." || name == ".." { continue }
-            let type: mode_t?
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_DIR): type = S_IFDIR
-            case Int32(DT_REG): type = S_IFREG
-            case Int32(DT_LNK): type = S_IFLNK
-            case Int32(DT_UNKNOWN): type = nil
-            default: type = 0  // a device, pipe or socket: neither a folder nor a link
+        let size = 32768
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            let count = portal_read_folder(fd, buffer, UInt(size))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            // Linux dirent64 records: inode (8 bytes), offset (8), record length (2),
+            // type (1), then the name and its NUL.
+            var offset = 0
+            while offset < count {
+                let record = buffer + offset
+                let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                let kind = record.load(fromByteOffset: 18, as: UInt8.self)
+                let name = String(cString: record.advanced(by: 19).assumingMemoryBound(to: CChar.self))
+                offset += length
+                if name == "." || name == ".." { continue }
+                let type: mode_t?
+                switch Int32(kind) {
+                case Int32(DT_DIR): type = S_IFDIR
+                case Int32(DT_REG): type = S_IFREG
+                case Int32(DT_LNK): type = S_IFLNK
+                case Int32(DT_UNKNOWN): type = nil
+                default: type = 0  // a device, pipe or socket: neither a folder nor a link
+                }
+                entries.append((name, type))
             }
-            entries.append((name, type))
         }
         return entries
     }

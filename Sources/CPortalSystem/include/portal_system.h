@@ -5,6 +5,10 @@
 /// Returns 0 on success, -1 with errno set otherwise.
 int portal_rename_exchange(const char *a, const char *b);
 
+/// Reads the next names of the open folder fd into buffer as Linux dirent64 records
+/// (getdents64): the bytes read, 0 at the end, -1 with errno set on failure.
+long portal_read_folder(int fd, void *buffer, unsigned long size);
+
 /// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
 int portal_syncfs(int fd);
 
