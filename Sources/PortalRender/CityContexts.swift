@@ -103,7 +103,7 @@ extension SiteRenderer {
 
     func cityIndexContext(_ code: String) -> [String: Any] {
         let urlPath = "/\(code)/\(SitePlan.citiesPath)/"
-        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: generatedAlternates(SitePlan.citiesPath))
+        var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates(SitePlan.citiesPath))
         context["page"] = introObject(plan.cityIndexIntro, code, title: citiesTitle(code), urlPath: urlPath)
         context["breadcrumbs"] = breadcrumbs(code, contentPath: SitePlan.citiesPath)
         let strings = self.strings[code]!
@@ -133,7 +133,7 @@ extension SiteRenderer {
     func cityContext(_ index: Int, _ code: String) -> [String: Any] {
         let city = site.cities[index]
         let urlPath = cityURLPath(city, code)
-        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: generatedAlternates("\(SitePlan.citiesPath)/\(city.id)"))
+        var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates("\(SitePlan.citiesPath)/\(city.id)"))
         let object = cityObject(index, code)
         context["city"] = object
         var page: [String: Any] = [

@@ -8,7 +8,7 @@ extension SiteRenderer {
     typealias Alternate = (hreflang: String, path: String, code: String)
 
     /// What every HTML page has: site, language, strings, menus, switcher.
-    func baseContext(language code: String, urlPath: String, translationID: String?, alternates: [Alternate]?) -> [String: Any] {
+    func baseContext(language code: String, urlPath: String, set: Int? = nil, alternates: [Alternate]?) -> [String: Any] {
         // The language's shared values, in a dictionary with room for every key a page
         // context gets: copied, not filled entry by entry.
         var context = tables[code]!.sharedContext.values
@@ -16,7 +16,7 @@ extension SiteRenderer {
         context["permalink"] = permalink(urlPath)
         context["canonical"] = permalink(urlPath)
         context["menu"] = menu(code, current: urlPath)
-        context["switcher"] = switcher(code, urlPath: urlPath, translationID: translationID)
+        context["switcher"] = switcher(code, urlPath: urlPath, set: set)
         context["alternates"] = alternates.map(alternateLinks) ?? [Any]()
         return context
     }
@@ -109,37 +109,51 @@ extension SiteRenderer {
     /// Its fingerprint is that of what it is made from (every language's code, names and
     /// address, whether the page is there, and the current language), hashed as it is
     /// built: hashing its entries afterwards cost more than building them.
-    func switcher(_ current: String, urlPath: String, translationID: String?) -> SharedValue {
+    func switcher(_ current: String, urlPath: String, set: Int?) -> SharedValue {
         var hasher = FingerprintHasher()
         hasher.add("switcher")
         hasher.add(current)
-        let entries = plan.outputLanguages.map { language -> [String: Any] in
-            var target = "/\(language.code)/"
+        let targets = set.map { plan.setPages[$0] }
+        var entries: [[String: Any]] = []
+        entries.reserveCapacity(plan.outputLanguages.count)
+        let languages = switcherEntries
+        for position in languages.entries.indices {
+            let code = languages.codes[position]
+            let target: String
             var available = true
-            if let translationID {
-                if let index = plan.pageLookup[language.code]?[translationID] {
+            if let targets {
+                let index = targets[position]
+                if index >= 0 {
                     let entry = plan.plannedPages[index]
                     target = entry.urlPath
                     available = !entry.isFallback
                 } else {
+                    target = "/\(code)/"
                     available = false
                 }
             } else {
                 // Generated pages exist in every language at the same path.
-                target = "/\(language.code)" + urlPath.dropFirst(current.count + 1)
+                target = "/\(code)" + urlPath.dropFirst(current.count + 1)
             }
             let address = url(target)
-            hasher.add(language.code)
-            hasher.add(language.name)
-            hasher.add(language.languageCode)
+            hasher.add(code)
+            hasher.add(languages.names[position])
+            hasher.add(languages.languageCodes[position])
             hasher.add(address)
             hasher.add(available ? 1 : 0)
-            return [
-                "code": language.code, "name": language.name, "languageCode": language.languageCode,
-                "url": address, "current": language.code == current, "available": available,
-            ]
+            // The language's entry with its names already in: three values set, none added.
+            var entry = languages.entries[position]
+            entry["url"] = address
+            entry["current"] = code == current
+            entry["available"] = available
+            entries.append(entry)
         }
         return SharedValue(entries, key: hasher.key)
+    }
+
+    /// Per output language, its switcher entry with what every page's entry has.
+    func makeSwitcherEntries() -> SwitcherEntries {
+        SwitcherEntries(languages: plan.outputLanguages)
     }
 
     /// The main menu, with the entries that lead to or above this page marked: shared by
@@ -270,7 +284,7 @@ extension SiteRenderer {
         let page = site.pages[entry.pageIndex]
         let code = entry.language
         let translationID = page.translationKey ?? page.contentPath
-        var context = baseContext(language: code, urlPath: entry.urlPath, translationID: translationID, alternates: nil)
+        var context = baseContext(language: code, urlPath: entry.urlPath, set: entry.set, alternates: nil)
         if !entry.isFallback {
             context["alternates"] = sharedAlternates[translationID] ?? alternateLinks(alternates(translationID: translationID))
         }
@@ -313,7 +327,7 @@ extension SiteRenderer {
 
     func searchContext(_ code: String) -> [String: Any] {
         let urlPath = "/\(code)/\(SitePlan.searchPath)/"
-        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: generatedAlternates(SitePlan.searchPath))
+        var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates(SitePlan.searchPath))
         context["page"] = introObject(plan.searchIntro, code, title: searchTitle(code), urlPath: urlPath)
         context["pluralForms"] = pluralForms("searchResults", code)
         context["breadcrumbs"] = breadcrumbs(code, contentPath: SitePlan.searchPath)
@@ -351,7 +365,7 @@ extension SiteRenderer {
 
     func notFoundContext(_ code: String, root: Bool = false) -> [String: Any] {
         let urlPath = root ? "/404.html" : "/\(code)/404.html"
-        var context = baseContext(language: code, urlPath: urlPath, translationID: nil, alternates: nil)
+        var context = baseContext(language: code, urlPath: urlPath, alternates: nil)
         context["switcher"] = plan.outputLanguages.map { language -> [String: Any] in
             ["code": language.code, "name": language.name, "languageCode": language.languageCode,
              "url": url("/\(language.code)/"), "current": language.code == code, "available": true]
@@ -363,7 +377,7 @@ extension SiteRenderer {
     }
 
     func rootContext() -> [String: Any] {
-        var context = baseContext(language: defaultLanguage, urlPath: "/", translationID: nil, alternates: generatedAlternates(""))
+        var context = baseContext(language: defaultLanguage, urlPath: "/", alternates: generatedAlternates(""))
         context["redirectURL"] = url("/\(defaultLanguage)/")
         context["page"] = ["title": site.config.title.text(for: defaultLanguage, defaultLanguage: defaultLanguage) ?? "", "url": url("/"), "content": "", "description": ""] as [String: Any]
         context["canonical"] = permalink("/\(defaultLanguage)/")
@@ -390,5 +404,21 @@ extension SiteRenderer {
         </html>
 
         """
+    }
+}
+
+/// The language switcher's entries as every page starts them; never changed.
+final class SwitcherEntries: @unchecked Sendable {
+    let entries: [[String: Any]]
+    /// Per entry, the language's code and names.
+    let codes: [String], names: [String], languageCodes: [String]
+
+    init(languages: [Language]) {
+        entries = languages.map { language in
+            ["code": language.code, "name": language.name, "languageCode": language.languageCode, "url": "", "current": false, "available": true]
+        }
+        codes = languages.map(\.code)
+        names = languages.map(\.name)
+        languageCodes = languages.map(\.languageCode)
     }
 }

@@ -11,6 +11,8 @@ public struct PlannedPage: Sendable {
     public var urlPath: String
     /// True when the text is another language's (a fallback page).
     public var isFallback: Bool
+    /// Its translation set's index in `SitePlan.setPages`.
+    public var set: Int
 }
 
 /// What the build writes, decided before anything is rendered: which page is at which
@@ -26,6 +28,10 @@ public struct SitePlan: Sendable {
     public let plannedPages: [PlannedPage]
     /// Language → translation set id → index in `plannedPages`.
     public let pageLookup: [String: [String: Int]]
+    /// Per translation set (`PlannedPage.set`), per output language in order: the index
+    /// in `plannedPages` of its page in that language, -1 for none (what a language
+    /// switcher leads to, read without looking the set up by name on every page).
+    public let setPages: [[Int]]
     /// Language → content path → index in `plannedPages`.
     public let pathLookup: [String: [String: Int]]
     /// Language → city id → page index of the city's narrative in that language.
@@ -101,27 +107,32 @@ public struct SitePlan: Sendable {
         var planned: [PlannedPage] = []
         var pageLookup: [String: [String: Int]] = [:]
         var pathLookup: [String: [String: Int]] = [:]
+        let setNumbers = Dictionary(uniqueKeysWithValues: setOrder.enumerated().map { ($1, $0) })
+        var setPages = [[Int]](repeating: [Int](repeating: -1, count: outputLanguages.count), count: setOrder.count)
         for index in regular {
             let page = site.pages[index]
-            guard outputLanguages.contains(where: { $0.code == page.language }) else { continue }
+            guard let position = outputLanguages.firstIndex(where: { $0.code == page.language }) else { continue }
             let id = page.translationKey ?? page.contentPath
+            let set = setNumbers[id]!
             pageLookup[page.language, default: [:]][id] = planned.count
             pathLookup[page.language, default: [:]][page.contentPath] = planned.count
-            planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, isFallback: false))
+            setPages[set][position] = planned.count
+            planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, isFallback: false, set: set))
         }
-        for id in setOrder {
+        for (set, id) in setOrder.enumerated() {
             guard let defaultIndex = sets[id]?[defaultLanguage] else { continue }
             let original = site.pages[defaultIndex]
             // A language without a home of its own still gets one, in either mode:
             // every switcher and every "home" link must lead somewhere.
             guard site.config.missingTranslations == .fallback || original.kind == .home else { continue }
-            for language in outputLanguages where language.code != defaultLanguage && sets[id]?[language.code] == nil {
+            for (position, language) in outputLanguages.enumerated() where language.code != defaultLanguage && sets[id]?[language.code] == nil {
                 let urlPath = "/" + language.code + original.urlPath.dropFirst(defaultLanguage.count + 1)
                 pageLookup[language.code, default: [:]][id] = planned.count
+                setPages[set][position] = planned.count
                 if pathLookup[language.code]?[original.contentPath] == nil {
                     pathLookup[language.code, default: [:]][original.contentPath] = planned.count
                 }
-                planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, isFallback: true))
+                planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, isFallback: true, set: set))
             }
         }
         for language in outputLanguages where pathLookup[language.code]?[""] == nil {
@@ -171,7 +182,7 @@ public struct SitePlan: Sendable {
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
         return SitePlan(
             site: site, languages: languages, outputLanguages: outputLanguages,
-            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, pathLookup: pathLookup,
+            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, setPages: setPages, pathLookup: pathLookup,
             cityNarratives: cityNarratives, cityIndexIntro: cityIndexIntro, searchIntro: searchIntro,
             outputSources: outputs
         )

@@ -27,6 +27,8 @@ public struct SiteRenderer: Sendable {
     var tables: [String: LanguageTables]
     /// Per translation set: its pages' hreflang links (see `sharedAlternateLinks`).
     var sharedAlternates: [String: SharedValue] = [:]
+    /// Per output language: its switcher entry with the names in (see `switcher`).
+    var switcherEntries = SwitcherEntries(languages: [])
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
     /// Per index of `plan.plannedPages`: its search index entry.
@@ -132,6 +134,7 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.shared = result.sharedValues(code)
             result.tables[code]!.menuForms = result.menuForms(code)
         }
+        result.switcherEntries = result.makeSwitcherEntries()
         result.sharedAlternates = await result.sharedAlternateLinks()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         // The theme is planned while the search texts and links are made (they do not use it).
