@@ -13,8 +13,9 @@ extension SiteRenderer {
         // context gets: copied, not filled entry by entry.
         var context = tables[code]!.sharedContext.values
         context["url"] = url(urlPath)
-        context["permalink"] = permalink(urlPath)
-        context["canonical"] = permalink(urlPath)
+        let address = permalink(urlPath)
+        context["permalink"] = address
+        context["canonical"] = address
         context["menu"] = menu(code, current: urlPath)
         context["switcher"] = switcher(code, urlPath: urlPath, set: set)
         context["alternates"] = alternates.map(alternateLinks) ?? [Any]()
@@ -243,10 +244,13 @@ extension SiteRenderer {
     }
 
     /// A page as listed in sections, search and feeds.
-    func pageSummary(_ entry: PlannedPage) -> [String: Any] {
+    func pageSummary(_ entry: PlannedPage) -> [String: Any] { pageSummary(entry, room: 9) }
+
+    /// The same with room for `room` entries (a page's own object gets eight more).
+    func pageSummary(_ entry: PlannedPage, room: Int) -> [String: Any] {
         let page = site.pages[entry.pageIndex]
         // Room for every entry at once: a dictionary that grows is built again.
-        var object = [String: Any](minimumCapacity: 9)
+        var object = [String: Any](minimumCapacity: room)
         object["title"] = page.title
         object["url"] = url(entry.urlPath)
         object["summary"] = summaryText(entry.pageIndex)
@@ -288,13 +292,13 @@ extension SiteRenderer {
         if !entry.isFallback {
             context["alternates"] = sharedAlternates[translationID] ?? alternateLinks(alternates(translationID: translationID))
         }
-        var object = pageSummary(entry)
+        var object = pageSummary(entry, room: 20)
         let rendered = markdown[entry.pageIndex]
         object["content"] = HTMLText(bytes: rendered.htmlBytes)
         object["description"] = page.description ?? summaryText(entry.pageIndex)
         object["tags"] = page.tags
         object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
-        object["permalink"] = permalink(entry.urlPath)
+        object["permalink"] = context["permalink"]  // the same text as the page's own
         dateFields(page.lastmod, prefix: "lastmod", code, into: &object)
         object["toc"] = [Any]()
         if entry.isFallback {
