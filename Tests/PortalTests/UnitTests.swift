@@ -62,6 +62,29 @@ struct SlugTests {
         #expect(Slug.searchFold("Część — ЖИЗНЬ 北京 e\u{301}!") == "czesc   жизнь 北京 e ")
     }
 
+    @Test("search folding keeps ASCII letters and digits (capitals lower-cased) and makes anything else a space")
+    func searchFoldASCII() {
+        // Every ASCII byte, and runs of ASCII of many lengths alone and between letters
+        // that are not ASCII.
+        func reference(_ text: String) -> String {
+            String(text.unicodeScalars.map { scalar -> Character in
+                switch scalar {
+                case "a"..."z", "0"..."9": Character(scalar)
+                case "A"..."Z": Character(Unicode.Scalar(scalar.value + 32)!)
+                default: " "
+                }
+            })
+        }
+        let every = String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) })
+        #expect(Slug.searchFold(every) == reference(every))
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<40 {
+            let sample = String((0..<length).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0..<128, using: &generator))) })
+            #expect(Slug.searchFold(sample) == reference(sample), "\(Array(sample.utf8))")
+            #expect(Slug.searchFold("ł" + sample + "ś" + sample) == "l" + reference(sample) + "s" + reference(sample))
+        }
+    }
+
     @Test("folded search text goes into the index as a JSON string that needs no escape")
     func searchFoldJSON() throws {
         let parts = ["Say \"hi\" \\ <script>", "tab\tline\u{2028}para\u{2029}end\u{1}", "ΟΔΟΣ Łódź"]
