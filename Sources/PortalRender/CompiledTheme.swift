@@ -72,6 +72,9 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
     private let topBodies: [Int: WriteNodes]
+    /// Per section tag number, for a section not rendered item by item (a dotted name):
+    /// its lines, section and all, when the build can write them.
+    private let wholeSections: [Int: WriteNodes]
     /// Per language code (and ""), per line run's tag number: its nodes with the
     /// language's constants written in; and per number the lines as written (Mustache
     /// renders them where the build cannot write them) and whether a newline follows.
@@ -210,6 +213,11 @@ final class CompiledTheme: @unchecked Sendable {
             topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true).map(Interned.nodes)
         }
         self.topBodies = topBodies
+        var wholeSections: [Int: WriteNodes] = [:]
+        for (number, entry) in self.sections.enumerated() where !entry.section.splittable {
+            wholeSections[number] = MemoPlan.nodes(ofBody: entry.section.text).map(Interned.nodes)
+        }
+        self.wholeSections = wholeSections
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
         for (number, run) in plan.lineRuns.enumerated() {
             guard let text = plan.sources[run.template] else { unparsed = true; continue }
@@ -415,6 +423,14 @@ final class CompiledTheme: @unchecked Sendable {
         default: break
         }
         guard sectionSplittable[number], let items = ListItems(value) else {
+            // Written whole by the build where it can (a list under a dotted name).
+            if let nodes = wholeSections[number] {
+                var items: [ItemFields] = []
+                if writeWhole(nodes, values: values, items: &items, language: language, into: &html) {
+                    lock.withLock { tables[sectionTagNames[number], default: Table()].written += 1 }
+                    return
+                }
+            }
             html.append(contentsOf: rendered().utf8)
             return
         }

@@ -86,6 +86,8 @@ struct TemplateRenderingTests {
         for (name, count) in counts {
             #expect(count.mustache == 0, "\(name) was rendered by Mustache \(count.mustache) times after its memo stopped")
         }
+        // A list under a dotted name in them (a city's dot on its map) is written whole too.
+        #expect((renderer.sectionMemoCounts["partials/city-map:map.points"]?.written ?? 0) > 0)
         let news = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
         #expect(news.contains("<p>17 September 2024</p>"))
         #expect(news.contains("hreflang=\"pl-PL\" lang=\"pl-PL\">Polski"))
