@@ -69,8 +69,10 @@ public struct YAMLNode: Sendable {
     public subscript(key: String) -> YAMLNode? {
         guard case .mapping(let pairs) = kind else { return nil }
         // By index: `first(where:)` copies out every pair it passes (their texts' references).
+        // Lengths first: comparing two different short strings goes the long way round.
+        let length = key.utf8.count
         for index in pairs.indices {
-            if case .scalar(let name, let tag) = pairs[index].key.kind, tag != "null", name == key { return pairs[index].value }
+            if case .scalar(let name, let tag) = pairs[index].key.kind, name.utf8.count == length, tag != "null", name == key { return pairs[index].value }
         }
         return nil
     }

@@ -280,7 +280,10 @@ public struct SiteRenderer: Sendable {
         switch page.kind {
         case .home: return "home"
         case .section: specific = "section-" + page.contentPath.replacingOccurrences(of: "/", with: "-")
-        case .page: specific = "page-" + page.contentPath.prefix { $0 != "/" }
+        case .page:
+            // The first part of the path, found in its bytes (not read character by character).
+            let path = page.contentPath
+            specific = "page-" + path[..<(path.utf8.firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex)]
         }
         return theme.templateFiles[specific] != nil ? specific : page.kind.rawValue
     }
