@@ -375,10 +375,10 @@ final class CompiledTheme: @unchecked Sendable {
         // The language's templates have its constants written in.
         var seed = FingerprintHasher()
         seed.add(language)
-        let original = originals[language] ?? originals[""]!
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
         html.append(contentsOf: memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
             let recorder = RecordingRoot(values: values)
+            let original = originals[language] ?? originals[""]!
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
         }.utf8)
     }
