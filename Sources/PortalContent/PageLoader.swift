@@ -101,9 +101,11 @@ extension SiteLoader {
             contentPath = String(contentPath.dropLast(7))
             kind = .section
         }
-        var segments = contentPath.split(separator: "/").map { Slug.make(String($0)) }
+        // Split at the byte '/' (splitting a string reads it character by character).
+        let rawSegments = contentPath.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
+        var segments = rawSegments.map(Slug.make)
         if let index = segments.firstIndex(of: "") {
-            let raw = contentPath.split(separator: "/")[index]
+            let raw = rawSegments[index]
             reader.diagnostics.error(file, "'\(raw)' gives an empty URL segment", hint: "use letters or digits in file and folder names, or set 'slug:'")
         }
         if let slug = reader.string("slug"), let node = root["slug"] {

@@ -299,8 +299,11 @@ public enum YAMLDocument {
     /// against Yams. Anything else, a key written twice included, gives nil: the caller
     /// hands the document to libyaml.
     static func flatMapping(_ bytes: UnsafeBufferPointer<UInt8>, lineOffset: Int) -> YAMLNode? {
+        // Room for a page's usual keys at once (an array grown pair by pair is made four times).
         var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        pairs.reserveCapacity(12)
         var keys: [String] = []
+        keys.reserveCapacity(12)
         var lineStart = 0
         var line = 1 + lineOffset
         while lineStart < bytes.count {

@@ -107,6 +107,8 @@ public struct MarkdownRenderer: Sendable {
         }
 
         var walk = TreeWalk()
+        // The plain text is about as long as the Markdown at most: room for it at once.
+        walk.text.reserveCapacity(markdown.utf8.count)
         walk.visit(document)
         // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
         let renderOptions = options & ~CMARK_OPT_SOURCEPOS
