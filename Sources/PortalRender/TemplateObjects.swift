@@ -43,7 +43,11 @@ enum ContextValueType {
     /// types are written here, not kept in static constants (each read of which goes
     /// through the runtime's once-only initialization check).
     init(of value: borrowing Any) {
-        let type = ObjectIdentifier(Swift.type(of: value))
+        // The type is the last word of the existential's fixed layout (see `take`): read
+        // from there instead of asking the runtime, unless it says `Any` (an `Any` boxed
+        // inside an `Any` by generic code), which the runtime opens.
+        let stored = withUnsafePointer(to: value) { UnsafeRawPointer($0).load(fromByteOffset: 3 * MemoryLayout<Int>.size, as: UInt.self) }
+        let type = stored == UInt(bitPattern: ObjectIdentifier(Any.self)) ? ObjectIdentifier(Swift.type(of: value)) : ObjectIdentifier(unsafeBitCast(stored, to: Any.Type.self))
         if type == ObjectIdentifier(String.self) { self = .string }
         else if type == ObjectIdentifier(SharedValue.self) { self = .shared }
         else if type == ObjectIdentifier(Bool.self) { self = .bool }

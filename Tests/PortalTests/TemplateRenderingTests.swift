@@ -629,6 +629,25 @@ struct TemplateRenderingTests {
         #expect(plan.specialized(constants: ["t": ["title": "T"]])["header"] == "<h>T</h>")
     }
 
+    @Test("context values are told apart by their exact type, also when generic code boxed them twice")
+    func contextValueTypes() {
+        /// `value` as generic code over `[Any]` items hands it on: an `Any` inside an `Any`.
+        func boxed<T>(_ value: T) -> Any { value }
+        let samples: [(Any, ContextValueType)] = [
+            ("text", .string), (true, .bool), (3, .int), (2.5, .double),
+            (["a": 1] as [String: Any], .object), ([["a": 1]] as [[String: Any]], .objects),
+            (["a": "b"] as [String: String], .strings), (["a"] as [String], .texts),
+            ([1, "a"] as [Any], .list), ([["a": "b"]] as [[String: String]], .stringObjects),
+            (HTMLText(bytes: Array("<p>".utf8)), .html), (SharedValue("text"), .shared),
+            (Int8(1), .other), (["a": 1] as [String: Int], .other),
+        ]
+        for (value, type) in samples {
+            #expect(ContextValueType(of: value) == type, "\(value)")
+            #expect(ContextValueType(of: boxed(value as Any)) == type, "boxed \(value)")
+        }
+        #expect(ContextValueType.take(boxed("text" as Any), as: String.self) == "text")
+    }
+
     @Test("wrapped values print, branch and transform as the plain values do")
     func wrappedValues() throws {
         let values: [String: Any] = [
