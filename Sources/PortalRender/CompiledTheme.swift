@@ -240,12 +240,22 @@ final class CompiledTheme: @unchecked Sendable {
         let texts = languages.mapValues { values in
             (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
         }
+        // The templates as written serve the memo's renderings of partials: only those a
+        // partial or parent tag names (and those they name) are needed, not the pages.
+        var named = Set<String>()
+        for text in theme.sources.values {
+            for reference in TemplateScanner.references(in: text) where reference.kind == .partial || reference.kind == .parent {
+                named.insert(reference.name)
+            }
+        }
         // A text the same in several libraries (most are) is parsed once, on every core.
-        let distinct = Array(Set(texts.values.flatMap { Array($0.0.values) + Array($0.1.values) }))
+        let distinct = Array(Set(texts.values.flatMap { plain, withTags in
+            plain.filter { named.contains($0.key) }.map(\.value) + Array(withTags.values)
+        }))
         let parsed = Self.parse(distinct)
         for (code, (plain, withTags)) in texts {
             var original = theme.library
-            for (name, text) in plain {
+            for (name, text) in plain where named.contains(name) {
                 if let template = parsed[text] { original.register(template, named: name) }
             }
             var withSections = theme.library
