@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalCore"]),
         .target(name: "PortalContent", dependencies: ["PortalCore", "PortalMarkdown", "Yams"]),
         .target(name: "PortalRender", dependencies: [
-            "PortalCore", "PortalContent",
+            "CPortalSystem", "PortalCore", "PortalContent",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .target(name: "PortalBuild", dependencies: ["CPortalSystem", "PortalCore", "PortalContent", "PortalRender"]),

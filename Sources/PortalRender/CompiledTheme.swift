@@ -1,3 +1,4 @@
+import CPortalSystem
 import Foundation
 import Mustache
 import PortalCore
@@ -81,7 +82,7 @@ final class CompiledTheme: @unchecked Sendable {
     private let lineNodes: [String: [Int: WriteNodes]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
     /// Partial name → tag.
-    private let partialTags: [String: String]
+    private let partialTags: [String: (tag: String, number: Int)]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
     private let partialBodies: [String: [String: WriteNodes]]
@@ -100,8 +101,13 @@ final class CompiledTheme: @unchecked Sendable {
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
     private var tables: [String: Table] = [:]
-    /// Tags whose table has stopped storing (read on every page, without copying the table).
-    private var stopped = Set<String>()
+    /// Per memoized partial's number: 1 once its table has stopped storing (read on every
+    /// page without a lock).
+    private let stoppedPartials: UnsafeMutablePointer<UInt8>
+    /// Memoized partial tag → its number.
+    private let partialNumbers: [String: Int]
+    /// Per section tag number: how many times the build wrote it (or its items) itself.
+    private let sectionWrites: UnsafeMutablePointer<Int>
 
     /// HTML stored under the fingerprint of a seed (the language; an item of a list) and
     /// of the names a rendering read from the page's root, with what they held.
@@ -111,8 +117,6 @@ final class CompiledTheme: @unchecked Sendable {
         var outputs: [RenderKey: String] = [:]
         var hits = 0
         var misses = 0
-        /// Items written by the build without Mustache.
-        var written = 0
         /// A partial rendered by Mustache after its memo stopped (the build could not write it).
         var rendered = 0
         /// Stops storing when nearly every page differs (a switcher that names the page).
@@ -272,7 +276,16 @@ final class CompiledTheme: @unchecked Sendable {
         self.originals = originals
         self.direct = direct
         self.partials = partials
-        self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { ($1, $0) })
+        var partialNumbers: [String: Int] = [:]
+        for (number, name) in plan.memoizable.sorted().enumerated() where partials[Self.tagPrefix + String(number)] == name {
+            partialNumbers[Self.tagPrefix + String(number)] = number
+        }
+        self.partialNumbers = partialNumbers
+        self.partialTags = Dictionary(uniqueKeysWithValues: partials.compactMap { tag, name in partialNumbers[tag].map { (name, (tag, $0)) } })
+        stoppedPartials = .allocate(capacity: max(plan.memoizable.count, 1))
+        stoppedPartials.initialize(repeating: 0, count: max(plan.memoizable.count, 1))
+        sectionWrites = .allocate(capacity: max(self.sections.count, 1))
+        sectionWrites.initialize(repeating: 0, count: max(self.sections.count, 1))
         self.partialBodies = texts.mapValues { _, withTags in
             var bodies: [String: WriteNodes] = [:]
             for name in partials.values {
@@ -284,6 +297,11 @@ final class CompiledTheme: @unchecked Sendable {
         self.pageBodies = texts.mapValues { _, withTags in
             withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true).map(Interned.nodes) }
         }
+    }
+
+    deinit {
+        stoppedPartials.deallocate()
+        sectionWrites.deallocate()
     }
 
     /// Template texts parsed on every core (with the content type of every template).
@@ -324,11 +342,13 @@ final class CompiledTheme: @unchecked Sendable {
     var sectionCounts: [String: (hits: Int, misses: Int, written: Int)] {
         lock.withLock {
             var counts: [String: (hits: Int, misses: Int, written: Int)] = [:]
-            for (tag, table) in tables {
-                guard let number = Self.sectionNumber(tag) else { continue }
+            for number in sections.indices {
+                let table = tables[sectionTagNames[number]]
+                let written = portal_counter_read(sectionWrites + number)
+                guard table != nil || written > 0 else { continue }
                 let name = sections[number].section.template + ":" + sections[number].section.name
                 let before = counts[name] ?? (0, 0, 0)
-                counts[name] = (before.hits + table.hits, before.misses + table.misses, before.written + table.written)
+                counts[name] = (before.hits + (table?.hits ?? 0), before.misses + (table?.misses ?? 0), before.written + written)
             }
             return counts
         }
@@ -357,7 +377,7 @@ final class CompiledTheme: @unchecked Sendable {
         // Changed in place: a copy of the table would copy all its HTML.
         lock.withLock {
             tables[tag, default: Table()].record(key: key, html: html, reads: reads, capacity: capacity, stopAfter: stopAfter)
-            if tables[tag]!.disabled { stopped.insert(tag) }
+            if tables[tag]!.disabled, let number = partialNumbers[tag] { portal_flag_set(stoppedPartials + number) }
         }
         return html
     }
@@ -365,15 +385,15 @@ final class CompiledTheme: @unchecked Sendable {
     /// The HTML of the partial behind `tag`, for a page of `language` whose root holds
     /// `values`; nil when `tag` is no memoized partial's.
     func output(tag: String, values: [String: Any], language: String) -> String? {
-        guard let name = partials[tag] else { return nil }
+        guard let name = partials[tag], let number = partialNumbers[tag] else { return nil }
         var html: [UInt8] = []
-        writePartial(tag: tag, name: name, values: values, language: language, into: &html)
+        writePartial(tag: tag, number: number, name: name, values: values, language: language, into: &html)
         return String(decoding: html, as: UTF8.self)
     }
 
     /// The same, appended to `html`.
-    private func writePartial(tag: String, name: String, values: [String: Any], language: String, into html: inout [UInt8]) {
-        if lock.withLock({ stopped.contains(tag) }) {
+    private func writePartial(tag: String, number: Int, name: String, values: [String: Any], language: String, into html: inout [UInt8]) {
+        if portal_flag_is_set(stoppedPartials + number) != 0 {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
@@ -437,7 +457,7 @@ final class CompiledTheme: @unchecked Sendable {
             if let nodes = wholeSections[number] {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) {
-                    lock.withLock { tables[sectionTagNames[number], default: Table()].written += 1 }
+                    portal_counter_add(sectionWrites + number, 1)
                     return
                 }
             }
@@ -447,7 +467,7 @@ final class CompiledTheme: @unchecked Sendable {
         let tag = sectionTagNames[number]
         let itemBody = itemBodies[number]
         var written = 0
-        defer { if written > 0 { lock.withLock { tables[tag, default: Table()].written += written } } }
+        defer { if written > 0 { portal_counter_add(sectionWrites + number, written) } }
         var stack: [ItemFields] = []
         stack.reserveCapacity(4)
         for index in 0..<items.count {
@@ -615,8 +635,8 @@ final class CompiledTheme: @unchecked Sendable {
                 guard writeRun(number, values: values, language: language, into: &html) else { return false }
             case .partial(let interned):
                 let name = interned[0]
-                if let tag = partialTags[name] {
-                    writePartial(tag: tag, name: name, values: values, language: language, into: &html)
+                if let partial = partialTags[name] {
+                    writePartial(tag: partial.tag, number: partial.number, name: name, values: values, language: language, into: &html)
                 } else {
                     html.append(contentsOf: (library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? "").utf8)
                 }

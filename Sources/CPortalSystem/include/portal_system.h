@@ -30,4 +30,11 @@ int portal_cmark_fix_inline_characters(void *parser);
 const void *portal_markdown_arena(void);
 void portal_markdown_arena_reset(void);
 
+/// Flags and counters shared by the threads that render pages, read and changed
+/// without a lock (a flag only ever goes from 0 to 1).
+static inline int portal_flag_is_set(const unsigned char *flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0; }
+static inline void portal_flag_set(unsigned char *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELEASE); }
+static inline void portal_counter_add(long *counter, long value) { __atomic_fetch_add(counter, value, __ATOMIC_RELAXED); }
+static inline long portal_counter_read(const long *counter) { return __atomic_load_n(counter, __ATOMIC_RELAXED); }
+
 #endif
