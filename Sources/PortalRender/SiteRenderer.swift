@@ -145,10 +145,15 @@ public struct SiteRenderer: Sendable {
         // Links are checked while the search texts are made: its tables of targets are
         // made on one core.
         async let links = partial.checkLinks()
-        // The folded texts go into the entries and are not kept (a tenth of the memory).
-        let searchTexts = await parallelMap(Array(site.pages.indices)) { partial.searchText($0) }
+        // A page's folded text goes into its entry and is not kept (a tenth of the memory);
+        // it is folded once for a page that has fallback copies, and kept for them.
+        var hasCopies = [Bool](repeating: false, count: site.pages.count)
+        for entry in plan.plannedPages where entry.isFallback { hasCopies[entry.pageIndex] = true }
+        let copied = site.pages.indices.filter { hasCopies[$0] }
+        let foldedForCopies = Dictionary(uniqueKeysWithValues: zip(copied, await parallelMap(copied) { partial.searchText($0) }))
         result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) {
-            partial.searchEntry($0, folded: searchTexts[partial.plan.plannedPages[$0].pageIndex])
+            let pageIndex = partial.plan.plannedPages[$0].pageIndex
+            return partial.searchEntry($0, folded: foldedForCopies[pageIndex] ?? partial.searchText(pageIndex))
         }
         let codes = plan.outputLanguages.map(\.code)
         let cityEntries = await parallelMap(codes) { partial.citySearchEntries($0) }
