@@ -63,7 +63,8 @@ public struct SitePlan: Sendable {
         let defaultLanguage = site.defaultLanguage
         let cityIDs = Set(site.cities.map(\.id))
 
-        var sets: [String: [String: Int]] = [:]
+        // Room for every page at once: a dictionary that grows is built again at each doubling.
+        var sets: [String: [String: Int]] = Dictionary(minimumCapacity: site.pages.count)
         var setOrder: [String] = []
         var cityNarratives: [String: [String: Int]] = [:]
         var cityIndexIntro: [String: Int] = [:]
@@ -105,8 +106,9 @@ public struct SitePlan: Sendable {
 
         // Real pages, then fallbacks for missing translations.
         var planned: [PlannedPage] = []
-        var pageLookup: [String: [String: Int]] = [:]
-        var pathLookup: [String: [String: Int]] = [:]
+        let perLanguage = site.pages.count / max(languages.count, 1) + 16
+        var pageLookup: [String: [String: Int]] = Dictionary(uniqueKeysWithValues: outputLanguages.map { ($0.code, Dictionary(minimumCapacity: perLanguage)) })
+        var pathLookup: [String: [String: Int]] = pageLookup
         let setNumbers = Dictionary(uniqueKeysWithValues: setOrder.enumerated().map { ($1, $0) })
         var setPages = [[Int]](repeating: [Int](repeating: -1, count: outputLanguages.count), count: setOrder.count)
         for index in regular {
@@ -141,7 +143,7 @@ public struct SitePlan: Sendable {
         }
 
         // Every output path once.
-        var outputs: [String: String] = [:]
+        var outputs: [String: String] = Dictionary(minimumCapacity: site.pages.count + outputLanguages.count * (site.cities.count + 8) + site.staticFiles.count)
         func claim(_ path: String, _ source: String, line: Int? = nil, column: Int? = nil) {
             if let other = outputs[path] {
                 // Fallback copies collide wherever their originals do; that is reported once.
