@@ -74,36 +74,27 @@ enum Interned {
     /// A compiled template's nodes (its own texts and names interned first).
     static func nodes(_ nodes: [MemoPlan.Node]) -> WriteNodes {
         let converted = nodes.map(WriteNode.init)
-        return lock.withLock {
-            if let kept = nodeLists[converted] { return kept }
-            let storage = UnsafeMutableBufferPointer<WriteNode>.allocate(capacity: max(converted.count, 1))
-            _ = storage.initialize(from: converted)
-            let kept = WriteNodes(start: storage.baseAddress, count: converted.count)
-            nodeLists[converted] = kept
-            return kept
-        }
+        return lock.withLock { keep(converted, in: &nodeLists) { converted } }
     }
 
     static func text(_ text: String) -> UnsafeBufferPointer<UInt8> {
-        lock.withLock {
-            if let kept = texts[text] { return kept }
-            let bytes = Array(text.utf8)
-            let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-            _ = storage.initialize(from: bytes)
-            let kept = UnsafeBufferPointer(start: storage.baseAddress, count: bytes.count)
-            texts[text] = kept
-            return kept
-        }
+        lock.withLock { keep(text, in: &texts) { Array(text.utf8) } }
     }
 
     static func path(_ path: [String]) -> UnsafeBufferPointer<String> {
-        lock.withLock {
-            if let kept = paths[path] { return kept }
-            let storage = UnsafeMutableBufferPointer<String>.allocate(capacity: max(path.count, 1))
-            _ = storage.initialize(from: path)
-            let kept = UnsafeBufferPointer(start: storage.baseAddress, count: path.count)
-            paths[path] = kept
-            return kept
-        }
+        lock.withLock { keep(path, in: &paths) { path } }
+    }
+
+    /// What `table` keeps under `key`, else `elements` copied to memory of their own,
+    /// kept there for good (called with the lock held).
+    private static func keep<Key: Hashable, Element>(_ key: Key, in table: inout [Key: UnsafeBufferPointer<Element>],
+                                                     _ elements: () -> [Element]) -> UnsafeBufferPointer<Element> {
+        if let kept = table[key] { return kept }
+        let values = elements()
+        let storage = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(values.count, 1))
+        _ = storage.initialize(from: values)
+        let kept = UnsafeBufferPointer(start: storage.baseAddress, count: values.count)
+        table[key] = kept
+        return kept
     }
 }
