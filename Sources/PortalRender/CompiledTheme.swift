@@ -81,7 +81,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// renders them where the build cannot write them) and whether a newline follows.
     private let lineNodes: [String: [Int: WriteNodes]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
-    /// Partial name → tag.
+    /// Partial name → its tag and number.
     private let partialTags: [String: (tag: String, number: Int)]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
@@ -171,6 +171,7 @@ final class CompiledTheme: @unchecked Sendable {
         let resolved = MemoPlan.resolvingInheritance(theme.sources)
         let plan = MemoPlan(sources: MemoPlan.inliningPartials(resolved, keep: MemoPlan(sources: resolved).memoizable))
         var partials: [String: String] = [:]
+        var partialNumbers: [String: Int] = [:]
         var replacements: [String: MustacheTemplate] = [:]
         for (number, name) in plan.memoizable.sorted().enumerated() {
             // Numbered: a name with a dot would be split by Mustache's name lookup.
@@ -178,6 +179,7 @@ final class CompiledTheme: @unchecked Sendable {
             guard let template = try? MustacheTemplate(string: "{{{" + tag + "}}}") else { continue }
             replacements[name] = template
             partials[tag] = name
+            partialNumbers[tag] = number
         }
         // A section's body, rendered at the top, has runs of its own (numbered after the templates').
         var runs = plan.runs.map(\.pieces)
@@ -276,12 +278,8 @@ final class CompiledTheme: @unchecked Sendable {
         self.originals = originals
         self.direct = direct
         self.partials = partials
-        var partialNumbers: [String: Int] = [:]
-        for (number, name) in plan.memoizable.sorted().enumerated() where partials[Self.tagPrefix + String(number)] == name {
-            partialNumbers[Self.tagPrefix + String(number)] = number
-        }
         self.partialNumbers = partialNumbers
-        self.partialTags = Dictionary(uniqueKeysWithValues: partials.compactMap { tag, name in partialNumbers[tag].map { (name, (tag, $0)) } })
+        self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { tag, name in (name, (tag, partialNumbers[tag]!)) })
         stoppedPartials = .allocate(capacity: max(plan.memoizable.count, 1))
         stoppedPartials.initialize(repeating: 0, count: max(plan.memoizable.count, 1))
         sectionWrites = .allocate(capacity: max(self.sections.count, 1))
