@@ -152,11 +152,6 @@ extension SiteRenderer {
         return SharedValue(entries, key: hasher.key)
     }
 
-    /// Per output language, its switcher entry with what every page's entry has.
-    func makeSwitcherEntries() -> SwitcherEntries {
-        SwitcherEntries(languages: plan.outputLanguages)
-    }
-
     /// The main menu, with the entries that lead to or above this page marked: shared by
     /// every page that marks the same entries (see `menuForms`).
     func menu(_ code: String, current: String) -> Any {

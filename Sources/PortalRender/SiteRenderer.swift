@@ -134,7 +134,7 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.shared = result.sharedValues(code)
             result.tables[code]!.menuForms = result.menuForms(code)
         }
-        result.switcherEntries = result.makeSwitcherEntries()
+        result.switcherEntries = SwitcherEntries(languages: plan.outputLanguages)
         result.sharedAlternates = await result.sharedAlternateLinks()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         // The theme is planned while the search texts and links are made (they do not use it).
