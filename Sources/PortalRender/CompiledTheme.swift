@@ -69,17 +69,17 @@ final class CompiledTheme: @unchecked Sendable {
     private let sectionSplittable: [Bool]
     /// Per section tag number, for a list's section whose body holds only text, names
     /// and sections: the body, written item by item by the build.
-    private let itemBodies: [Int: WriteNodes]
+    private let itemBodies: [WriteNodes?]
     /// Per section tag number: the body as it renders at the top of a page, when the
     /// build can write it (sections planned in it written in turn).
-    private let topBodies: [Int: WriteNodes]
+    private let topBodies: [WriteNodes?]
     /// Per section tag number, for a section not rendered item by item (a dotted name):
     /// its lines, section and all, when the build can write them.
-    private let wholeSections: [Int: WriteNodes]
+    private let wholeSections: [WriteNodes?]
     /// Per language code (and ""), per line run's tag number: its nodes with the
     /// language's constants written in; and per number the lines as written (Mustache
     /// renders them where the build cannot write them) and whether a newline follows.
-    private let lineNodes: [String: [Int: WriteNodes]]
+    private let lineNodes: [String: [WriteNodes?]]
     private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
     /// Partial name → its tag and number.
     private let partialTags: [String: (tag: String, number: Int)]
@@ -209,21 +209,14 @@ final class CompiledTheme: @unchecked Sendable {
         self.sectionTagNames = self.sections.indices.map { Self.sectionPrefix + String($0) }
         self.sectionPaths = self.sections.map { Interned.path($0.section.path) }
         self.sectionSplittable = self.sections.map(\.section.splittable)
-        var itemBodies: [Int: WriteNodes] = [:]
-        for (number, entry) in self.sections.enumerated() where entry.section.splittable {
-            itemBodies[number] = MemoPlan.nodes(ofBody: entry.section.inner).map(Interned.nodes)
+        // By section number, read on every page without hashing the number.
+        self.itemBodies = self.sections.map { entry in
+            entry.section.splittable ? MemoPlan.nodes(ofBody: entry.section.inner).map(Interned.nodes) : nil
         }
-        self.itemBodies = itemBodies
-        var topBodies: [Int: WriteNodes] = [:]
-        for (number, entry) in self.sections.enumerated() {
-            topBodies[number] = MemoPlan.nodes(ofBody: entry.section.body, tags: true).map(Interned.nodes)
+        self.topBodies = self.sections.map { MemoPlan.nodes(ofBody: $0.section.body, tags: true).map(Interned.nodes) }
+        self.wholeSections = self.sections.map { entry in
+            entry.section.splittable ? nil : MemoPlan.nodes(ofBody: entry.section.text).map(Interned.nodes)
         }
-        self.topBodies = topBodies
-        var wholeSections: [Int: WriteNodes] = [:]
-        for (number, entry) in self.sections.enumerated() where !entry.section.splittable {
-            wholeSections[number] = MemoPlan.nodes(ofBody: entry.section.text).map(Interned.nodes)
-        }
-        self.wholeSections = wholeSections
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
         for (number, run) in plan.lineRuns.enumerated() {
             guard let text = plan.sources[run.template] else { unparsed = true; continue }
@@ -232,11 +225,7 @@ final class CompiledTheme: @unchecked Sendable {
         }
         self.lineTemplates = lineTemplates
         self.lineNodes = languages.mapValues { values in
-            var nodes: [Int: WriteNodes] = [:]
-            for (number, run) in plan.lineRuns.enumerated() {
-                if let (written, _) = plan.lineNodes(run, constants: values) { nodes[number] = Interned.nodes(written) }
-            }
-            return nodes
+            plan.lineRuns.map { run in plan.lineNodes(run, constants: values).map { Interned.nodes($0.0) } }
         }
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
@@ -663,7 +652,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The same, appended to `html`.
     private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
-        if let nodes = (lineNodes[language] ?? lineNodes[""])?[number] {
+        if let runs = lineNodes[language] ?? lineNodes[""], runs.indices.contains(number), let nodes = runs[number] {
             var items: [ItemFields] = []
             if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
         }
