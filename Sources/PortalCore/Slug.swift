@@ -159,21 +159,27 @@ public enum Slug {
     /// search index. Folded text never needs an escape (quotes, backslashes, `<`,
     /// controls and line separators all fold to spaces), so none is looked for.
     public static func searchFoldJSON(_ parts: String...) -> String {
+        var bytes: [UInt8] = []
+        appendSearchFoldJSON(parts, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same, appended to `out` (a search index entry, written as it is made).
+    public static func appendSearchFoldJSON(_ parts: [String], to out: inout [UInt8]) {
         let capacity = parts.reduce(0) { $0 + $1.utf8.count + 1 } * 3 + 16
-        // Folded into scratch memory, then copied into a string of its size: the texts of
-        // every page are kept until the search index is written, and a string with room
-        // for three times its text would keep that room.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+        // Folded into scratch memory (a fold may be three times its text), then copied
+        // once into `out`, which keeps only what was written.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let start = buffer.baseAddress!
-            var out = start
-            out.pointee = UInt8(ascii: "\""); out += 1
+            var end = start
+            end.pointee = UInt8(ascii: "\""); end += 1
             for (index, part) in parts.enumerated() {
-                if index > 0 { out.pointee = UInt8(ascii: " "); out += 1 }
+                if index > 0 { end.pointee = UInt8(ascii: " "); end += 1 }
                 var part = part
-                part.withUTF8 { fold($0, into: &out) }
+                part.withUTF8 { fold($0, into: &end) }
             }
-            out.pointee = UInt8(ascii: "\""); out += 1
-            return String(decoding: UnsafeBufferPointer(start: start, count: out - start), as: UTF8.self)
+            end.pointee = UInt8(ascii: "\""); end += 1
+            out.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
         }
     }
 

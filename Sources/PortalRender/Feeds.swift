@@ -158,11 +158,10 @@ extension SiteRenderer {
         return bytes
     }
 
-    /// One search index entry as JSON, in UTF-8: written into one array of about its
-    /// size (the folded text is most of it), which the index copies as it is.
-    static func searchEntry(title: String, url: String, summary: String, kind: String, folded: String) -> [UInt8] {
+    /// One search index entry as JSON, in UTF-8: written into one array, the folded text
+    /// (most of it, `folded` appends it) straight in, which the index copies as it is.
+    static func searchEntry(title: String, url: String, summary: String, kind: String, folded: (inout [UInt8]) -> Void) -> [UInt8] {
         var entry: [UInt8] = []
-        entry.reserveCapacity(title.utf8.count + url.utf8.count + summary.utf8.count + kind.utf8.count + folded.utf8.count + 40)
         entry += #"{"t":"#.utf8
         JSON.append(title, to: &entry)
         entry += #","u":"#.utf8
@@ -172,41 +171,53 @@ extension SiteRenderer {
         entry += #","k":"#.utf8
         JSON.append(kind, to: &entry)
         entry += #","f":"#.utf8
-        entry += folded.utf8
+        folded(&entry)
         entry.append(UInt8(ascii: "}"))
         return entry
     }
 
-    /// The entry of a planned page, with its page's `searchText`: computed once per build,
-    /// and again when the page changes.
-    func searchEntry(_ plannedIndex: Int, folded: String) -> [UInt8] {
+    /// The entry of a planned page: its page's text folded into it, or `folded` when the
+    /// page's `searchText` was made once for it and its fallback copies. Computed once per
+    /// build, and again when the page changes.
+    func searchEntry(_ plannedIndex: Int, folded: [UInt8]? = nil) -> [UInt8] {
         let entry = plan.plannedPages[plannedIndex]
         let page = site.pages[entry.pageIndex]
         return Self.searchEntry(title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex),
-                                kind: strings[entry.language]!.text("kind_" + page.kind.rawValue), folded: folded)
+                                kind: strings[entry.language]!.text("kind_" + page.kind.rawValue)) { out in
+            if let folded { out += folded } else { appendSearchText(entry.pageIndex, to: &out) }
+        }
     }
 
     /// The entries of the city directory and of every city, joined: once per language.
     func citySearchEntries(_ code: String) -> [UInt8] {
         let strings = self.strings[code]!
-        var entries: [[UInt8]] = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section"),
-                                        folded: Slug.searchFoldJSON(citiesTitle(code) + "  "))]
+        var entries: [[UInt8]] = [Self.searchEntry(title: citiesTitle(code), url: url("/\(code)/\(SitePlan.citiesPath)/"), summary: "", kind: strings.text("kind_section")) {
+            Slug.appendSearchFoldJSON([citiesTitle(code) + "  "], to: &$0)
+        }]
         for index in sortedCityIndices(code) {
             let city = site.cities[index]
             var text = city.name + " " + countryName(city.country, code) + " " + city.country
             if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(markdown[narrative].plainText, limit: 1000) }
             let title = city.name(in: code), summary = countryName(city.country, code)
-            entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city"),
-                                            folded: Slug.searchFoldJSON(title, summary, text)))
+            entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city")) {
+                Slug.appendSearchFoldJSON([title, summary, text], to: &$0)
+            })
         }
         return Array(entries.joined(separator: ",\n".utf8))
     }
 
-    /// A page's text for the search index, folded and JSON-encoded: computed once per
-    /// page (a fallback copy shares its original's), and again only when the page changes.
-    func searchText(_ pageIndex: Int) -> String {
+    /// A page's text for the search index, folded and JSON-encoded: made once for a page
+    /// and its fallback copies (see `searchEntry`).
+    func searchText(_ pageIndex: Int) -> [UInt8] {
+        var folded: [UInt8] = []
+        appendSearchText(pageIndex, to: &folded)
+        return folded
+    }
+
+    /// The same, appended to `out`.
+    func appendSearchText(_ pageIndex: Int, to out: inout [UInt8]) {
         let page = site.pages[pageIndex]
-        return Slug.searchFoldJSON(page.title, summaryText(pageIndex), Self.excerpt(markdown[pageIndex].plainText, limit: 3000))
+        Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex), Self.excerpt(markdown[pageIndex].plainText, limit: 3000)], to: &out)
     }
 
     // MARK: feeds

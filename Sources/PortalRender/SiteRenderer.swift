@@ -153,7 +153,7 @@ public struct SiteRenderer: Sendable {
         let foldedForCopies = Dictionary(uniqueKeysWithValues: zip(copied, await parallelMap(copied) { partial.searchText($0) }))
         result.searchEntries = await parallelMap(Array(plan.plannedPages.indices)) {
             let pageIndex = partial.plan.plannedPages[$0].pageIndex
-            return partial.searchEntry($0, folded: foldedForCopies[pageIndex] ?? partial.searchText(pageIndex))
+            return partial.searchEntry($0, folded: foldedForCopies[pageIndex])
         }
         let codes = plan.outputLanguages.map(\.code)
         let cityEntries = await parallelMap(codes) { partial.citySearchEntries($0) }
