@@ -46,7 +46,7 @@ enum ContextValueType {
         // The type is the last word of the existential's fixed layout (see `take`): read
         // from there instead of asking the runtime, unless it says `Any` (an `Any` boxed
         // inside an `Any` by generic code), which the runtime opens.
-        let stored = withUnsafePointer(to: value) { UnsafeRawPointer($0).load(fromByteOffset: 3 * MemoryLayout<Int>.size, as: UInt.self) }
+        let stored = Self.storedType(value)
         let type = stored == UInt(bitPattern: ObjectIdentifier(Any.self)) ? ObjectIdentifier(Swift.type(of: value)) : ObjectIdentifier(unsafeBitCast(stored, to: Any.Type.self))
         if type == ObjectIdentifier(String.self) { self = .string }
         else if type == ObjectIdentifier(SharedValue.self) { self = .shared }
@@ -74,14 +74,18 @@ enum ContextValueType {
     @inline(__always)
     static func take<T>(_ value: borrowing Any, as type: T.Type) -> T {
         if MemoryLayout<T>.size <= 3 * MemoryLayout<Int>.size, MemoryLayout<T>.alignment <= MemoryLayout<Int>.alignment {
-            let found: T? = withUnsafePointer(to: value) { pointer in
-                let container = UnsafeRawPointer(pointer)
-                let stored = container.load(fromByteOffset: 3 * MemoryLayout<Int>.size, as: UInt.self)
-                return stored == UInt(bitPattern: ObjectIdentifier(T.self)) ? container.load(as: T.self) : nil
+            if storedType(value) == UInt(bitPattern: ObjectIdentifier(T.self)) {
+                return withUnsafePointer(to: value) { UnsafeRawPointer($0).load(as: T.self) }
             }
-            if let found { return found }
         }
         return copy value as! T
+    }
+
+    /// The type word of an `Any`: the fourth word of its fixed layout, after three words
+    /// of inline value.
+    @inline(__always)
+    private static func storedType(_ value: borrowing Any) -> UInt {
+        withUnsafePointer(to: value) { UnsafeRawPointer($0).load(fromByteOffset: 3 * MemoryLayout<Int>.size, as: UInt.self) }
     }
 
 }
