@@ -9,6 +9,8 @@ import CCmarkGFM
 import CPortalSystem
 import Dispatch
 import Foundation
+import PortalContent
+import PortalCore
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -17,30 +19,13 @@ guard arguments.count >= 2 else {
 }
 let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 1) : 1
 
-/// The Markdown after the front matter (a first line `---` to the next line `---`).
-func body(of file: [UInt8]) -> ArraySlice<UInt8> {
-    let fence = Array("---\n".utf8)
-    guard file.starts(with: fence) else { return file[...] }
-    var lineStart = fence.count
-    while lineStart < file.count {
-        let lineEnd = file[lineStart...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? file.count
-        if file[lineStart..<lineEnd].elementsEqual(fence) || file[lineStart..<lineEnd].elementsEqual(fence.prefix(3)) { return file[lineEnd...] }
-        lineStart = lineEnd
-    }
-    return file[...]
+// The Markdown bodies of the folder's pages, read and split from their front matter as
+// the portal reads them.
+let documents: [[CChar]] = FileSystem.walk(arguments[1]).files.filter { $0.hasSuffix(".md") }.compactMap { relative in
+    let path = arguments[1] + "/" + relative
+    guard let text = try? SourceText.read(path, display: path), let split = try? FrontMatter.split(text, file: path) else { return nil }
+    return Array(split.body.utf8).map { CChar(bitPattern: $0) }
 }
-
-let folder = URL(fileURLWithPath: arguments[1])
-let documents: [[CChar]] = {
-var documents: [[CChar]] = []
-if let walk = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) {
-    for case let url as URL in walk where url.pathExtension == "md" {
-        guard let bytes = try? Data(contentsOf: url) else { continue }
-        documents.append(body(of: [UInt8](bytes)).map { CChar(bitPattern: $0) })
-    }
-}
-return documents
-}()
 cmark_gfm_core_extensions_ensure_registered()
 nonisolated(unsafe) let extensions =
     (["table", "strikethrough", "autolink", "tasklist", "tagfilter"] as [String]).compactMap { cmark_find_syntax_extension($0) }
