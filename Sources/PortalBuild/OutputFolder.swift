@@ -182,7 +182,7 @@ public struct OutputFolder: Sendable {
     public func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) -> (written: Bool, state: FileState) {
         let target = stagingPath + "/" + relative
         // Most files are there from the build before: opened as they are, and compared.
-        var fd = open(target, O_RDWR | O_CLOEXEC)
+        var fd = portal_open_existing(target)
         let existed = fd >= 0
         if !existed {
             if errno == EISDIR || errno == ENOTDIR { clearWay(to: relative) }
@@ -225,18 +225,7 @@ public struct OutputFolder: Sendable {
 
     /// Whether the open file (of the same size) holds exactly `bytes`.
     static func holds(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        if bytes.isEmpty { return true }
-        // Read into memory not cleared first: only what was read is compared.
-        let old = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
-        defer { old.deallocate() }
-        var offset = 0
-        while offset < bytes.count {
-            let count = pread(fd, old + offset, bytes.count - offset, off_t(offset))
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return false }
-            offset += count
-        }
-        return bytes.withUnsafeBytes { new in memcmp(old, new.baseAddress!, new.count) == 0 }
+        bytes.withUnsafeBytes { portal_file_holds(fd, $0.baseAddress, UInt($0.count)) == 1 }
     }
 
     /// Makes the staged site the output folder in one step.

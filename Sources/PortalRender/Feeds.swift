@@ -267,56 +267,85 @@ extension SiteRenderer {
         let languages = plan.outputLanguages.count
         xml.reserveCapacity((128 + 128 * languages) * (plan.plannedPages.count + languages * (site.cities.count + 2)) + 256)
         func put(_ text: String) { xml.append(contentsOf: text.utf8) }
-        func escaped(_ text: String) {
+        func escaped(_ text: String, into out: inout [UInt8]) {
             var text = text
-            text.withUTF8 { XML.escape($0, apostrophe: false, dropControls: true, into: &xml) }
+            text.withUTF8 { XML.escape($0, apostrophe: false, dropControls: true, into: &out) }
         }
+        // An address is the origin and a path: the origin is escaped once (escaping goes
+        // byte by byte, so the two escaped apart are the whole escaped).
+        var origin: [UInt8] = []
+        escaped(permalink(""), into: &origin)
         put("""
         <?xml version="1.0" encoding="utf-8"?>
         <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
 
         """)
         // The alternate links of a translation set (or of a generated page in every
-        // language) are the same for each of its pages: written once.
-        enum LinkSet: Hashable { case translation(String), generated(String) }
-        var linesOfSet: [LinkSet: String] = [:]
-        func add(_ urlPath: String, set: LinkSet, alternates: () -> [Alternate], lastmod: PageDate?) {
+        // language) are the same for each of its pages: written once, kept by the set's
+        // number (or the generated page's path).
+        var linesOfSet = [[UInt8]?](repeating: nil, count: plan.setPages.count)
+        var linesOfGenerated: [String: [UInt8]] = [:]
+        func lines(_ alternates: [Alternate]) -> [UInt8] {
+            var lines: [UInt8] = []
+            for link in hreflangLinks(alternates) {
+                lines.append(contentsOf: "<xhtml:link rel=\"alternate\" hreflang=\"".utf8)
+                escaped(link.hreflang, into: &lines)
+                lines.append(contentsOf: "\" href=\"".utf8)
+                escaped(link.href, into: &lines)
+                lines.append(contentsOf: "\"/>\n".utf8)
+            }
+            return lines
+        }
+        func open(_ urlPath: String, lastmod: PageDate?) {
             put("<url>\n<loc>")
-            escaped(permalink(urlPath))
+            xml.append(contentsOf: origin)
+            escaped(urlPath, into: &xml)
             put("</loc>\n")
-            if let lastmod { put("<lastmod>\(lastmod.isoDate)</lastmod>\n") }
-            if let lines = linesOfSet[set] {
-                put(lines)
+            if let lastmod {
+                put("<lastmod>")
+                put(lastmod.isoDate)
+                put("</lastmod>\n")
+            }
+        }
+        func add(generated path: String, urlPath: String) {
+            open(urlPath, lastmod: nil)
+            if let lines = linesOfGenerated[path] {
+                xml.append(contentsOf: lines)
             } else {
-                var lines = ""
-                for link in hreflangLinks(alternates()) {
-                    lines += "<xhtml:link rel=\"alternate\" hreflang=\"\(XML.escape(link.hreflang))\" href=\"\(XML.escape(link.href))\"/>\n"
-                }
-                linesOfSet[set] = lines
-                put(lines)
+                let made = lines(generatedAlternates(path))
+                linesOfGenerated[path] = made
+                xml.append(contentsOf: made)
             }
             put("</url>\n")
         }
         for language in plan.outputLanguages {
             let code = language.code
-            for entry in sortPagesByURL((plan.pathLookup[code] ?? [:]).values.map { plan.plannedPages[$0] }) where !entry.isFallback {
+            // Each language's pages by address (indices sorted: the entries are not copied).
+            let entries = (plan.pathLookup[code] ?? [:]).values.sorted { plan.plannedPages[$0].urlPath < plan.plannedPages[$1].urlPath }
+            for index in entries {
+                let entry = plan.plannedPages[index]
+                if entry.isFallback { continue }
                 let page = site.pages[entry.pageIndex]
                 if page.draft { continue }
-                let id = page.translationKey ?? page.contentPath
-                add(entry.urlPath, set: .translation(id), alternates: { alternates(translationID: id) }, lastmod: page.lastmod ?? page.date)
+                open(entry.urlPath, lastmod: page.lastmod ?? page.date)
+                if let lines = linesOfSet[entry.set] {
+                    xml.append(contentsOf: lines)
+                } else {
+                    let made = lines(alternates(translationID: page.translationKey ?? page.contentPath))
+                    linesOfSet[entry.set] = made
+                    xml.append(contentsOf: made)
+                }
+                put("</url>\n")
             }
-            add("/\(code)/\(SitePlan.citiesPath)/", set: .generated(SitePlan.citiesPath), alternates: { generatedAlternates(SitePlan.citiesPath) }, lastmod: nil)
+            add(generated: SitePlan.citiesPath, urlPath: "/\(code)/\(SitePlan.citiesPath)/")
             for city in site.cities {
-                let path = "\(SitePlan.citiesPath)/\(city.id)"
-                add(cityURLPath(city, code), set: .generated(path), alternates: { generatedAlternates(path) }, lastmod: nil)
+                add(generated: "\(SitePlan.citiesPath)/\(city.id)", urlPath: cityURLPath(city, code))
             }
-            add("/\(code)/\(SitePlan.searchPath)/", set: .generated(SitePlan.searchPath), alternates: { generatedAlternates(SitePlan.searchPath) }, lastmod: nil)
+            add(generated: SitePlan.searchPath, urlPath: "/\(code)/\(SitePlan.searchPath)/")
         }
         put("</urlset>\n")
         return xml
     }
-
-    func sortPagesByURL(_ entries: [PlannedPage]) -> [PlannedPage] { entries.sorted { $0.urlPath < $1.urlPath } }
 
     // MARK: links
 

@@ -12,6 +12,15 @@ long portal_read_folder(int fd, void *buffer, unsigned long size);
 /// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
 int portal_syncfs(int fd);
 
+/// Opens an existing file to read and write it, without updating its access time
+/// where the system allows that. Returns the descriptor, or -1 with errno set.
+int portal_open_existing(const char *path);
+
+/// Whether the open regular file fd holds exactly the `count` bytes at `bytes` (the file
+/// is the same size): read back in chunks and compared, stopping at the first chunk
+/// that differs. Returns 1 or 0.
+int portal_file_holds(int fd, const void *bytes, unsigned long count);
+
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
 /// the library calls it at all).
