@@ -228,7 +228,7 @@ public struct Builder: Sendable {
                 } catch { return .failure(error) }
             }
             var problems: [Diagnostic] = []
-            var lines = RenderCache.Lines()
+            var lines = RenderCache.Lines(count: jobCount)
             for (index, result) in zip(order, outcomes) {
                 switch result {
                 case .success(.kept):

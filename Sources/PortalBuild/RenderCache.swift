@@ -65,20 +65,42 @@ struct RenderCache {
         return entries
     }
 
-    /// A copy's lines, written one entry at a time.
+    /// A copy's lines, written one entry at a time (after the pages, on one core: digits
+    /// written straight in, no number made into a string first).
     struct Lines {
         private(set) var bytes: [UInt8] = []
+
+        /// Room for `count` lines of paths about `pathBytes` long.
+        init(count: Int = 0, pathBytes: Int = 48) {
+            bytes.reserveCapacity(count * (32 + 3 + 20 + 20 + pathBytes + 1))
+        }
 
         mutating func add(_ path: String, _ entry: Entry) {
             RenderKey.appendHex(entry.key.high, to: &bytes)
             RenderKey.appendHex(entry.key.low, to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
-            bytes.append(contentsOf: String(entry.size).utf8)
+            Self.appendDecimal(Int64(entry.size), to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
-            bytes.append(contentsOf: String(entry.modified).utf8)
+            Self.appendDecimal(entry.modified, to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
             bytes.append(contentsOf: path.utf8)
             bytes.append(UInt8(ascii: "\n"))
+        }
+
+        /// `value` in decimal digits, as `String(value)` writes it.
+        static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+            var count = 0
+            var rest = value.magnitude
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    count += 1
+                    buffer[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                } while rest > 0
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            }
         }
     }
 
