@@ -76,14 +76,14 @@ extension SiteLoader {
         defer { diagnostics.append(contentsOf: reader.diagnostics.items) }
 
         let title = reader.string("title")
-        if title == nil, root["title"] == nil {
+        if title == nil, reader.value("title") == nil {
             reader.diagnostics.error(file, line: 1, "'title' is missing from the front matter", hint: "add 'title: …' between the '---' lines")
         }
         let draft = reader.bool("draft") ?? false
         if draft && !includeDrafts { return nil }
 
         func date(_ key: String) -> PageDate? {
-            guard let node = root[key], let text = reader.string(key) else { return nil }
+            guard let node = reader.value(key), let text = reader.string(key) else { return nil }
             guard let value = PageDate(text) else {
                 reader.diagnostics.error(file, line: node.line, column: node.column, "'\(key)' is not a date: '\(text)'", hint: "write it as 2024-11-09 or 2024-11-09T10:30:00+01:00")
                 return nil
@@ -108,7 +108,7 @@ extension SiteLoader {
             let raw = rawSegments[index]
             reader.diagnostics.error(file, "'\(raw)' gives an empty URL segment", hint: "use letters or digits in file and folder names, or set 'slug:'")
         }
-        if let slug = reader.string("slug"), let node = root["slug"] {
+        if let slug = reader.string("slug"), let node = reader.value("slug") {
             let made = Slug.make(slug)
             if slug.contains("/") || slug.contains("\\") || slug == "." || slug == ".." || made.isEmpty {
                 reader.diagnostics.error(file, line: node.line, column: node.column, "slug '\(slug)' is not a single URL segment", hint: "a slug replaces only the last part of the URL: use letters, digits and '-'")
@@ -194,11 +194,11 @@ extension SiteLoader {
             reader.diagnostics.error(file, "city file name '\(id)' is not a URL segment", hint: "rename it to '\(Slug.make(id)).yaml'")
         }
         let name = reader.string("name")
-        if name == nil, root["name"] == nil {
+        if name == nil, reader.value("name") == nil {
             reader.diagnostics.error(file, line: 1, "'name' is missing", hint: "add the city's own name, e.g. 'name: Kraków'")
         }
         var country = reader.string("country") ?? ""
-        if let node = root["country"] {
+        if let node = reader.value("country") {
             country = country.uppercased()
             if !Countries.isKnown(country) {
                 reader.diagnostics.error(file, line: node.line, column: node.column, "'\(country)' is not an ISO 3166-1 alpha-2 country code", hint: "for example PL, SI, RO")
@@ -207,11 +207,11 @@ extension SiteLoader {
             reader.diagnostics.error(file, line: 1, "'country' is missing", hint: "add the ISO 3166-1 alpha-2 code, e.g. 'country: PL'")
         }
         let population = reader.int("population")
-        if let population, population < 0, let node = root["population"] {
+        if let population, population < 0, let node = reader.value("population") {
             reader.diagnostics.error(file, line: node.line, column: node.column, "population cannot be negative")
         }
         var latitude: Double?, longitude: Double?
-        if let node = root["coordinates"], !node.isNull {
+        if let node = reader.value("coordinates"), !node.isNull {
             if let items = node.sequence, items.count == 2, let lat = items[0].double, let lon = items[1].double {
                 if abs(lat) > 90 {
                     reader.diagnostics.error(file, line: items[0].line, column: items[0].column, "latitude \(items[0].string ?? "") is outside -90…90", hint: "coordinates are [latitude, longitude]")
@@ -225,7 +225,7 @@ extension SiteLoader {
             }
         }
         var website = reader.string("website")
-        if let url = website, !(url.hasPrefix("https://") || url.hasPrefix("http://")), let node = root["website"] {
+        if let url = website, !(url.hasPrefix("https://") || url.hasPrefix("http://")), let node = reader.value("website") {
             reader.diagnostics.error(file, line: node.line, column: node.column, "website '\(url)' must start with https:// or http://")
             website = nil
         }
@@ -239,13 +239,13 @@ extension SiteLoader {
             }
         }
         var names: [String: String] = [:]
-        if let node = root["names"], let text = reader.localized("names", node) {
+        if let node = reader.value("names"), let text = reader.localized("names", node) {
             names = text.byLanguage
             if text.all != nil { reader.wrongType("names", node, expected: "a map by language (en: …, ro: …)") }
             checkLanguageKeys(node, file: file, knownLanguages: knownLanguages, &reader.diagnostics)
         }
         var summary: [String: String] = [:]
-        if let node = root["summary"], let text = reader.localized("summary", node) {
+        if let node = reader.value("summary"), let text = reader.localized("summary", node) {
             if let all = text.all { for language in knownLanguages { summary[language] = all } } else { summary = text.byLanguage }
             checkLanguageKeys(node, file: file, knownLanguages: knownLanguages, &reader.diagnostics)
         }
