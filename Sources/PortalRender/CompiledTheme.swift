@@ -731,10 +731,12 @@ final class CompiledTheme: @unchecked Sendable {
         case stringObjects([[String: String]])
         case texts([String])
         case list([Any])
+        case switcher([SwitcherEntry])
 
         init?(_ value: Any) {
             switch ContextValueType(of: value) {
             case .objects: self = .objects(ContextValueType.take(value, as: [[String: Any]].self))
+            case .switcher: self = .switcher(ContextValueType.take(value, as: [SwitcherEntry].self))
             case .stringObjects: self = .stringObjects(ContextValueType.take(value, as: [[String: String]].self))
             case .texts: self = .texts(ContextValueType.take(value, as: [String].self))
             case .list: self = .list(ContextValueType.take(value, as: [Any].self))
@@ -748,6 +750,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .stringObjects(let list): list.count
             case .texts(let list): list.count
             case .list(let list): list.count
+            case .switcher(let list): list.count
             }
         }
 
@@ -757,6 +760,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .stringObjects(let list): list[index]
             case .texts(let list): list[index]
             case .list(let list): list[index]
+            case .switcher(let list): list[index]
             }
         }
 
@@ -767,6 +771,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .stringObjects(let list): [list[index]]
             case .texts(let list): [list[index]]
             case .list(let list): [list[index]]
+            case .switcher(let list): [list[index]]
             }
         }
 
@@ -777,6 +782,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .stringObjects(let list): ItemFields(strings: list[index])
             case .texts: nil
             case .list(let list): ItemFields(list[index])
+            case .switcher(let list): ItemFields(entry: list[index])
             }
         }
 
@@ -795,6 +801,7 @@ final class CompiledTheme: @unchecked Sendable {
         private enum Fields {
             case object([String: Any])
             case strings([String: String])
+            case entry(SwitcherEntry)
             /// A text item: it answers no name.
             case text(String)
             /// The text of a section over text: it answers no name either.
@@ -822,6 +829,7 @@ final class CompiledTheme: @unchecked Sendable {
 
         init(object: [String: Any]) { fields = .object(object) }
         init(strings: [String: String]) { fields = .strings(strings) }
+        init(entry: SwitcherEntry) { fields = .entry(entry) }
         init(text: String) { fields = .text(text) }
         init(pushed text: String) { fields = .pushed(text) }
         init(number: LocalizedNumber) { fields = .number(NumberBox(number)) }
@@ -851,6 +859,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch fields {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
+            case .entry(let entry): return entry.field(name)
             case .text, .pushed: return nil
             case .number(let box): return box.number.child(named: name)
             }
@@ -861,6 +870,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch fields {
             case .object(let object): TemplateValue.wrap(object)
             case .strings(let object): TemplateValue.wrap(object)
+            case .entry(let entry): TemplateValue.wrap(entry.object)
             case .text(let text), .pushed(let text): TemplateValue.wrap(text)
             case .number(let box): box.number
             }

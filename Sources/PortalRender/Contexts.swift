@@ -115,10 +115,10 @@ extension SiteRenderer {
         hasher.add("switcher")
         hasher.add(current)
         let targets = set.map { plan.setPages[$0] }
-        var entries: [[String: Any]] = []
+        var entries: [SwitcherEntry] = []
         entries.reserveCapacity(plan.outputLanguages.count)
         let languages = switcherEntries
-        for position in languages.entries.indices {
+        for position in languages.codes.indices {
             let code = languages.codes[position]
             let target: String
             var available = true
@@ -142,12 +142,8 @@ extension SiteRenderer {
             hasher.add(languages.languageCodes[position])
             hasher.add(address)
             hasher.add(available ? 1 : 0)
-            // The language's entry with its names already in: three values set, none added.
-            var entry = languages.entries[position]
-            entry["url"] = address
-            entry["current"] = code == current
-            entry["available"] = available
-            entries.append(entry)
+            entries.append(SwitcherEntry(code: code, name: languages.names[position], languageCode: languages.languageCodes[position],
+                                         url: address, current: code == current, available: available))
         }
         return SharedValue(entries, key: hasher.key)
     }
@@ -406,18 +402,45 @@ extension SiteRenderer {
     }
 }
 
-/// The language switcher's entries as every page starts them; never changed.
+/// The languages of the switcher's entries, in order; never changed.
 final class SwitcherEntries: @unchecked Sendable {
-    let entries: [[String: Any]]
     /// Per entry, the language's code and names.
     let codes: [String], names: [String], languageCodes: [String]
 
     init(languages: [Language]) {
-        entries = languages.map { language in
-            ["code": language.code, "name": language.name, "languageCode": language.languageCode, "url": "", "current": false, "available": true]
-        }
         codes = languages.map(\.code)
         names = languages.map(\.name)
         languageCodes = languages.map(\.languageCode)
+    }
+}
+
+/// One entry of a page's language switcher: a language, where the page is in it (or its
+/// fallback copy, or the language's home), whether it is there and whether it is the
+/// page's own. A template reads its six names, found by comparing them (a short name is
+/// compared as two words), not by hashing them into a dictionary made for every entry of
+/// every page.
+struct SwitcherEntry {
+    let code: String
+    let name: String
+    let languageCode: String
+    let url: String
+    let current: Bool
+    let available: Bool
+
+    func field(_ field: String) -> Any? {
+        switch field {
+        case "url": url
+        case "name": name
+        case "languageCode": languageCode
+        case "current": current
+        case "available": available
+        case "code": code
+        default: nil
+        }
+    }
+
+    /// The same entry as an object of its names (how Mustache and the fingerprint read it).
+    var object: [String: Any] {
+        ["code": code, "name": name, "languageCode": languageCode, "url": url, "current": current, "available": available]
     }
 }

@@ -166,6 +166,9 @@ public struct FingerprintHasher {
             return add(list: ContextValueType.take(value, as: [Any].self), tag: "a")
         case .stringObjects:
             return add(list: ContextValueType.take(value, as: [[String: String]].self), tag: "L")
+        case .switcher:
+            // As the same entries written as objects.
+            return add(list: ContextValueType.take(value, as: [SwitcherEntry].self).map(\.object), tag: "l")
         case .strings:
             let strings = ContextValueType.take(value, as: [String: String].self)
             byte(UInt8(ascii: "t")); add(UInt64(strings.count))

@@ -23,6 +23,7 @@ enum TemplateValue {
         case .strings: return TemplateStrings(values: ContextValueType.take(value, as: [String: String].self))
         case .objects: return (ContextValueType.take(value, as: [[String: Any]].self)).map(TemplateObject.init(values:))
         case .stringObjects: return (ContextValueType.take(value, as: [[String: String]].self)).map(TemplateStrings.init(values:))
+        case .switcher: return (ContextValueType.take(value, as: [SwitcherEntry].self)).map { TemplateObject(values: $0.object) }
         case .texts: return (ContextValueType.take(value, as: [String].self)).map(TemplateText.init(text:))
         case .list: return (ContextValueType.take(value, as: [Any].self)).map(wrap)
         case .shared:
@@ -37,7 +38,7 @@ enum TemplateValue {
 /// from one collection type to another would copy it): what the fingerprint hashes
 /// and what `TemplateValue` wraps.
 enum ContextValueType {
-    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, number, shared, html, other
+    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, switcher, number, shared, html, other
 
     /// Compared one by one, commonest first: cheaper than hashing on every lookup. The
     /// types are written here, not kept in static constants (each read of which goes
@@ -54,6 +55,7 @@ enum ContextValueType {
         // Generic types: their metadata is looked up (in a cache), so they come after.
         else if type == ObjectIdentifier([String: Any].self) { self = .object }
         else if type == ObjectIdentifier([[String: Any]].self) { self = .objects }
+        else if type == ObjectIdentifier([SwitcherEntry].self) { self = .switcher }
         else if type == ObjectIdentifier([String: String].self) { self = .strings }
         else if type == ObjectIdentifier([Any].self) { self = .list }
         else if type == ObjectIdentifier([String].self) { self = .texts }

@@ -639,6 +639,7 @@ struct TemplateRenderingTests {
             (["a": "b"] as [String: String], .strings), (["a"] as [String], .texts),
             ([1, "a"] as [Any], .list), ([["a": "b"]] as [[String: String]], .stringObjects),
             (HTMLText(bytes: Array("<p>".utf8)), .html), (SharedValue("text"), .shared),
+            ([SwitcherEntry(code: "pl", name: "Polski", languageCode: "pl-PL", url: "/pl/", current: true, available: true)], .switcher),
             (Int8(1), .other), (["a": 1] as [String: Int], .other),
         ]
         for (value, type) in samples {
@@ -646,6 +647,17 @@ struct TemplateRenderingTests {
             #expect(ContextValueType(of: boxed(value as Any)) == type, "boxed \(value)")
         }
         #expect(ContextValueType.take(boxed("text" as Any), as: String.self) == "text")
+    }
+
+    @Test("a switcher entry answers every name as the same entry written as an object does, and no other")
+    func switcherEntryFields() {
+        let entry = SwitcherEntry(code: "sl", name: "Slovenščina", languageCode: "sl-SI", url: "/sl/mesta/kranj/", current: false, available: true)
+        let object = entry.object
+        #expect(object.count == 6)
+        for (name, value) in object {
+            #expect(entry.field(name).map { "\($0)" } == "\(value)", "\(name)")
+        }
+        for name in ["", "urls", "Name", "hasUrl", "page"] { #expect(entry.field(name) == nil, "\(name)") }
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
