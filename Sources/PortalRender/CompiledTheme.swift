@@ -598,7 +598,7 @@ final class CompiledTheme: @unchecked Sendable {
                     case .number:
                         // The number on the stack (it answers `value`, `plural` …); never empty.
                         if !inverted && !within(ItemFields(number: value as! LocalizedNumber)) { return false }
-                    case .object, .strings:
+                    case .object, .strings, .page:
                         // The object on the stack; an inverted section over it is nothing.
                         if !inverted && !within(ItemFields(value)!) { return false }
                     default:
@@ -714,6 +714,7 @@ final class CompiledTheme: @unchecked Sendable {
             let next: Any?
             switch ContextValueType(of: value) {
             case .object: next = (ContextValueType.take(value, as: [String: Any].self))[part]
+            case .page: next = ContextValueType.take(value, as: PageFields.self).field(part)
             case .strings: next = (ContextValueType.take(value, as: [String: String].self))[part]
             case .string, .html, .bool, .int, .double: next = nil  // no children
             default: return .unknown
@@ -732,9 +733,11 @@ final class CompiledTheme: @unchecked Sendable {
         case texts([String])
         case list([Any])
         case switcher([SwitcherEntry])
+        case pages([PageFields])
 
         init?(_ value: Any) {
             switch ContextValueType(of: value) {
+            case .pages: self = .pages(ContextValueType.take(value, as: [PageFields].self))
             case .objects: self = .objects(ContextValueType.take(value, as: [[String: Any]].self))
             case .switcher: self = .switcher(ContextValueType.take(value, as: [SwitcherEntry].self))
             case .stringObjects: self = .stringObjects(ContextValueType.take(value, as: [[String: String]].self))
@@ -751,6 +754,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .texts(let list): list.count
             case .list(let list): list.count
             case .switcher(let list): list.count
+            case .pages(let list): list.count
             }
         }
 
@@ -761,6 +765,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .texts(let list): list[index]
             case .list(let list): list[index]
             case .switcher(let list): list[index]
+            case .pages(let list): list[index]
             }
         }
 
@@ -772,6 +777,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .texts(let list): [list[index]]
             case .list(let list): [list[index]]
             case .switcher(let list): [list[index]]
+            case .pages(let list): [list[index]]
             }
         }
 
@@ -783,6 +789,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .texts: nil
             case .list(let list): ItemFields(list[index])
             case .switcher(let list): ItemFields(entry: list[index])
+            case .pages(let list): ItemFields(page: list[index])
             }
         }
 
@@ -802,6 +809,7 @@ final class CompiledTheme: @unchecked Sendable {
             case object([String: Any])
             case strings([String: String])
             case entry(SwitcherEntry)
+            case page(PageFields)
             /// A text item: it answers no name.
             case text(String)
             /// The text of a section over text: it answers no name either.
@@ -823,6 +831,7 @@ final class CompiledTheme: @unchecked Sendable {
             switch ContextValueType(of: item) {
             case .object: fields = .object(ContextValueType.take(item, as: [String: Any].self))
             case .strings: fields = .strings(ContextValueType.take(item, as: [String: String].self))
+            case .page: fields = .page(ContextValueType.take(item, as: PageFields.self))
             default: return nil
             }
         }
@@ -830,6 +839,7 @@ final class CompiledTheme: @unchecked Sendable {
         init(object: [String: Any]) { fields = .object(object) }
         init(strings: [String: String]) { fields = .strings(strings) }
         init(entry: SwitcherEntry) { fields = .entry(entry) }
+        init(page: PageFields) { fields = .page(page) }
         init(text: String) { fields = .text(text) }
         init(pushed text: String) { fields = .pushed(text) }
         init(number: LocalizedNumber) { fields = .number(NumberBox(number)) }
@@ -860,6 +870,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): return object[name]
             case .strings(let object): return object[name]
             case .entry(let entry): return entry.field(name)
+            case .page(let page): return page.field(name)
             case .text, .pushed: return nil
             case .number(let box): return box.number.child(named: name)
             }
@@ -871,6 +882,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .object(let object): TemplateValue.wrap(object)
             case .strings(let object): TemplateValue.wrap(object)
             case .entry(let entry): TemplateValue.wrap(entry.object)
+            case .page(let page): TemplateValue.wrap(page.object)
             case .text(let text), .pushed(let text): TemplateValue.wrap(text)
             case .number(let box): box.number
             }

@@ -230,26 +230,29 @@ extension SiteRenderer {
 
     func dateFields(_ date: PageDate?, prefix: String, _ code: String, into object: inout [String: Any]) {
         guard let date else { return }
-        object[prefix] = tables[code]?.dates[date] ?? strings[code]!.format.date(year: date.year, month: date.month, day: date.day)
+        object[prefix] = dateText(date, code)
         object[prefix + "ISO"] = date.isoDate
     }
 
-    /// A page as listed in sections, search and feeds.
-    func pageSummary(_ entry: PlannedPage) -> [String: Any] { pageSummary(entry, room: 9) }
+    /// A page as listed in sections and on the home page.
+    func pageSummary(_ entry: PlannedPage) -> PageFields {
+        PageFields(summary: summaryFields(entry), own: nil)
+    }
 
-    /// The same with room for `room` entries (a page's own object gets eight more).
-    func pageSummary(_ entry: PlannedPage, room: Int) -> [String: Any] {
+    func summaryFields(_ entry: PlannedPage) -> PageFields.Summary {
         let page = site.pages[entry.pageIndex]
-        // Room for every entry at once: a dictionary that grows is built again.
-        var object = [String: Any](minimumCapacity: room)
-        object["title"] = page.title
-        object["url"] = url(entry.urlPath)
-        object["summary"] = summaryText(entry.pageIndex)
-        object["isFallback"] = entry.isFallback
-        object["kind"] = page.kind.rawValue
-        if entry.isFallback { object["textLanguage"] = page.language; object["textLanguageCode"] = site.languages.first { $0.code == page.language }?.languageCode ?? page.language }
-        dateFields(page.date, prefix: "date", entry.language, into: &object)
-        return object
+        let date = page.date.map { (dateText($0, entry.language), $0.isoDate) }
+        return PageFields.Summary(
+            title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex), isFallback: entry.isFallback,
+            kind: page.kind.rawValue,
+            textLanguage: entry.isFallback ? page.language : nil,
+            textLanguageCode: entry.isFallback ? site.languages.first { $0.code == page.language }?.languageCode ?? page.language : nil,
+            date: date?.0, dateISO: date?.1)
+    }
+
+    /// A date as the language writes it.
+    func dateText(_ date: PageDate, _ code: String) -> String {
+        tables[code]?.dates[date] ?? strings[code]!.format.date(year: date.year, month: date.month, day: date.day)
     }
 
     /// Front matter summary, else description, else the start of the text.
@@ -283,24 +286,22 @@ extension SiteRenderer {
         if !entry.isFallback {
             context["alternates"] = sharedAlternates[translationID] ?? alternateLinks(alternates(translationID: translationID))
         }
-        var object = pageSummary(entry, room: 20)
-        let rendered = markdown[entry.pageIndex]
-        object["content"] = HTMLText(bytes: rendered.htmlBytes)
-        object["description"] = page.description ?? summaryText(entry.pageIndex)
-        object["tags"] = page.tags
-        object["params"] = page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) }
-        object["permalink"] = context["permalink"]  // the same text as the page's own
-        dateFields(page.lastmod, prefix: "lastmod", code, into: &object)
-        object["toc"] = [Any]()
+        let original = entry.isFallback ? site.language(page.language) : nil
         if entry.isFallback {
-            let original = site.language(page.language)
-            object["originalURL"] = url(page.urlPath)
-            object["originalLanguageName"] = original?.name ?? page.language
-            object["originalLanguageCode"] = original?.languageCode ?? page.language
             context["canonical"] = permalink(page.urlPath)
             context["noindex"] = true
         }
-        context["page"] = object
+        context["page"] = PageFields(summary: summaryFields(entry), own: PageFields.Own(
+            content: HTMLText(bytes: markdown[entry.pageIndex].htmlBytes),
+            description: page.description ?? summaryText(entry.pageIndex),
+            tags: page.tags,
+            params: page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) },
+            // The same text as the page's own.
+            permalink: permalink(entry.urlPath),
+            lastmod: page.lastmod.map { dateText($0, code) }, lastmodISO: page.lastmod?.isoDate,
+            originalURL: entry.isFallback ? url(page.urlPath) : nil,
+            originalLanguageName: entry.isFallback ? original?.name ?? page.language : nil,
+            originalLanguageCode: entry.isFallback ? original?.languageCode ?? page.language : nil))
         if !page.contentPath.isEmpty, let trail = sharedBreadcrumbs[code]?[page.parentPath] {
             context["breadcrumbs"] = trail
         } else {
@@ -442,5 +443,122 @@ struct SwitcherEntry {
     /// The same entry as an object of its names (how Mustache and the fingerprint read it).
     var object: [String: Any] {
         ["code": code, "name": name, "languageCode": languageCode, "url": url, "current": current, "available": available]
+    }
+}
+
+/// A page as its template reads it (`page`) or as a list shows it (`pages`, `recent` …):
+/// its fields typed, found by comparing names, not by hashing them into a dictionary
+/// made for every page and every item of every list. Mustache and the fingerprint read
+/// it as the object of the same entries (`object`); a field that object would not hold
+/// (a date of a page without one, the text of a listed page) is absent here too.
+final class PageFields: @unchecked Sendable {
+    struct Summary {
+        let title: String
+        let url: String
+        let summary: String
+        let isFallback: Bool
+        let kind: String
+        /// A fallback copy's: the language of its text.
+        let textLanguage: String?
+        let textLanguageCode: String?
+        let date: String?
+        let dateISO: String?
+    }
+
+    /// What only the page's own object has.
+    struct Own {
+        let content: HTMLText
+        let description: String
+        let tags: [String]
+        let params: [String: Any]
+        let permalink: String
+        let lastmod: String?
+        let lastmodISO: String?
+        /// A fallback copy's: where the original is, and its language.
+        let originalURL: String?
+        let originalLanguageName: String?
+        let originalLanguageCode: String?
+    }
+
+    let summary: Summary
+    let own: Own?
+
+    init(summary: Summary, own: Own?) {
+        self.summary = summary
+        self.own = own
+    }
+
+    /// The value of `name`, as `object[name]` is.
+    func field(_ name: String) -> Any? {
+        switch name {
+        case "title": return summary.title
+        case "url": return summary.url
+        case "summary": return summary.summary
+        case "date": return summary.date
+        case "dateISO": return summary.dateISO
+        case "isFallback": return summary.isFallback
+        case "kind": return summary.kind
+        case "textLanguage": return summary.textLanguage
+        case "textLanguageCode": return summary.textLanguageCode
+        default: break
+        }
+        guard let own else { return nil }
+        switch name {
+        case "content": return own.content
+        case "description": return own.description
+        case "lastmod": return own.lastmod
+        case "lastmodISO": return own.lastmodISO
+        case "permalink": return own.permalink
+        case "tags": return own.tags
+        case "params": return own.params
+        case "toc": return [Any]()
+        case "originalURL": return own.originalURL
+        case "originalLanguageName": return own.originalLanguageName
+        case "originalLanguageCode": return own.originalLanguageCode
+        default: return nil
+        }
+    }
+
+    /// The same fields as an object.
+    var object: [String: Any] {
+        var object: [String: Any] = [
+            "title": summary.title, "url": summary.url, "summary": summary.summary,
+            "isFallback": summary.isFallback, "kind": summary.kind,
+        ]
+        object["textLanguage"] = summary.textLanguage
+        object["textLanguageCode"] = summary.textLanguageCode
+        object["date"] = summary.date
+        object["dateISO"] = summary.dateISO
+        if let own {
+            object["content"] = own.content
+            object["description"] = own.description
+            object["tags"] = own.tags
+            object["params"] = own.params
+            object["permalink"] = own.permalink
+            object["lastmod"] = own.lastmod
+            object["lastmodISO"] = own.lastmodISO
+            object["toc"] = [Any]()
+            object["originalURL"] = own.originalURL
+            object["originalLanguageName"] = own.originalLanguageName
+            object["originalLanguageCode"] = own.originalLanguageCode
+        }
+        return object
+    }
+
+    /// Adds its fields to `hasher`, each with whether it is there; false when a
+    /// parameter holds a value the fingerprint does not know.
+    func fingerprint(into hasher: inout FingerprintHasher) -> Bool {
+        func add(_ text: String?) {
+            if let text { hasher.add(1); hasher.add(text) } else { hasher.add(0) }
+        }
+        hasher.add(own == nil ? 0x5041_4745_5355_4D00 : 0x5041_4745_4F57_4E00)
+        add(summary.title); add(summary.url); add(summary.summary)
+        hasher.add(summary.isFallback ? 1 : 0)
+        add(summary.kind); add(summary.textLanguage); add(summary.textLanguageCode); add(summary.date); add(summary.dateISO)
+        guard let own else { return true }
+        guard hasher.add(value: own.content), hasher.add(value: own.tags), hasher.add(value: own.params) else { return false }
+        add(own.description); add(own.permalink); add(own.lastmod); add(own.lastmodISO)
+        add(own.originalURL); add(own.originalLanguageName); add(own.originalLanguageCode)
+        return true
     }
 }

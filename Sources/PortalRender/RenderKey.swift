@@ -166,6 +166,13 @@ public struct FingerprintHasher {
             return add(list: ContextValueType.take(value, as: [Any].self), tag: "a")
         case .stringObjects:
             return add(list: ContextValueType.take(value, as: [[String: String]].self), tag: "L")
+        case .page:
+            byte(UInt8(ascii: "P"))
+            return ContextValueType.take(value, as: PageFields.self).fingerprint(into: &self)
+        case .pages:
+            let pages = ContextValueType.take(value, as: [PageFields].self)
+            byte(UInt8(ascii: "p")); add(UInt64(pages.count))
+            for page in pages { guard page.fingerprint(into: &self) else { return false } }
         case .switcher:
             // As the same entries written as objects.
             return add(list: ContextValueType.take(value, as: [SwitcherEntry].self).map(\.object), tag: "l")

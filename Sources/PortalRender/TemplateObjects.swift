@@ -24,6 +24,8 @@ enum TemplateValue {
         case .objects: return (ContextValueType.take(value, as: [[String: Any]].self)).map(TemplateObject.init(values:))
         case .stringObjects: return (ContextValueType.take(value, as: [[String: String]].self)).map(TemplateStrings.init(values:))
         case .switcher: return (ContextValueType.take(value, as: [SwitcherEntry].self)).map { TemplateObject(values: $0.object) }
+        case .page: return TemplateObject(values: ContextValueType.take(value, as: PageFields.self).object)
+        case .pages: return (ContextValueType.take(value, as: [PageFields].self)).map { TemplateObject(values: $0.object) }
         case .texts: return (ContextValueType.take(value, as: [String].self)).map(TemplateText.init(text:))
         case .list: return (ContextValueType.take(value, as: [Any].self)).map(wrap)
         case .shared:
@@ -38,7 +40,7 @@ enum TemplateValue {
 /// from one collection type to another would copy it): what the fingerprint hashes
 /// and what `TemplateValue` wraps.
 enum ContextValueType {
-    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, switcher, number, shared, html, other
+    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, switcher, page, pages, number, shared, html, other
 
     /// Compared one by one, commonest first: cheaper than hashing on every lookup. The
     /// types are written here, not kept in static constants (each read of which goes
@@ -52,10 +54,12 @@ enum ContextValueType {
         if type == ObjectIdentifier(String.self) { self = .string }
         else if type == ObjectIdentifier(SharedValue.self) { self = .shared }
         else if type == ObjectIdentifier(Bool.self) { self = .bool }
+        else if type == ObjectIdentifier(PageFields.self) { self = .page }
         // Generic types: their metadata is looked up (in a cache), so they come after.
         else if type == ObjectIdentifier([String: Any].self) { self = .object }
         else if type == ObjectIdentifier([[String: Any]].self) { self = .objects }
         else if type == ObjectIdentifier([SwitcherEntry].self) { self = .switcher }
+        else if type == ObjectIdentifier([PageFields].self) { self = .pages }
         else if type == ObjectIdentifier([String: String].self) { self = .strings }
         else if type == ObjectIdentifier([Any].self) { self = .list }
         else if type == ObjectIdentifier([String].self) { self = .texts }

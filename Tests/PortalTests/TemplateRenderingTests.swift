@@ -640,6 +640,7 @@ struct TemplateRenderingTests {
             ([1, "a"] as [Any], .list), ([["a": "b"]] as [[String: String]], .stringObjects),
             (HTMLText(bytes: Array("<p>".utf8)), .html), (SharedValue("text"), .shared),
             ([SwitcherEntry(code: "pl", name: "Polski", languageCode: "pl-PL", url: "/pl/", current: true, available: true)], .switcher),
+            (Self.listedPage, .page), ([Self.listedPage], .pages),
             (Int8(1), .other), (["a": 1] as [String: Int], .other),
         ]
         for (value, type) in samples {
@@ -658,6 +659,36 @@ struct TemplateRenderingTests {
             #expect(entry.field(name).map { "\($0)" } == "\(value)", "\(name)")
         }
         for name in ["", "urls", "Name", "hasUrl", "page"] { #expect(entry.field(name) == nil, "\(name)") }
+    }
+
+    static let listedPage = PageFields(summary: .init(
+        title: "Łódź", url: "/pl/miasta/lodz/", summary: "Miasto misji", isFallback: true, kind: "page",
+        textLanguage: "en", textLanguageCode: "en-GB", date: "9 listopada 2022", dateISO: "2022-11-09"), own: nil)
+
+    @Test("a page's fields answer every name as the same page written as an object does, and no other")
+    func pageFields() {
+        let own = PageFields(summary: .init(
+            title: "Kranj", url: "/sl/mesta/kranj/", summary: "", isFallback: false, kind: "page",
+            textLanguage: nil, textLanguageCode: nil, date: nil, dateISO: nil), own: .init(
+            content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
+            params: ["pilot": true], permalink: "https://example.org/sl/mesta/kranj/",
+            lastmod: "2. 12. 2026", lastmodISO: "2026-12-02", originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
+        for page in [Self.listedPage, own] {
+            let object = page.object
+            for (name, value) in object {
+                #expect(page.field(name).map { "\($0)" } == "\(value)", "\(name)")
+            }
+            let names = ["title", "url", "summary", "isFallback", "kind", "textLanguage", "textLanguageCode", "date", "dateISO",
+                         "content", "description", "tags", "params", "permalink", "lastmod", "lastmodISO", "toc",
+                         "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent"]
+            for name in names where object[name] == nil { #expect(page.field(name) == nil, "\(name)") }
+        }
+        #expect(Self.listedPage.object.count == 9)
+        #expect(own.object.count == 13)
+        // Different fields, different fingerprints.
+        var a = FingerprintHasher(), b = FingerprintHasher()
+        #expect(Self.listedPage.fingerprint(into: &a) && own.fingerprint(into: &b))
+        #expect(a.key != b.key)
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
