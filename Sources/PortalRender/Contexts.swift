@@ -37,13 +37,11 @@ extension SiteRenderer {
         hreflangLinks(alternates).map { ["hreflang": $0.hreflang, "href": $0.href] }
     }
 
-    /// Per translation set: the links every page of it has in its head, built and
-    /// fingerprinted once for all its languages.
-    func sharedAlternateLinks() async -> [String: SharedValue] {
-        let ids = Array(plan.translationSets.keys)
+    /// Per translation set, by number: the links every page of it has in its head, built
+    /// and fingerprinted once for all its languages.
+    func sharedAlternateLinks() async -> [SharedValue] {
         let renderer = self
-        let links = await parallelMap(ids) { SharedValue(renderer.alternateLinks(renderer.alternates(translationID: $0))) }
-        return Dictionary(uniqueKeysWithValues: zip(ids, links))
+        return await parallelMap(plan.setIDs) { SharedValue(renderer.alternateLinks(renderer.alternates(translationID: $0))) }
     }
 
     /// What every page of a language shows alike, built (and fingerprinted) once; the
@@ -284,7 +282,7 @@ extension SiteRenderer {
         let translationID = page.translationKey ?? page.contentPath
         var context = baseContext(language: code, urlPath: entry.urlPath, set: entry.set, alternates: nil)
         if !entry.isFallback {
-            context["alternates"] = sharedAlternates[translationID] ?? alternateLinks(alternates(translationID: translationID))
+            context["alternates"] = sharedAlternates.indices.contains(entry.set) ? sharedAlternates[entry.set] : alternateLinks(alternates(translationID: translationID))
         }
         let original = entry.isFallback ? site.language(page.language) : nil
         if entry.isFallback {

@@ -32,6 +32,9 @@ public struct SitePlan: Sendable {
     /// in `plannedPages` of its page in that language, -1 for none (what a language
     /// switcher leads to, read without looking the set up by name on every page).
     public let setPages: [[Int]]
+    /// Per translation set (`PlannedPage.set`): its id (`translationKey`, else the
+    /// default language's content path), the key of `translationSets`.
+    public let setIDs: [String]
     /// Language → content path → index in `plannedPages`.
     public let pathLookup: [String: [String: Int]]
     /// Language → city id → page index of the city's narrative in that language.
@@ -184,7 +187,7 @@ public struct SitePlan: Sendable {
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
         return SitePlan(
             site: site, languages: languages, outputLanguages: outputLanguages,
-            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, setPages: setPages, pathLookup: pathLookup,
+            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, setPages: setPages, setIDs: setOrder, pathLookup: pathLookup,
             cityNarratives: cityNarratives, cityIndexIntro: cityIndexIntro, searchIntro: searchIntro,
             outputSources: outputs
         )

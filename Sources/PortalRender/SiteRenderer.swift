@@ -25,9 +25,9 @@ public struct SiteRenderer: Sendable {
     let mapProjection: MapProjection
     /// Per language code: what all its pages share.
     var tables: [String: LanguageTables]
-    /// Per translation set: its pages' hreflang links (see `sharedAlternateLinks`).
-    var sharedAlternates: [String: SharedValue] = [:]
-    /// Per output language: its switcher entry with the names in (see `switcher`).
+    /// Per translation set, by number (`PlannedPage.set`): its pages' hreflang links (see `sharedAlternateLinks`).
+    var sharedAlternates: [SharedValue] = []
+    /// The languages of the switcher's entries, in order (see `switcher`).
     var switcherEntries = SwitcherEntries(languages: [])
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
