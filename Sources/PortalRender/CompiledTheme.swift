@@ -734,9 +734,11 @@ final class CompiledTheme: @unchecked Sendable {
         case list([Any])
         case switcher([SwitcherEntry])
         case pages([PageFields])
+        case links([HreflangLink])
 
         init?(_ value: Any) {
             switch ContextValueType(of: value) {
+            case .links: self = .links(ContextValueType.take(value, as: [HreflangLink].self))
             case .pages: self = .pages(ContextValueType.take(value, as: [PageFields].self))
             case .objects: self = .objects(ContextValueType.take(value, as: [[String: Any]].self))
             case .switcher: self = .switcher(ContextValueType.take(value, as: [SwitcherEntry].self))
@@ -755,6 +757,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .list(let list): list.count
             case .switcher(let list): list.count
             case .pages(let list): list.count
+            case .links(let list): list.count
             }
         }
 
@@ -766,6 +769,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .list(let list): list[index]
             case .switcher(let list): list[index]
             case .pages(let list): list[index]
+            case .links(let list): list[index]
             }
         }
 
@@ -778,6 +782,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .list(let list): [list[index]]
             case .switcher(let list): [list[index]]
             case .pages(let list): [list[index]]
+            case .links(let list): [list[index]]
             }
         }
 
@@ -790,6 +795,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .list(let list): ItemFields(list[index])
             case .switcher(let list): ItemFields(entry: list[index])
             case .pages(let list): ItemFields(page: list[index])
+            case .links(let list): ItemFields(link: list[index])
             }
         }
 
@@ -810,6 +816,7 @@ final class CompiledTheme: @unchecked Sendable {
             case strings([String: String])
             case entry(SwitcherEntry)
             case page(PageFields)
+            case link(HreflangLink)
             /// A text item: it answers no name.
             case text(String)
             /// The text of a section over text: it answers no name either.
@@ -840,6 +847,7 @@ final class CompiledTheme: @unchecked Sendable {
         init(strings: [String: String]) { fields = .strings(strings) }
         init(entry: SwitcherEntry) { fields = .entry(entry) }
         init(page: PageFields) { fields = .page(page) }
+        init(link: HreflangLink) { fields = .link(link) }
         init(text: String) { fields = .text(text) }
         init(pushed text: String) { fields = .pushed(text) }
         init(number: LocalizedNumber) { fields = .number(NumberBox(number)) }
@@ -871,6 +879,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .strings(let object): return object[name]
             case .entry(let entry): return entry.field(name)
             case .page(let page): return page.field(name)
+            case .link(let link): return link.field(name)
             case .text, .pushed: return nil
             case .number(let box): return box.number.child(named: name)
             }
@@ -883,6 +892,7 @@ final class CompiledTheme: @unchecked Sendable {
             case .strings(let object): TemplateValue.wrap(object)
             case .entry(let entry): TemplateValue.wrap(entry.object)
             case .page(let page): TemplateValue.wrap(page.object)
+            case .link(let link): TemplateValue.wrap(link.object)
             case .text(let text), .pushed(let text): TemplateValue.wrap(text)
             case .number(let box): box.number
             }

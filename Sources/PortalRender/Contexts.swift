@@ -18,7 +18,7 @@ extension SiteRenderer {
         context["canonical"] = address
         context["menu"] = menu(code, current: urlPath)
         context["switcher"] = switcher(code, urlPath: urlPath, set: set)
-        context["alternates"] = alternates.map(alternateLinks) ?? [Any]()
+        context["alternates"] = alternates.map(alternateLinks) ?? [HreflangLink]()
         return context
     }
 
@@ -33,8 +33,8 @@ extension SiteRenderer {
     }
 
     /// The same, as the head's `alternates` list.
-    func alternateLinks(_ alternates: [Alternate]) -> [[String: Any]] {
-        hreflangLinks(alternates).map { ["hreflang": $0.hreflang, "href": $0.href] }
+    func alternateLinks(_ alternates: [Alternate]) -> [HreflangLink] {
+        hreflangLinks(alternates).map { HreflangLink(hreflang: $0.hreflang, href: $0.href) }
     }
 
     /// Per translation set, by number: the links every page of it has in its head, built
@@ -559,4 +559,22 @@ final class PageFields: @unchecked Sendable {
         add(own.originalURL); add(own.originalLanguageName); add(own.originalLanguageCode)
         return true
     }
+}
+
+/// One of a page's links to its other languages in its head (`alternates`): read by its
+/// two names, compared, not hashed into a dictionary of its own.
+struct HreflangLink {
+    let hreflang: String
+    let href: String
+
+    func field(_ name: String) -> Any? {
+        switch name {
+        case "href": href
+        case "hreflang": hreflang
+        default: nil
+        }
+    }
+
+    /// The same link as an object of its names (how Mustache and the fingerprint read it).
+    var object: [String: Any] { ["hreflang": hreflang, "href": href] }
 }

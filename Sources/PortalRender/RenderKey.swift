@@ -173,6 +173,10 @@ public struct FingerprintHasher {
             let pages = ContextValueType.take(value, as: [PageFields].self)
             byte(UInt8(ascii: "p")); add(UInt64(pages.count))
             for page in pages { guard page.fingerprint(into: &self) else { return false } }
+        case .links:
+            let links = ContextValueType.take(value, as: [HreflangLink].self)
+            byte(UInt8(ascii: "h")); add(UInt64(links.count))
+            for link in links { add(link.hreflang); add(link.href) }
         case .switcher:
             // As the same entries written as objects.
             return add(list: ContextValueType.take(value, as: [SwitcherEntry].self).map(\.object), tag: "l")

@@ -25,6 +25,7 @@ enum TemplateValue {
         case .stringObjects: return (ContextValueType.take(value, as: [[String: String]].self)).map(TemplateStrings.init(values:))
         case .switcher: return (ContextValueType.take(value, as: [SwitcherEntry].self)).map { TemplateObject(values: $0.object) }
         case .page: return TemplateObject(values: ContextValueType.take(value, as: PageFields.self).object)
+        case .links: return (ContextValueType.take(value, as: [HreflangLink].self)).map { TemplateObject(values: $0.object) }
         case .pages: return (ContextValueType.take(value, as: [PageFields].self)).map { TemplateObject(values: $0.object) }
         case .texts: return (ContextValueType.take(value, as: [String].self)).map(TemplateText.init(text:))
         case .list: return (ContextValueType.take(value, as: [Any].self)).map(wrap)
@@ -40,7 +41,7 @@ enum TemplateValue {
 /// from one collection type to another would copy it): what the fingerprint hashes
 /// and what `TemplateValue` wraps.
 enum ContextValueType {
-    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, switcher, page, pages, number, shared, html, other
+    case string, bool, int, double, object, objects, list, strings, texts, stringObjects, switcher, links, page, pages, number, shared, html, other
 
     /// Compared one by one, commonest first: cheaper than hashing on every lookup. The
     /// types are written here, not kept in static constants (each read of which goes
@@ -60,6 +61,7 @@ enum ContextValueType {
         else if type == ObjectIdentifier([[String: Any]].self) { self = .objects }
         else if type == ObjectIdentifier([SwitcherEntry].self) { self = .switcher }
         else if type == ObjectIdentifier([PageFields].self) { self = .pages }
+        else if type == ObjectIdentifier([HreflangLink].self) { self = .links }
         else if type == ObjectIdentifier([String: String].self) { self = .strings }
         else if type == ObjectIdentifier([Any].self) { self = .list }
         else if type == ObjectIdentifier([String].self) { self = .texts }

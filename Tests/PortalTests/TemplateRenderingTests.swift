@@ -641,6 +641,7 @@ struct TemplateRenderingTests {
             (HTMLText(bytes: Array("<p>".utf8)), .html), (SharedValue("text"), .shared),
             ([SwitcherEntry(code: "pl", name: "Polski", languageCode: "pl-PL", url: "/pl/", current: true, available: true)], .switcher),
             (Self.listedPage, .page), ([Self.listedPage], .pages),
+            ([HreflangLink(hreflang: "ro-RO", href: "https://example.org/ro/")], .links),
             (Int8(1), .other), (["a": 1] as [String: Int], .other),
         ]
         for (value, type) in samples {
@@ -650,7 +651,7 @@ struct TemplateRenderingTests {
         #expect(ContextValueType.take(boxed("text" as Any), as: String.self) == "text")
     }
 
-    @Test("a switcher entry answers every name as the same entry written as an object does, and no other")
+    @Test("a switcher entry and an hreflang link answer every name as the same entry written as an object does, and no other")
     func switcherEntryFields() {
         let entry = SwitcherEntry(code: "sl", name: "Slovenščina", languageCode: "sl-SI", url: "/sl/mesta/kranj/", current: false, available: true)
         let object = entry.object
@@ -659,6 +660,10 @@ struct TemplateRenderingTests {
             #expect(entry.field(name).map { "\($0)" } == "\(value)", "\(name)")
         }
         for name in ["", "urls", "Name", "hasUrl", "page"] { #expect(entry.field(name) == nil, "\(name)") }
+        let link = HreflangLink(hreflang: "sl-SI", href: "https://example.org/sl/")
+        #expect(link.object.count == 2)
+        for (name, value) in link.object { #expect(link.field(name).map { "\($0)" } == "\(value)", "\(name)") }
+        for name in ["", "url", "Href", "lang"] { #expect(link.field(name) == nil, "\(name)") }
     }
 
     static let listedPage = PageFields(summary: .init(
