@@ -28,11 +28,11 @@ int portal_syncfs(int fd) {
     return syncfs(fd);
 }
 
-int portal_open_existing(const char *path) {
+int portal_open_existing(int folder, const char *path) {
     // O_NOATIME spares the file system an access time write for each file compared;
     // the system allows it only on one's own files.
-    int fd = open(path, O_RDWR | O_CLOEXEC | O_NOATIME);
-    if (fd < 0 && errno == EPERM) fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = openat(folder, path, O_RDWR | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) fd = openat(folder, path, O_RDWR | O_CLOEXEC);
     return fd;
 }
 

@@ -18,6 +18,9 @@ public struct OutputFolder: Sendable {
     public let path: String
     /// `Public` → `.Public.previous` beside it.
     public let stagingPath: String
+    /// The folder beside, open once it is there (`prepareStaging`): its files are opened,
+    /// made and removed by their paths relative to it, not from the root of the file system.
+    private let staging = OpenFolder()
 
     public init(path: String) {
         var clean = path
@@ -57,13 +60,17 @@ public struct OutputFolder: Sendable {
     /// Makes sure the folder beside exists (empty for a first build).
     public func prepareStaging() throws(BuildFailure) {
         var info = stat()
-        if lstat(stagingPath, &info) == 0 {
-            if info.st_mode & S_IFMT == S_IFDIR { return }
-            unlink(stagingPath)
-        }
-        if mkdir(stagingPath, 0o755) != 0 {
+        if lstat(stagingPath, &info) == 0, info.st_mode & S_IFMT != S_IFDIR { unlink(stagingPath) }
+        if lstat(stagingPath, &info) != 0 && mkdir(stagingPath, 0o755) != 0 {
             throw BuildFailure([.error(path, "cannot create the build folder \(stagingPath): \(String(cString: strerror(errno)))", hint: "check that the folder above the output folder is writable")])
         }
+        staging.open(stagingPath)
+    }
+
+    /// Where a path below the folder beside is found: relative to the open folder, else
+    /// (it could not be opened) from the folder's own path.
+    private func located(_ relative: String) -> (folder: Int32, path: String) {
+        staging.fd >= 0 ? (staging.fd, relative) : (AT_FDCWD, stagingPath + "/" + relative)
     }
 
     /// Removes from the folder beside what is not part of the site any more (files, then
@@ -82,7 +89,8 @@ public struct OutputFolder: Sendable {
         }
         var removed = 0
         for file in existing.files where !wanted.contains(file) {
-            unlink(stagingPath + "/" + file)
+            let (folder, path) = located(file)
+            unlinkat(folder, path, 0)
             removed += 1
         }
         // A folder where the site now has a file was replaced by that file already.
@@ -115,42 +123,44 @@ public struct OutputFolder: Sendable {
     private func makeFolders(above relative: String) throws(BuildFailure) {
         guard let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
         let folder = String(relative[..<slash])
-        if mkdir(stagingPath + "/" + folder, 0o755) == 0 || errno == EEXIST { return }
+        let (base, path) = located(folder)
+        if mkdirat(base, path, 0o755) == 0 || errno == EEXIST { return }
         if errno == ENOENT {
             try makeFolders(above: folder)
-            if mkdir(stagingPath + "/" + folder, 0o755) == 0 || errno == EEXIST { return }
+            if mkdirat(base, path, 0o755) == 0 || errno == EEXIST { return }
         }
         throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
     }
 
-    /// Every file and folder below `root`, as relative paths.
+    /// Every file and folder below `root`, as relative paths. Each folder is opened
+    /// relative to the one above it, still open: a name to look up, not a whole path.
     public static func scanFolders(_ root: String) -> (files: Set<String>, folders: Set<String>) {
         var files = Set<String>()
         var folders = Set<String>()
-        var pending = [""]
-        while let folder = pending.popLast() {
-            for child in Self.entries(folder.isEmpty ? root : root + "/" + folder) {
-                let relative = folder.isEmpty ? child.name : folder + "/" + child.name
-                if child.isFolder {
-                    folders.insert(relative)
-                    pending.append(relative)
-                } else {
-                    files.insert(relative)
+        func scan(_ fd: Int32, _ prefix: String) {
+            for (name, type) in FileSystem.entries(folder: fd) {
+                let relative = prefix.isEmpty ? name : prefix + "/" + name
+                var isFolder = type == S_IFDIR
+                if type == nil {
+                    var info = stat()
+                    isFolder = fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFDIR
                 }
+                guard isFolder else {
+                    files.insert(relative)
+                    continue
+                }
+                folders.insert(relative)
+                let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard child >= 0 else { continue }
+                scan(child, relative)
+                close(child)
             }
         }
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return (files, folders) }
+        scan(fd, "")
+        close(fd)
         return (files, folders)
-    }
-
-    /// Names in a folder with whether each is a folder (symbolic links count as files).
-    static func entries(_ folder: String) -> [(name: String, isFolder: Bool)] {
-        FileSystem.entries(folder).map { name, type in
-            guard let type else {
-                var info = stat()
-                return (name, lstat(folder + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR)
-            }
-            return (name, type == S_IFDIR)
-        }
     }
 
     /// A file's size and modification time (nanoseconds since 1970).
@@ -172,7 +182,8 @@ public struct OutputFolder: Sendable {
     /// The state of a file below the folder beside; nil when it is not a regular file.
     public func state(of relative: String) -> FileState? {
         var info = stat()
-        guard lstat(stagingPath + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let (folder, path) = located(relative)
+        guard fstatat(folder, path, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         return FileState(info)
     }
 
@@ -180,16 +191,16 @@ public struct OutputFolder: Sendable {
     /// written, and the file's state afterwards.
     @discardableResult
     public func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) -> (written: Bool, state: FileState) {
-        let target = stagingPath + "/" + relative
+        let (folder, target) = located(relative)
         // Most files are there from the build before: opened as they are, and compared.
-        var fd = portal_open_existing(target)
+        var fd = portal_open_existing(folder, target)
         let existed = fd >= 0
         if !existed {
             if errno == EISDIR || errno == ENOTDIR { clearWay(to: relative) }
-            fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            fd = openat(folder, target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             if fd < 0 && errno == ENOENT {
                 try makeFolders(above: relative)
-                fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+                fd = openat(folder, target, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             }
         }
         guard fd >= 0 else {
@@ -270,4 +281,18 @@ public struct OutputFolder: Sendable {
     static func reason(_ error: Error) -> String {
         (error as NSError).localizedDescription
     }
+}
+
+/// A folder kept open while a build writes into it; closed when the last copy of its
+/// `OutputFolder` is gone. Opened before the files are written, on one thread, and only
+/// read afterwards.
+final class OpenFolder: @unchecked Sendable {
+    private(set) var fd: Int32 = -1
+
+    func open(_ path: String) {
+        if fd >= 0 { close(fd) }
+        fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
 }

@@ -76,6 +76,11 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
+        return entries(folder: fd)
+    }
+
+    /// The same for an open folder (read from where its reading stands).
+    public static func entries(folder fd: Int32) -> [(name: String, type: mode_t?)] {
         var entries: [(name: String, type: mode_t?)] = []
         let size = 32768
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)

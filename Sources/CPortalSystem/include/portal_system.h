@@ -12,9 +12,10 @@ long portal_read_folder(int fd, void *buffer, unsigned long size);
 /// Flushes the file system that holds the open file descriptor fd (Linux syncfs).
 int portal_syncfs(int fd);
 
-/// Opens an existing file to read and write it, without updating its access time
-/// where the system allows that. Returns the descriptor, or -1 with errno set.
-int portal_open_existing(const char *path);
+/// Opens an existing file (`path` relative to the open folder `folder`, or AT_FDCWD) to
+/// read and write it, without updating its access time where the system allows that.
+/// Returns the descriptor, or -1 with errno set.
+int portal_open_existing(int folder, const char *path);
 
 /// Whether the open regular file fd holds exactly the `count` bytes at `bytes` (the file
 /// is the same size): read back in chunks and compared, stopping at the first chunk
