@@ -413,12 +413,23 @@ final class SwitcherEntries: @unchecked Sendable {
     }
 }
 
+/// A context object of a fixed set of names, made for every page (a switcher entry, a
+/// page, an hreflang link): a template's name is answered by comparing it with those
+/// names, not by hashing it into a dictionary made for each object. It answers every
+/// name as `object`, the same values in a dictionary, does; Mustache and the fingerprint
+/// read it as that object (or field by field, the same way). The page writer knows each
+/// such type by its exact type, as it knows dictionaries (`ContextValueType`).
+protocol ContextRecord {
+    func field(_ name: String) -> Any?
+    var object: [String: Any] { get }
+}
+
 /// One entry of a page's language switcher: a language, where the page is in it (or its
 /// fallback copy, or the language's home), whether it is there and whether it is the
 /// page's own. A template reads its six names, found by comparing them (a short name is
 /// compared as two words), not by hashing them into a dictionary made for every entry of
 /// every page.
-struct SwitcherEntry {
+struct SwitcherEntry: ContextRecord {
     let code: String
     let name: String
     let languageCode: String
@@ -449,7 +460,7 @@ struct SwitcherEntry {
 /// made for every page and every item of every list. Mustache and the fingerprint read
 /// it as the object of the same entries (`object`); a field that object would not hold
 /// (a date of a page without one, the text of a listed page) is absent here too.
-final class PageFields: @unchecked Sendable {
+final class PageFields: ContextRecord, @unchecked Sendable {
     struct Summary {
         let title: String
         let url: String
@@ -563,7 +574,7 @@ final class PageFields: @unchecked Sendable {
 
 /// One of a page's links to its other languages in its head (`alternates`): read by its
 /// two names, compared, not hashed into a dictionary of its own.
-struct HreflangLink {
+struct HreflangLink: ContextRecord {
     let hreflang: String
     let href: String
 

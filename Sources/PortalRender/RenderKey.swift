@@ -178,8 +178,12 @@ public struct FingerprintHasher {
             byte(UInt8(ascii: "h")); add(UInt64(links.count))
             for link in links { add(link.hreflang); add(link.href) }
         case .switcher:
-            // As the same entries written as objects.
-            return add(list: ContextValueType.take(value, as: [SwitcherEntry].self).map(\.object), tag: "l")
+            let entries = ContextValueType.take(value, as: [SwitcherEntry].self)
+            byte(UInt8(ascii: "w")); add(UInt64(entries.count))
+            for entry in entries {
+                add(entry.code); add(entry.name); add(entry.languageCode); add(entry.url)
+                add((entry.current ? 2 : 0) | (entry.available ? 1 : 0))
+            }
         case .strings:
             let strings = ContextValueType.take(value, as: [String: String].self)
             byte(UInt8(ascii: "t")); add(UInt64(strings.count))

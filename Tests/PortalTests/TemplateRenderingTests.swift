@@ -651,19 +651,26 @@ struct TemplateRenderingTests {
         #expect(ContextValueType.take(boxed("text" as Any), as: String.self) == "text")
     }
 
+    /// `record` answers each name as its object does; `others` (names it does not hold)
+    /// not at all.
+    func expectAnswersAsObject(_ record: some ContextRecord, others: [String], _ source: SourceLocation = #_sourceLocation) {
+        let object = record.object
+        for (name, value) in object {
+            #expect(record.field(name).map { "\($0)" } == "\(value)", "\(name)", sourceLocation: source)
+        }
+        for name in others where object[name] == nil {
+            #expect(record.field(name) == nil, "\(name)", sourceLocation: source)
+        }
+    }
+
     @Test("a switcher entry and an hreflang link answer every name as the same entry written as an object does, and no other")
     func switcherEntryFields() {
         let entry = SwitcherEntry(code: "sl", name: "Slovenščina", languageCode: "sl-SI", url: "/sl/mesta/kranj/", current: false, available: true)
-        let object = entry.object
-        #expect(object.count == 6)
-        for (name, value) in object {
-            #expect(entry.field(name).map { "\($0)" } == "\(value)", "\(name)")
-        }
-        for name in ["", "urls", "Name", "hasUrl", "page"] { #expect(entry.field(name) == nil, "\(name)") }
+        #expect(entry.object.count == 6)
+        expectAnswersAsObject(entry, others: ["", "urls", "Name", "hasUrl", "page"])
         let link = HreflangLink(hreflang: "sl-SI", href: "https://example.org/sl/")
         #expect(link.object.count == 2)
-        for (name, value) in link.object { #expect(link.field(name).map { "\($0)" } == "\(value)", "\(name)") }
-        for name in ["", "url", "Href", "lang"] { #expect(link.field(name) == nil, "\(name)") }
+        expectAnswersAsObject(link, others: ["", "url", "Href", "lang"])
     }
 
     static let listedPage = PageFields(summary: .init(
@@ -678,16 +685,11 @@ struct TemplateRenderingTests {
             content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
             params: ["pilot": true], permalink: "https://example.org/sl/mesta/kranj/",
             lastmod: "2. 12. 2026", lastmodISO: "2026-12-02", originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
-        for page in [Self.listedPage, own] {
-            let object = page.object
-            for (name, value) in object {
-                #expect(page.field(name).map { "\($0)" } == "\(value)", "\(name)")
-            }
-            let names = ["title", "url", "summary", "isFallback", "kind", "textLanguage", "textLanguageCode", "date", "dateISO",
-                         "content", "description", "tags", "params", "permalink", "lastmod", "lastmodISO", "toc",
-                         "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent"]
-            for name in names where object[name] == nil { #expect(page.field(name) == nil, "\(name)") }
-        }
+        let names = ["title", "url", "summary", "isFallback", "kind", "textLanguage", "textLanguageCode", "date", "dateISO",
+                     "content", "description", "tags", "params", "permalink", "lastmod", "lastmodISO", "toc",
+                     "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent"]
+        expectAnswersAsObject(Self.listedPage, others: names)
+        expectAnswersAsObject(own, others: names)
         #expect(Self.listedPage.object.count == 9)
         #expect(own.object.count == 13)
         // Different fields, different fingerprints.
