@@ -88,9 +88,11 @@ public struct PageDate: Sendable, Hashable, Comparable {
     /// Offset from UTC in minutes, when written.
     public var offsetMinutes: Int?
 
-    public static func < (a: PageDate, b: PageDate) -> Bool { a.sortKey.lexicographicallyPrecedes(b.sortKey) }
+    /// Year, month, day, hour, minute (less the offset from UTC), second, in that order:
+    /// compared as a tuple, without making anything (lists sort every page by date).
+    public static func < (a: PageDate, b: PageDate) -> Bool { a.sortKey < b.sortKey }
 
-    var sortKey: [Int] { [year, month, day, hour, minute - (offsetMinutes ?? 0), second] }
+    var sortKey: (Int, Int, Int, Int, Int, Int) { (year, month, day, hour, minute - (offsetMinutes ?? 0), second) }
 
     /// `2024-11-09`
     public var isoDate: String {

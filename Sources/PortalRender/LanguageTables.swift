@@ -144,18 +144,21 @@ extension SiteRenderer {
     /// List order: weight (unset last), then newest first, then title.
     static func sortForList(_ indices: [Int], plan: SitePlan) -> [Int] {
         let site = plan.site
+        // Fields read in place: a page copied out for each comparison is a dozen
+        // references counted up and down.
         return indices.sorted { a, b in
-            let ea = plan.plannedPages[a], eb = plan.plannedPages[b]
-            let pa = site.pages[ea.pageIndex], pb = site.pages[eb.pageIndex]
-            let wa = pa.weight == 0 ? Int.max : pa.weight, wb = pb.weight == 0 ? Int.max : pb.weight
+            let pa = plan.plannedPages[a].pageIndex, pb = plan.plannedPages[b].pageIndex
+            let wa = site.pages[pa].weight == 0 ? Int.max : site.pages[pa].weight
+            let wb = site.pages[pb].weight == 0 ? Int.max : site.pages[pb].weight
             if wa != wb { return wa < wb }
-            if pa.date != pb.date {
-                guard let da = pa.date else { return false }
-                guard let db = pb.date else { return true }
+            let da = site.pages[pa].date, db = site.pages[pb].date
+            if da != db {
+                guard let da else { return false }
+                guard let db else { return true }
                 return db < da
             }
-            if pa.title != pb.title { return pa.title < pb.title }
-            return ea.urlPath < eb.urlPath
+            if site.pages[pa].title != site.pages[pb].title { return site.pages[pa].title < site.pages[pb].title }
+            return plan.plannedPages[a].urlPath < plan.plannedPages[b].urlPath
         }
     }
 
