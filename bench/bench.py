@@ -11,7 +11,10 @@
   3. portal serve: time from a one-page edit on the 10k corpus to the new page served,
      and until every output showing the text is rebuilt;
   4. the parse-and-render floor beside the 10k builds: cmark-gfm alone over the corpus'
-     Markdown on every core (bench/cmark-floor), and the full build's time over it.
+     Markdown on every core (bench/cmark-floor), with the GFM extensions the portal
+     attaches, and the full build's time over it; and, for comparison, the same without
+     the extensions (plain CommonMark: about half the work, and HTML without the
+     corpus' tables, strikethrough and bare links).
 
 usage: bench/bench.py [--runs 3] [--sizes 250,2500,10000] [--work .bench]
 """
@@ -90,10 +93,13 @@ def hugo_build(folder):
     return timed(["hugo", "--quiet", "--destination", os.path.join(folder, "hugo-public")], os.path.join(folder, "hugo"))
 
 
-def floor(folder):
-    """cmark-gfm alone over the corpus' Markdown: (wall s of the parse and render, documents)."""
+def floor(folder, plain=False):
+    """cmark-gfm alone over the corpus' Markdown: (wall s of the parse and render, documents).
+    With the GFM extensions the portal attaches (the HTML the site has), or `plain`
+    CommonMark without them (less work, other HTML), for comparison."""
     os.sync()
-    output = subprocess.run([FLOOR, os.path.join(folder, "portal", "Content")], capture_output=True, text=True, check=True).stdout.split()
+    command = [FLOOR, os.path.join(folder, "portal", "Content")] + (["1", "--without-extensions"] if plain else [])
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
     return float(output[0]), int(output[1])
 
 
@@ -171,6 +177,7 @@ def main():
     minimal = os.path.join(ROOT, "bench", "minimal-theme")
     rows = {"full": [], "rebuild": [], "empty": [], "minimal": [], "hugo": []}
     floors = []
+    plain_floors = []
     for _ in range(2):  # the output folder and the previous site beside it
         portal_build(ten)
         portal_build(ten, templates=minimal)
@@ -178,6 +185,7 @@ def main():
     for _ in range(args.runs):
         rows["full"].append(portal_build(ten, "full"))
         floors.append(floor(ten))
+        plain_floors.append(floor(ten, plain=True))
         if not args.no_hugo:
             rows["hugo"].append(hugo_build(ten))
         portal_build(ten, "rebuild")  # the render cache knows both copies again
@@ -206,6 +214,9 @@ def main():
     floor_wall = statistics.median(wall for wall, _ in floors)
     print(f"parse-and-render floor (cmark-gfm alone, {floors[0][1]:,} documents, both cores): {floor_wall:.2f} s; "
           f"full build / floor: {medians(rows['full'])[0] / floor_wall:.1f} (target <= 3)")
+    plain_wall = statistics.median(wall for wall, _ in plain_floors)
+    print(f"  the same without the GFM extensions (plain CommonMark: other HTML, no tables): {plain_wall:.2f} s; "
+          f"full build / that: {medians(rows['full'])[0] / plain_wall:.1f}")
     print()
 
     print("Scaling: full builds, every page rendered (median of runs)")

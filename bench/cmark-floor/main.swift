@@ -2,9 +2,11 @@
 // Markdown file of a content folder, on every core, with the GFM extensions the portal
 // attaches, and nothing else: no front matter, no templates, no writes. The files are
 // read before the clock starts. Prints the wall time of the fastest of the runs asked
-// for, in seconds, and what was rendered.
+// for, in seconds, and what was rendered. With --without-extensions, plain CommonMark:
+// less work, and other HTML (the corpus' tables, strikethrough and bare links are not
+// rendered as the portal renders them), for comparison only.
 //
-// usage: cmark-floor CONTENT_FOLDER [RUNS]
+// usage: cmark-floor CONTENT_FOLDER [RUNS] [--without-extensions]
 import CCmarkGFM
 import CPortalSystem
 import Dispatch
@@ -12,9 +14,10 @@ import Foundation
 import PortalContent
 import PortalCore
 
-let arguments = CommandLine.arguments
+let withoutExtensions = CommandLine.arguments.contains("--without-extensions")
+let arguments = CommandLine.arguments.filter { $0 != "--without-extensions" }
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write("usage: cmark-floor CONTENT_FOLDER [RUNS]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: cmark-floor CONTENT_FOLDER [RUNS] [--without-extensions]\n".data(using: .utf8)!)
     exit(2)
 }
 let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 1) : 1
@@ -27,7 +30,7 @@ let documents: [[CChar]] = FileSystem.walk(arguments[1]).files.filter { $0.hasSu
     return Array(split.body.utf8).map { CChar(bitPattern: $0) }
 }
 cmark_gfm_core_extensions_ensure_registered()
-nonisolated(unsafe) let extensions =
+nonisolated(unsafe) let extensions = withoutExtensions ? [] :
     (["table", "strikethrough", "autolink", "tasklist", "tagfilter"] as [String]).compactMap { cmark_find_syntax_extension($0) }
 
 /// Parses and renders one document to HTML; the number of bytes of HTML.
@@ -47,7 +50,7 @@ nonisolated(unsafe) let extensions =
 // cmark-gfm's table of inline characters is global, and every parser with extensions
 // changes it while it parses inlines: the extensions' characters are put in for good
 // first, as the portal does (CPortalSystem), so that parsers on both cores agree.
-if let parser = cmark_parser_new(CMARK_OPT_DEFAULT) {
+if !extensions.isEmpty, let parser = cmark_parser_new(CMARK_OPT_DEFAULT) {
     for syntaxExtension in extensions { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
     if portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) != 1 {
         FileHandle.standardError.write("cmark-floor: the inline characters could not be fixed; HTML may differ between runs\n".data(using: .utf8)!)
