@@ -285,9 +285,9 @@ extension SiteRenderer {
         // number (or the generated page's path).
         var linesOfSet = [[UInt8]?](repeating: nil, count: plan.setPages.count)
         var linesOfGenerated: [String: [UInt8]] = [:]
-        func lines(_ alternates: [Alternate]) -> [UInt8] {
+        func lines(_ links: [HreflangLink]) -> [UInt8] {
             var lines: [UInt8] = []
-            for link in hreflangLinks(alternates) {
+            for link in links {
                 lines.append(contentsOf: "<xhtml:link rel=\"alternate\" hreflang=\"".utf8)
                 escaped(link.hreflang, into: &lines)
                 lines.append(contentsOf: "\" href=\"".utf8)
@@ -312,7 +312,7 @@ extension SiteRenderer {
             if let lines = linesOfGenerated[path] {
                 xml.append(contentsOf: lines)
             } else {
-                let made = lines(generatedAlternates(path))
+                let made = lines(alternateLinks(generatedAlternates(path)))
                 linesOfGenerated[path] = made
                 xml.append(contentsOf: made)
             }
@@ -331,7 +331,9 @@ extension SiteRenderer {
                 if let lines = linesOfSet[entry.set] {
                     xml.append(contentsOf: lines)
                 } else {
-                    let made = lines(alternates(translationID: page.translationKey ?? page.contentPath))
+                    // The links the set's pages have in their heads, made once for them.
+                    let links = sharedAlternates.indices.contains(entry.set) ? sharedAlternates[entry.set].value as? [HreflangLink] : nil
+                    let made = lines(links ?? alternateLinks(alternates(translationID: page.translationKey ?? page.contentPath)))
                     linesOfSet[entry.set] = made
                     xml.append(contentsOf: made)
                 }
