@@ -115,17 +115,15 @@ extension SiteRenderer {
         let targets = set.map { plan.setPages[$0] }
         var entries: [SwitcherEntry] = []
         entries.reserveCapacity(plan.outputLanguages.count)
-        let languages = switcherEntries
-        for position in languages.codes.indices {
-            let code = languages.codes[position]
+        for position in plan.outputLanguages.indices {
+            let code = plan.outputLanguages[position].code
             let target: String
             var available = true
             if let targets {
                 let index = targets[position]
                 if index >= 0 {
-                    let entry = plan.plannedPages[index]
-                    target = entry.urlPath
-                    available = !entry.isFallback
+                    target = plan.plannedPages[index].urlPath
+                    available = !plan.plannedPages[index].isFallback
                 } else {
                     target = "/\(code)/"
                     available = false
@@ -135,13 +133,13 @@ extension SiteRenderer {
                 target = "/\(code)" + urlPath.dropFirst(current.count + 1)
             }
             let address = url(target)
+            let name = plan.outputLanguages[position].name, languageCode = plan.outputLanguages[position].languageCode
             hasher.add(code)
-            hasher.add(languages.names[position])
-            hasher.add(languages.languageCodes[position])
+            hasher.add(name)
+            hasher.add(languageCode)
             hasher.add(address)
             hasher.add(available ? 1 : 0)
-            entries.append(SwitcherEntry(code: code, name: languages.names[position], languageCode: languages.languageCodes[position],
-                                         url: address, current: code == current, available: available))
+            entries.append(SwitcherEntry(code: code, name: name, languageCode: languageCode, url: address, current: code == current, available: available))
         }
         return SharedValue(entries, key: hasher.key)
     }
@@ -398,18 +396,6 @@ extension SiteRenderer {
         </html>
 
         """
-    }
-}
-
-/// The languages of the switcher's entries, in order; never changed.
-final class SwitcherEntries: @unchecked Sendable {
-    /// Per entry, the language's code and names.
-    let codes: [String], names: [String], languageCodes: [String]
-
-    init(languages: [Language]) {
-        codes = languages.map(\.code)
-        names = languages.map(\.name)
-        languageCodes = languages.map(\.languageCode)
     }
 }
 

@@ -27,8 +27,6 @@ public struct SiteRenderer: Sendable {
     var tables: [String: LanguageTables]
     /// Per translation set, by number (`PlannedPage.set`): its pages' hreflang links (see `sharedAlternateLinks`).
     var sharedAlternates: [SharedValue] = []
-    /// The languages of the switcher's entries, in order (see `switcher`).
-    var switcherEntries = SwitcherEntries(languages: [])
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
     /// Per index of `plan.plannedPages`: its search index entry.
@@ -134,7 +132,6 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.shared = result.sharedValues(code)
             result.tables[code]!.menuForms = result.menuForms(code)
         }
-        result.switcherEntries = SwitcherEntries(languages: plan.outputLanguages)
         result.sharedAlternates = await result.sharedAlternateLinks()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         // The theme is planned while the search texts and links are made (they do not use it).
