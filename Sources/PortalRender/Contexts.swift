@@ -9,11 +9,15 @@ extension SiteRenderer {
 
     /// What every HTML page has: site, language, strings, menus, switcher.
     func baseContext(language code: String, urlPath: String, set: Int? = nil, alternates: [Alternate]?) -> [String: Any] {
+        baseContext(language: code, urlPath: urlPath, address: permalink(urlPath), set: set, alternates: alternates)
+    }
+
+    /// The same for a page whose address (`permalink(urlPath)`) is made already.
+    func baseContext(language code: String, urlPath: String, address: String, set: Int?, alternates: [Alternate]?) -> [String: Any] {
         // The language's shared values, in a dictionary with room for every key a page
         // context gets: copied, not filled entry by entry.
         var context = tables[code]!.sharedContext.values
         context["url"] = url(urlPath)
-        let address = permalink(urlPath)
         context["permalink"] = address
         context["canonical"] = address
         context["menu"] = menu(code, current: urlPath)
@@ -278,7 +282,11 @@ extension SiteRenderer {
         let page = site.pages[entry.pageIndex]
         let code = entry.language
         let translationID = page.translationKey ?? page.contentPath
-        var context = baseContext(language: code, urlPath: entry.urlPath, set: entry.set, alternates: nil)
+        // The page's address and summary are also its object's permalink and (without a
+        // description) description: made once.
+        let address = permalink(entry.urlPath)
+        let summary = summaryFields(entry)
+        var context = baseContext(language: code, urlPath: entry.urlPath, address: address, set: entry.set, alternates: nil)
         if !entry.isFallback {
             context["alternates"] = sharedAlternates.indices.contains(entry.set) ? sharedAlternates[entry.set] : alternateLinks(alternates(translationID: translationID))
         }
@@ -287,13 +295,12 @@ extension SiteRenderer {
             context["canonical"] = permalink(page.urlPath)
             context["noindex"] = true
         }
-        context["page"] = PageFields(summary: summaryFields(entry), own: PageFields.Own(
+        context["page"] = PageFields(summary: summary, own: PageFields.Own(
             content: HTMLText(bytes: markdown[entry.pageIndex].htmlBytes),
-            description: page.description ?? summaryText(entry.pageIndex),
+            description: page.description ?? summary.summary,
             tags: page.tags,
             params: page.params.mapValues { $0.templateValue(language: code, defaultLanguage: defaultLanguage, languageCodes: languageCodes) },
-            // The same text as the page's own.
-            permalink: permalink(entry.urlPath),
+            permalink: address,
             lastmod: page.lastmod.map { dateText($0, code) }, lastmodISO: page.lastmod?.isoDate,
             originalURL: entry.isFallback ? url(page.urlPath) : nil,
             originalLanguageName: entry.isFallback ? original?.name ?? page.language : nil,
