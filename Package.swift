@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: allocator),
         // bench/bench.py's parse-and-render floor: cmark-gfm alone over the corpus' Markdown.
-        .executableTarget(name: "cmark-floor", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalContent", "PortalCore"], path: "bench/cmark-floor"),
+        .executableTarget(name: "cmark-floor", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalContent", "PortalCore", "PortalMarkdown"], path: "bench/cmark-floor"),
         .testTarget(name: "PortalTests", dependencies: ["PortalCore", "PortalMarkdown", "PortalContent", "PortalRender", "PortalBuild", "PortalServe", "Yams",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),

@@ -12,9 +12,10 @@
      and until every output showing the text is rebuilt;
   4. the parse-and-render floor beside the 10k builds: cmark-gfm alone over the corpus'
      Markdown on every core (bench/cmark-floor), with the GFM extensions the portal
-     attaches, and the full build's time over it; and, for comparison, the same without
-     the extensions (plain CommonMark: about half the work, and HTML without the
-     corpus' tables, strikethrough and bare links).
+     attaches to each document (those its characters can start), and the full build's
+     time over it; and, for comparison, the same with all five extensions attached to
+     every document (the same HTML, more work) and without any (plain CommonMark: less
+     work, and HTML without the corpus' tables and strikethrough).
 
 usage: bench/bench.py [--runs 3] [--sizes 250,2500,10000] [--work .bench]
 """
@@ -93,12 +94,14 @@ def hugo_build(folder):
     return timed(["hugo", "--quiet", "--destination", os.path.join(folder, "hugo-public")], os.path.join(folder, "hugo"))
 
 
-def floor(folder, plain=False):
+def floor(folder, variant=None):
     """cmark-gfm alone over the corpus' Markdown: (wall s of the parse and render, documents).
-    With the GFM extensions the portal attaches (the HTML the site has), or `plain`
-    CommonMark without them (less work, other HTML), for comparison."""
+    With the GFM extensions the portal attaches to each document (the HTML the site has);
+    for comparison, `variant` "every" (all of them on every document: the same HTML) or
+    "plain" (CommonMark without them: less work, other HTML)."""
     os.sync()
-    command = [FLOOR, os.path.join(folder, "portal", "Content")] + (["1", "--without-extensions"] if plain else [])
+    flags = {None: [], "every": ["--every-extension"], "plain": ["--without-extensions"]}[variant]
+    command = [FLOOR, os.path.join(folder, "portal", "Content"), "1"] + flags
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
     return float(output[0]), int(output[1])
 
@@ -177,6 +180,7 @@ def main():
     minimal = os.path.join(ROOT, "bench", "minimal-theme")
     rows = {"full": [], "rebuild": [], "empty": [], "minimal": [], "hugo": []}
     floors = []
+    every_floors = []
     plain_floors = []
     for _ in range(2):  # the output folder and the previous site beside it
         portal_build(ten)
@@ -185,7 +189,8 @@ def main():
     for _ in range(args.runs):
         rows["full"].append(portal_build(ten, "full"))
         floors.append(floor(ten))
-        plain_floors.append(floor(ten, plain=True))
+        every_floors.append(floor(ten, "every"))
+        plain_floors.append(floor(ten, "plain"))
         if not args.no_hugo:
             rows["hugo"].append(hugo_build(ten))
         portal_build(ten, "rebuild")  # the render cache knows both copies again
@@ -214,6 +219,9 @@ def main():
     floor_wall = statistics.median(wall for wall, _ in floors)
     print(f"parse-and-render floor (cmark-gfm alone, {floors[0][1]:,} documents, both cores): {floor_wall:.2f} s; "
           f"full build / floor: {medians(rows['full'])[0] / floor_wall:.1f} (target <= 3)")
+    every_wall = statistics.median(wall for wall, _ in every_floors)
+    print(f"  the same with every GFM extension on every document (the same HTML, more work): {every_wall:.2f} s; "
+          f"full build / that: {medians(rows['full'])[0] / every_wall:.1f}")
     plain_wall = statistics.median(wall for wall, _ in plain_floors)
     print(f"  the same without the GFM extensions (plain CommonMark: other HTML, no tables): {plain_wall:.2f} s; "
           f"full build / that: {medians(rows['full'])[0] / plain_wall:.1f}")

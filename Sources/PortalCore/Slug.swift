@@ -166,7 +166,12 @@ public enum Slug {
 
     /// The same, appended to `out` (a search index entry, written as it is made).
     public static func appendSearchFoldJSON(_ parts: [String], to out: inout [UInt8]) {
-        let capacity = parts.reduce(0) { $0 + $1.utf8.count + 1 } * 3 + 16
+        appendSearchFoldJSON(parts, then: nil, to: &out)
+    }
+
+    /// The same with a last part given as UTF-8 (valid: a Markdown text's plain text).
+    public static func appendSearchFoldJSON(_ parts: [String], then last: [UInt8]?, to out: inout [UInt8]) {
+        let capacity = (parts.reduce(0) { $0 + $1.utf8.count + 1 } + (last?.count ?? 0) + 1) * 3 + 16
         // Folded into scratch memory (a fold may be three times its text), then copied
         // once into `out`, which keeps only what was written.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
@@ -177,6 +182,10 @@ public enum Slug {
                 if index > 0 { end.pointee = UInt8(ascii: " "); end += 1 }
                 var part = part
                 part.withUTF8 { fold($0, into: &end) }
+            }
+            if let last {
+                if !parts.isEmpty { end.pointee = UInt8(ascii: " "); end += 1 }
+                last.withUnsafeBufferPointer { fold($0, into: &end) }
             }
             end.pointee = UInt8(ascii: "\""); end += 1
             out.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))

@@ -19,8 +19,10 @@ public struct RenderedMarkdown: Sendable, Hashable {
     public var links: [Reference]
     /// Images without alternative text, with their source line.
     public var imagesWithoutAlt: [Reference]
-    /// The text without markup, for search and summaries.
-    public var plainText: String
+    /// The text without markup, for search and summaries, as UTF-8 (cmark-gfm's text
+    /// of a valid document is valid: no string is made of it where its bytes do).
+    public var plainTextBytes: [UInt8]
+    public var plainText: String { String(decoding: plainTextBytes, as: UTF8.self) }
 
     public struct Reference: Sendable, Hashable {
         public var destination: String
@@ -34,12 +36,15 @@ public struct RenderedMarkdown: Sendable, Hashable {
 /// collect links.
 public struct MarkdownRenderer: Sendable {
     public var unsafeHTML: Bool
+    /// Every extension attached to every document, needed or not: what the documents
+    /// must render the same as (the tests and the Markdown fuzzer compare).
+    @_spi(Checks) public var attachingEveryExtension = false
 
     public init(unsafeHTML: Bool = false) {
         self.unsafeHTML = unsafeHTML
     }
 
-    private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist", "tagfilter"]
+    public static let extensionNames = ["table", "strikethrough", "autolink", "tasklist", "tagfilter"]
 
     /// Registration of the GFM extensions is global in cmark-gfm; Swift runs this once,
     /// thread-safely, before the first render. Then the extensions' inline characters are
@@ -69,6 +74,67 @@ public struct MarkdownRenderer: Sendable {
         }
     }
 
+    /// The extensions, looked up once, in `extensionNames`' order.
+    /// (cmark-gfm's registered extensions are never changed or freed.)
+    nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer?] = {
+        cmark_gfm_core_extensions_ensure_registered()
+        return extensionNames.map { cmark_find_syntax_extension($0) }
+    }()
+
+    /// The GFM extensions that can change what a document renders to: each one only
+    /// where the characters it starts from are in the document (a table needs a `|` or,
+    /// with one column, a delimiter row `:--`, `--:` or `---` followed by a vertical tab
+    /// or a form feed; strikethrough a `~`; an autolink `www.`, `://` or an `@`; a task
+    /// list item `[ ]` or `[x]`; the tag filter raw HTML, which is left out unless it is
+    /// allowed). The
+    /// others are not attached: each one attached costs its work on every block or
+    /// inline of the document (autolinks: a pass over all of its text) while finding
+    /// nothing, and the HTML is the same without it. In `extensionNames`' order.
+    public static func extensionsNeeded(by bytes: UnsafeRawBufferPointer, unsafeHTML: Bool) -> (table: Bool, strikethrough: Bool, autolink: Bool, tasklist: Bool, tagfilter: Bool) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return (false, false, false, false, false) }
+        let count = bytes.count
+        func has(_ character: Unicode.Scalar) -> Bool { memchr(start, Int32(character.value), count) != nil }
+        /// The first `first` followed by `rest`, from the C library's search for its first byte.
+        func has(_ first: UInt8, followedBy rest: [UInt8]) -> Bool {
+            var index = 0
+            while index + rest.count < count, let next = memchr(start + index, Int32(first), count - rest.count - index) {
+                index = start.distance(to: UnsafeRawPointer(next))
+                if rest.indices.allSatisfy({ bytes[index + 1 + $0] == rest[$0] }) { return true }
+                index += 1
+            }
+            return false
+        }
+        var taskBox = false
+        var index = 0
+        // `[` then `x`, `X` or a space of any kind, then `]` (the box; where it stands is the extension's to check).
+        while index + 2 < count, let next = memchr(start + index, Int32(UInt8(ascii: "[")), count - 2 - index) {
+            index = start.distance(to: UnsafeRawPointer(next))
+            let inside = bytes[index + 1]
+            if bytes[index + 2] == UInt8(ascii: "]"),
+               inside == UInt8(ascii: "x") || inside == UInt8(ascii: "X") || inside == UInt8(ascii: " ") || (0x09...0x0D).contains(inside) {
+                taskBox = true
+                break
+            }
+            index += 1
+        }
+        return (
+            table: has("|") || has(UInt8(ascii: ":"), followedBy: [UInt8(ascii: "-")]) || has(UInt8(ascii: "-"), followedBy: [UInt8(ascii: ":")])
+                || has("\u{0B}") || has("\u{0C}"),
+            strikethrough: has("~"),
+            autolink: has(UInt8(ascii: ":"), followedBy: Array("//".utf8)) || has("@") || has(UInt8(ascii: "w"), followedBy: Array("ww.".utf8)),
+            tasklist: taskBox,
+            tagfilter: unsafeHTML && has("<")
+        )
+    }
+
+    private static func attachExtensions(to parser: OpaquePointer, neededBy bytes: UnsafeRawBufferPointer, unsafeHTML: Bool) {
+        let needed = extensionsNeeded(by: bytes, unsafeHTML: unsafeHTML)
+        let attach = [needed.table, needed.strikethrough, needed.autolink, needed.tasklist, needed.tagfilter]
+        for (syntaxExtension, used) in zip(syntaxExtensions, attach) where used {
+            if let syntaxExtension { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
+        }
+    }
+
     private static let inlineLock = InlineLock()
 
     public func render(_ markdown: String) -> RenderedMarkdown { render(Substring(markdown)) }
@@ -86,12 +152,16 @@ public struct MarkdownRenderer: Sendable {
         defer { portal_markdown_arena_reset() }
         let memory = UnsafeMutablePointer(mutating: portal_markdown_arena().assumingMemoryBound(to: cmark_mem.self))
         guard let parser = cmark_parser_new_with_mem(options, memory) else {
-            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
         }
-        Self.attachExtensions(to: parser)
         var text = markdown
         text.withUTF8 { bytes in
             if bytes.isEmpty { return }
+            if attachingEveryExtension {
+                Self.attachExtensions(to: parser)
+            } else {
+                Self.attachExtensions(to: parser, neededBy: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafeHTML)
+            }
             bytes.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
         // cmark-gfm keeps the table of special inline characters in one global array:
@@ -103,7 +173,7 @@ public struct MarkdownRenderer: Sendable {
         // HTML rendering stay parallel.
         let finished = inParallel ? cmark_parser_finish(parser) : Self.inlineLock.withLock { cmark_parser_finish(parser) }
         guard let document = finished else {
-            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
         }
 
         var walk = TreeWalk()
@@ -118,7 +188,7 @@ public struct MarkdownRenderer: Sendable {
             // Without raw HTML, every `<h1>`…`<h6>` cmark-gfm writes is a heading of the
             // tree, in the tree's order: the ids go into the one rendering of the document.
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
             }
             html = Self.addingIDs(walk.headings.map(\.id), to: cString)
         }
@@ -127,7 +197,7 @@ public struct MarkdownRenderer: Sendable {
                 replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions, memory: memory)
             }
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainText: "")
+                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
             }
             html = Array(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
         }
@@ -136,7 +206,7 @@ public struct MarkdownRenderer: Sendable {
             headingIDs: walk.headings.map(\.id),
             links: walk.links,
             imagesWithoutAlt: walk.imagesWithoutAlt,
-            plainText: String(decoding: walk.text, as: UTF8.self)
+            plainTextBytes: walk.text
         )
     }
 

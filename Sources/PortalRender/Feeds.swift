@@ -206,6 +206,9 @@ extension SiteRenderer {
         return Array(entries.joined(separator: ",\n".utf8))
     }
 
+    /// How many characters of a page's text the search index has.
+    static let searchTextLimit = 3000
+
     /// A page's text for the search index, folded and JSON-encoded: made once for a page
     /// and its fallback copies (see `searchEntry`).
     func searchText(_ pageIndex: Int) -> [UInt8] {
@@ -217,7 +220,13 @@ extension SiteRenderer {
     /// The same, appended to `out`.
     func appendSearchText(_ pageIndex: Int, to out: inout [UInt8]) {
         let page = site.pages[pageIndex]
-        Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex), Self.excerpt(markdown[pageIndex].plainText, limit: 3000)], to: &out)
+        let text = markdown[pageIndex].plainTextBytes
+        // A text of no more bytes than the limit is whole (see `excerpt`): folded from its bytes.
+        if text.count <= Self.searchTextLimit {
+            Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex)], then: text, to: &out)
+        } else {
+            Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex), Self.excerpt(String(decoding: text, as: UTF8.self), limit: Self.searchTextLimit)], to: &out)
+        }
     }
 
     // MARK: feeds

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import PortalContent
 @testable import PortalCore
-@testable import PortalMarkdown
+@_spi(Checks) @testable import PortalMarkdown
 
 /// Replays the fuzzers' seed corpora and every input a fuzzer found a problem with
 /// (Fuzz/regressions/<target>/), through the same code and invariants as the targets.
@@ -65,5 +65,10 @@ struct FuzzRegressionTests {
         let safe = MarkdownRenderer(unsafeHTML: false).render(text)
         #expect(Set(safe.headingIDs).count == safe.headingIDs.count)
         #expect(!safe.html.contains("<script"))
+        var every = MarkdownRenderer(unsafeHTML: false)
+        every.attachingEveryExtension = true
+        #expect(every.render(text) == safe)
+        every.unsafeHTML = true
+        #expect(every.render(text) == MarkdownRenderer(unsafeHTML: true).render(text))
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import PortalContent
 @testable import PortalCore
-@testable import PortalMarkdown
+@_spi(Checks) @testable import PortalMarkdown
 @testable import PortalRender
 import Foundation
 import Yams
@@ -93,6 +93,13 @@ struct SlugTests {
         let decoded = try JSONSerialization.jsonObject(with: Data(literal.utf8), options: .fragmentsAllowed) as? String
         #expect(decoded == Slug.searchFold(parts.joined(separator: " ")))
         #expect(!literal.dropFirst().dropLast().contains(where: { "\"\\<\u{2028}\u{2029}".contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }))
+        // The last part given as UTF-8 (a page's plain text) folds as the same string would, an empty one too.
+        for last in [parts[2], ""] {
+            var bytes: [UInt8] = [], expected: [UInt8] = []
+            Slug.appendSearchFoldJSON([parts[0], parts[1]], then: Array(last.utf8), to: &bytes)
+            Slug.appendSearchFoldJSON([parts[0], parts[1], last], to: &expected)
+            #expect(bytes == expected)
+        }
     }
 }
 
@@ -392,6 +399,54 @@ struct MarkdownTests {
         #expect(renderer.render(small) == alone)
         let unsafe = MarkdownRenderer(unsafeHTML: true)
         #expect(unsafe.render(sections.prefix(200).joined(separator: "\n")).headingIDs.count == 200)
+    }
+
+    @Test("only the extensions a document needs are attached, and it renders as with all of them")
+    func neededExtensions() {
+        func needed(_ text: String, unsafe: Bool = false) -> [Bool] {
+            var text = text
+            return text.withUTF8 { bytes in
+                let found = MarkdownRenderer.extensionsNeeded(by: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafe)
+                return [found.table, found.strikethrough, found.autolink, found.tasklist, found.tagfilter]
+            }
+        }
+        #expect(needed("Plain *text* [a link](/pl/) and [ a ].") == [false, false, false, false, false])
+        #expect(needed("| a |\n|---|\n| 1 |") == [true, false, false, false, false])
+        #expect(needed("Only\n:--") == [true, false, false, false, false])
+        #expect(needed("Only\n--:") == [true, false, false, false, false])
+        #expect(needed("Note: a time, 10:30, and a link to (/pl/)") == [false, false, false, false, false])
+        #expect(needed("Only\n---\u{0B}") == [true, false, false, false, false])
+        #expect(needed("Heading\n---\n\n- item") == [false, false, false, false, false])
+        #expect(needed("~~old~~") == [false, true, false, false, false])
+        #expect(needed("see www.example.eu") == [false, false, true, false, false])
+        #expect(needed("https://example.eu") == [false, false, true, false, false])
+        #expect(needed("info@example.eu") == [false, false, true, false, false])
+        #expect(needed("- [ ] a\n- [x] b") == [false, false, false, true, false])
+        #expect(needed("- [X] b") == [false, false, false, true, false])
+        #expect(needed("<title>") == [false, false, false, false, false])
+        #expect(needed("<title>", unsafe: true) == [false, false, false, false, true])
+        let documents = [
+            "Plans at www.netzerocities.eu, https://cities.eu/x and ftp://files.eu; mail info@m100.ro or mailto:a@b.eu.",
+            "- [ ] draft\n- [x] sign\n- [X] publish\n1. [ ] numbered\n",
+            "~~old~~ ~new~ a | b [link](/pl/) [x]: /defined\n\n[x]",
+            "| a | b |\n|:--|--:|\n| ~1~ | www.a.eu |\n| [ ] | c@d.eu |\n",
+            "<title>t</title> <textarea>x</textarea>\n\n<style>s</style>\n\n<p>kept</p>",
+            "Write to info@m100.ro.",
+            "Note: at 10:30, see http:example and https:/one and ftp://files.eu:21/",
+            "One column\n:-:\nx\n\nAnother\n---\u{0B}\nul\n\nHeading\n---\n",
+            "Wrocław WWW.A.EU Www.b.eu www.\n\n`www.c.eu` and `a@b.eu`",
+            "",
+        ]
+        for unsafe in [false, true] {
+            var every = MarkdownRenderer(unsafeHTML: unsafe)
+            every.attachingEveryExtension = true
+            for document in documents {
+                #expect(MarkdownRenderer(unsafeHTML: unsafe).render(document) == every.render(document), "\(document)")
+            }
+        }
+        let rendered = MarkdownRenderer().render(documents[0] + "\n\n" + documents[1]).html
+        #expect(rendered.contains("<a href=\"http://www.netzerocities.eu\">") && rendered.contains("<a href=\"mailto:info@m100.ro\">"))
+        #expect(rendered.contains("<input type=\"checkbox\" disabled=\"\" />"))
     }
 
     @Test("documents rendered on every core all get their extensions (cmark-gfm's global inline table)")

@@ -1,23 +1,28 @@
 // The parse-and-render floor of the benchmark: cmark-gfm called from Swift on every
 // Markdown file of a content folder, on every core, with the GFM extensions the portal
-// attaches, and nothing else: no front matter, no templates, no writes. The files are
-// read before the clock starts. Prints the wall time of the fastest of the runs asked
-// for, in seconds, and what was rendered. With --without-extensions, plain CommonMark:
-// less work, and other HTML (the corpus' tables, strikethrough and bare links are not
-// rendered as the portal renders them), for comparison only.
+// attaches to each document (those its characters can start:
+// MarkdownRenderer.extensionsNeeded), and nothing else: no front matter, no templates,
+// no writes. The files are read before the clock starts. Prints the wall time of the
+// fastest of the runs asked for, in seconds, and what was rendered. With
+// --every-extension, all five extensions attached to every document (the same HTML,
+// more work); with --without-extensions, plain CommonMark: less work, and other HTML
+// (the corpus' tables and strikethrough are not rendered as the portal renders them),
+// for comparison only.
 //
-// usage: cmark-floor CONTENT_FOLDER [RUNS] [--without-extensions]
+// usage: cmark-floor CONTENT_FOLDER [RUNS] [--every-extension | --without-extensions]
 import CCmarkGFM
 import CPortalSystem
 import Dispatch
 import Foundation
 import PortalContent
 import PortalCore
+import PortalMarkdown
 
 let withoutExtensions = CommandLine.arguments.contains("--without-extensions")
-let arguments = CommandLine.arguments.filter { $0 != "--without-extensions" }
-guard arguments.count >= 2 else {
-    FileHandle.standardError.write("usage: cmark-floor CONTENT_FOLDER [RUNS] [--without-extensions]\n".data(using: .utf8)!)
+let everyExtension = CommandLine.arguments.contains("--every-extension")
+let arguments = CommandLine.arguments.filter { $0 != "--without-extensions" && $0 != "--every-extension" }
+guard arguments.count >= 2, !(withoutExtensions && everyExtension) else {
+    FileHandle.standardError.write("usage: cmark-floor CONTENT_FOLDER [RUNS] [--every-extension | --without-extensions]\n".data(using: .utf8)!)
     exit(2)
 }
 let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 1) : 1
@@ -30,15 +35,22 @@ let documents: [[CChar]] = FileSystem.walk(arguments[1]).files.filter { $0.hasSu
     return Array(split.body.utf8).map { CChar(bitPattern: $0) }
 }
 cmark_gfm_core_extensions_ensure_registered()
-nonisolated(unsafe) let extensions = withoutExtensions ? [] :
-    (["table", "strikethrough", "autolink", "tasklist", "tagfilter"] as [String]).compactMap { cmark_find_syntax_extension($0) }
+nonisolated(unsafe) let extensions = withoutExtensions ? [] : MarkdownRenderer.extensionNames.compactMap { cmark_find_syntax_extension($0) }
+// Which of them each document gets, found before the clock starts as the portal finds
+// them (the search for their characters is a small part of a page's time).
+let attached: [[Bool]] = documents.map { document in
+    if withoutExtensions { return [] }
+    if everyExtension { return Array(repeating: true, count: extensions.count) }
+    let needed = document.withUnsafeBytes { MarkdownRenderer.extensionsNeeded(by: $0, unsafeHTML: false) }
+    return [needed.table, needed.strikethrough, needed.autolink, needed.tasklist, needed.tagfilter]
+}
 
 /// Parses and renders one document to HTML; the number of bytes of HTML.
-@Sendable func render(_ document: [CChar]) -> Int {
+@Sendable func render(_ document: [CChar], _ attach: [Bool]) -> Int {
     let options = CMARK_OPT_FOOTNOTES
     guard let parser = cmark_parser_new(options) else { return 0 }
     defer { cmark_parser_free(parser) }
-    for syntaxExtension in extensions { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
+    for (syntaxExtension, used) in zip(extensions, attach) where used { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
     document.withUnsafeBufferPointer { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
     guard let tree = cmark_parser_finish(parser) else { return 0 }
     defer { cmark_node_free(tree) }
@@ -68,7 +80,7 @@ for _ in 0..<runs {
     // Each core takes every core-th document.
     DispatchQueue.concurrentPerform(iterations: cores) { core in
         var total = 0
-        for index in stride(from: core, to: documents.count, by: cores) { total += render(documents[index]) }
+        for index in stride(from: core, to: documents.count, by: cores) { total += render(documents[index], attached[index]) }
         totals[core] = total
     }
     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

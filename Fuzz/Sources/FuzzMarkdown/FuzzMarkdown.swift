@@ -1,7 +1,8 @@
-import PortalMarkdown
+@_spi(Checks) import PortalMarkdown
 
-/// Any text through the cmark-gfm wrapper, safe and unsafe: heading ids are unique, and
-/// in safe mode no raw HTML tag reaches the output.
+/// Any text through the cmark-gfm wrapper, safe and unsafe: heading ids are unique, in
+/// safe mode no raw HTML tag reaches the output, and attaching only the extensions a
+/// document needs renders it as attaching them all does.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
@@ -9,7 +10,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let safe = MarkdownRenderer(unsafeHTML: false).render(text)
     precondition(Set(safe.headingIDs).count == safe.headingIDs.count)
     precondition(!safe.html.contains("<script"))
-    _ = MarkdownRenderer(unsafeHTML: true).render(text)
+    var every = MarkdownRenderer(unsafeHTML: false)
+    every.attachingEveryExtension = true
+    precondition(every.render(text) == safe)
+    let unsafe = MarkdownRenderer(unsafeHTML: true).render(text)
+    every.unsafeHTML = true
+    precondition(every.render(text) == unsafe)
     return 0
 }
 
