@@ -66,32 +66,30 @@ public struct MarkdownRenderer: Sendable {
         return portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) == 1
     }()
 
-    private static func attachExtensions(to parser: OpaquePointer) {
-        for name in extensionNames {
-            if let syntaxExtension = cmark_find_syntax_extension(name) {
-                cmark_parser_attach_syntax_extension(parser, syntaxExtension)
-            }
-        }
-    }
-
-    /// The extensions, looked up once, in `extensionNames`' order.
-    /// (cmark-gfm's registered extensions are never changed or freed.)
+    /// The extensions, looked up once, in `extensionNames`' order (cmark-gfm's
+    /// registered extensions are never changed or freed).
     nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer?] = {
         cmark_gfm_core_extensions_ensure_registered()
         return extensionNames.map { cmark_find_syntax_extension($0) }
     }()
 
-    /// The GFM extensions that can change what a document renders to: each one only
-    /// where the characters it starts from are in the document (a table needs a `|` or,
-    /// with one column, a delimiter row `:--`, `--:` or `---` followed by a vertical tab
-    /// or a form feed; strikethrough a `~`; an autolink `www.`, `://` or an `@`; a task
-    /// list item `[ ]` or `[x]`; the tag filter raw HTML, which is left out unless it is
-    /// allowed). The
-    /// others are not attached: each one attached costs its work on every block or
-    /// inline of the document (autolinks: a pass over all of its text) while finding
-    /// nothing, and the HTML is the same without it. In `extensionNames`' order.
-    public static func extensionsNeeded(by bytes: UnsafeRawBufferPointer, unsafeHTML: Bool) -> (table: Bool, strikethrough: Bool, autolink: Bool, tasklist: Bool, tagfilter: Bool) {
-        guard let start = bytes.baseAddress, !bytes.isEmpty else { return (false, false, false, false, false) }
+    /// Attaches the extensions marked in `used` (in `extensionNames`' order), all by default.
+    private static func attachExtensions(to parser: OpaquePointer, _ used: [Bool]? = nil) {
+        for (index, syntaxExtension) in syntaxExtensions.enumerated() where used?[index] ?? true {
+            if let syntaxExtension { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
+        }
+    }
+
+    /// For each of `extensionNames`, whether it can change what the document renders
+    /// to: only where the characters it starts from are in the document (a table needs a
+    /// `|` or, with one column, a delimiter row `:--`, `--:` or `---` followed by a
+    /// vertical tab or a form feed; strikethrough a `~`; an autolink `www.`, `://` or an
+    /// `@`; a task list item `[ ]` or `[x]`; the tag filter raw HTML, which is left out
+    /// unless it is allowed). The others are not attached: each one attached costs its
+    /// work on every block or inline of the document (autolinks: a pass over all of its
+    /// text) while finding nothing, and the HTML is the same without it.
+    public static func extensionsNeeded(by bytes: UnsafeRawBufferPointer, unsafeHTML: Bool) -> [Bool] {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return Array(repeating: false, count: extensionNames.count) }
         let count = bytes.count
         func has(_ character: Unicode.Scalar) -> Bool { memchr(start, Int32(character.value), count) != nil }
         /// The first `first` followed by `rest`, from the C library's search for its first byte.
@@ -117,22 +115,19 @@ public struct MarkdownRenderer: Sendable {
             }
             index += 1
         }
-        return (
-            table: has("|") || has(UInt8(ascii: ":"), followedBy: [UInt8(ascii: "-")]) || has(UInt8(ascii: "-"), followedBy: [UInt8(ascii: ":")])
+        return [
+            // table
+            has("|") || has(UInt8(ascii: ":"), followedBy: [UInt8(ascii: "-")]) || has(UInt8(ascii: "-"), followedBy: [UInt8(ascii: ":")])
                 || has("\u{0B}") || has("\u{0C}"),
-            strikethrough: has("~"),
-            autolink: has(UInt8(ascii: ":"), followedBy: Array("//".utf8)) || has("@") || has(UInt8(ascii: "w"), followedBy: Array("ww.".utf8)),
-            tasklist: taskBox,
-            tagfilter: unsafeHTML && has("<")
-        )
-    }
-
-    private static func attachExtensions(to parser: OpaquePointer, neededBy bytes: UnsafeRawBufferPointer, unsafeHTML: Bool) {
-        let needed = extensionsNeeded(by: bytes, unsafeHTML: unsafeHTML)
-        let attach = [needed.table, needed.strikethrough, needed.autolink, needed.tasklist, needed.tagfilter]
-        for (syntaxExtension, used) in zip(syntaxExtensions, attach) where used {
-            if let syntaxExtension { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
-        }
+            // strikethrough
+            has("~"),
+            // autolink
+            has(UInt8(ascii: ":"), followedBy: Array("//".utf8)) || has("@") || has(UInt8(ascii: "w"), followedBy: Array("ww.".utf8)),
+            // tasklist
+            taskBox,
+            // tagfilter
+            unsafeHTML && has("<"),
+        ]
     }
 
     private static let inlineLock = InlineLock()
@@ -157,11 +152,7 @@ public struct MarkdownRenderer: Sendable {
         var text = markdown
         text.withUTF8 { bytes in
             if bytes.isEmpty { return }
-            if attachingEveryExtension {
-                Self.attachExtensions(to: parser)
-            } else {
-                Self.attachExtensions(to: parser, neededBy: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafeHTML)
-            }
+            Self.attachExtensions(to: parser, attachingEveryExtension ? nil : Self.extensionsNeeded(by: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafeHTML))
             bytes.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
         // cmark-gfm keeps the table of special inline characters in one global array:

@@ -41,8 +41,7 @@ nonisolated(unsafe) let extensions = withoutExtensions ? [] : MarkdownRenderer.e
 let attached: [[Bool]] = documents.map { document in
     if withoutExtensions { return [] }
     if everyExtension { return Array(repeating: true, count: extensions.count) }
-    let needed = document.withUnsafeBytes { MarkdownRenderer.extensionsNeeded(by: $0, unsafeHTML: false) }
-    return [needed.table, needed.strikethrough, needed.autolink, needed.tasklist, needed.tagfilter]
+    return document.withUnsafeBytes { MarkdownRenderer.extensionsNeeded(by: $0, unsafeHTML: false) }
 }
 
 /// Parses and renders one document to HTML; the number of bytes of HTML.
