@@ -698,6 +698,33 @@ struct TemplateRenderingTests {
         #expect(a.key != b.key)
     }
 
+    @Test("a page's HTML changed in any one byte, or made longer or shorter, gets another fingerprint")
+    func fingerprintsOfLongTexts() {
+        func key(_ bytes: [UInt8]) -> RenderKey {
+            var hasher = FingerprintHasher()
+            let known = hasher.add(value: HTMLText(bytes: bytes))
+            #expect(known)
+            return hasher.key
+        }
+        let html = Array("<h2 id=\"plan\">Plan</h2>\n<p>Kranj, Ljubljana in Velenje: podnebno nevtralna mesta do leta 2030.</p>\n".utf8)
+        var keys = Set<RenderKey>()
+        for length in [0, 7, 8, 31, 32, 63, 64, 65, 95, 96, 97, html.count] {
+            let text = Array(html.prefix(length))
+            #expect(keys.insert(key(text)).inserted, "length \(length)")
+            // Every byte of the text counts, in whole words and in the tail after them.
+            for position in text.indices {
+                var changed = text
+                changed[position] ^= 0x20
+                #expect(key(changed) != key(text), "length \(length), byte \(position)")
+            }
+        }
+        // The same bytes in another order are another text.
+        var swapped = html
+        swapped.swapAt(0, 8)
+        #expect(key(swapped) != key(html))
+        #expect(key(html) == key(html))
+    }
+
     @Test("wrapped values print, branch and transform as the plain values do")
     func wrappedValues() throws {
         let values: [String: Any] = [
