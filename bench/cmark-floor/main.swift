@@ -35,7 +35,14 @@ let documents: [[CChar]] = FileSystem.walk(arguments[1]).files.filter { $0.hasSu
     return Array(split.body.utf8).map { CChar(bitPattern: $0) }
 }
 cmark_gfm_core_extensions_ensure_registered()
-nonisolated(unsafe) let extensions = withoutExtensions ? [] : MarkdownRenderer.extensionNames.compactMap { cmark_find_syntax_extension($0) }
+// All of them, in `extensionNames`' order (the flags below are by position).
+nonisolated(unsafe) let extensions: [OpaquePointer] = withoutExtensions ? [] : MarkdownRenderer.extensionNames.map { name in
+    guard let found = cmark_find_syntax_extension(name) else {
+        FileHandle.standardError.write("cmark-floor: cmark-gfm has no extension '\(name)'\n".data(using: .utf8)!)
+        exit(1)
+    }
+    return found
+}
 // Which of them each document gets, found before the clock starts as the portal finds
 // them (the search for their characters is a small part of a page's time).
 let attached: [[Bool]] = documents.map { document in
