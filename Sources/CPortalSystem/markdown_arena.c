@@ -18,7 +18,12 @@ typedef struct portal_chunk {
     unsigned char bytes[];
 } portal_chunk;
 
-// Each allocation is preceded by its size (16 bytes, to keep 16-byte alignment).
+// Each allocation is preceded by its size and a zero word (16 bytes, to keep 16-byte
+// alignment). The byte just before a block is 0, as before a block of the C library's
+// malloc (the high byte of its size): cmark-gfm 0.29.0.gfm.6's autolink extension reads
+// that byte when a text starts with `mailto:` or `xmpp:` (GHSA-c944-cv5f-hpvr, fixed
+// upstream in 0.29.0.gfm.7). Left as it was, it held whatever the thread's previous
+// document had there, and a page's HTML could depend on the page rendered before it.
 #define PORTAL_HEADER 16
 #define PORTAL_ROUND(size) (((size) + 15) & ~(size_t)15)
 
@@ -40,7 +45,8 @@ static void *portal_arena_allocate(size_t size) {
     }
     unsigned char *block = portal_current->bytes + portal_current->used;
     portal_current->used += need;
-    *(size_t *)block = size;
+    ((size_t *)block)[0] = size;
+    ((size_t *)block)[1] = 0;
     portal_last = block + PORTAL_HEADER;
     return portal_last;
 }
@@ -92,4 +98,11 @@ void portal_markdown_arena_reset(void) {
     portal_current->previous = NULL;
     portal_current->used = 0;
     portal_last = NULL;
+}
+
+void portal_markdown_arena_fill(const unsigned char *pattern, unsigned long length) {
+    if (!portal_current || length == 0) return;
+    for (size_t index = portal_current->used; index < portal_current->size; index++) {
+        portal_current->bytes[index] = pattern[index % length];
+    }
 }

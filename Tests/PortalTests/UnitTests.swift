@@ -1,4 +1,5 @@
 import Testing
+import CPortalSystem
 @testable import PortalContent
 @testable import PortalCore
 @_spi(Checks) @testable import PortalMarkdown
@@ -445,6 +446,37 @@ struct MarkdownTests {
         let rendered = MarkdownRenderer().render(documents[0] + "\n\n" + documents[1]).html
         #expect(rendered.contains("<a href=\"http://www.netzerocities.eu\">") && rendered.contains("<a href=\"mailto:info@m100.ro\">"))
         #expect(rendered.contains("<input type=\"checkbox\" disabled=\"\" />"))
+    }
+
+    @Test("a document renders the same whatever the thread rendered before it (found by fuzzing)")
+    func sameAfterAnyDocument() throws {
+        // A text that starts with `ilto:` after a table row: cmark-gfm's autolink extension
+        // reads the byte before that text's buffer, which the thread's memory for the
+        // previous document filled.
+        let path = FuzzRegressionTests.fuzzFolder + "/regressions/FuzzMarkdown/autolink-reads-the-byte-before-a-text.md"
+        let document = String(decoding: try #require(FileSystem.read(path)), as: UTF8.self)
+        let renderer = MarkdownRenderer()
+        var outputs = Set<[UInt8]>()
+        // The thread's memory as documents before may have left it: zeros, letters, and
+        // the protocols the extension looks for before a `:`, at every offset …
+        _ = renderer.render(document)
+        var patterns: [[UInt8]] = [[0], Array("a".utf8), Array(" ".utf8)]
+        for scheme in ["mailto:", "xmpp:"] {
+            let bytes = Array(scheme.utf8)
+            patterns += bytes.indices.map { Array(bytes[$0...] + bytes[..<$0]) }
+        }
+        for pattern in patterns {
+            portal_markdown_arena_fill(pattern, UInt(pattern.count))
+            outputs.insert(renderer.render(document).htmlBytes)
+        }
+        // … and as other documents leave it.
+        for before in ["a", " ", "mailto:", "-"] {
+            for repeats in [1000, 5000, 20000] {
+                _ = renderer.render(String(repeating: before + " " + before + before, count: repeats))
+                outputs.insert(renderer.render(document).htmlBytes)
+            }
+        }
+        #expect(outputs.count == 1)
     }
 
     @Test("documents rendered on every core all get their extensions (cmark-gfm's global inline table)")

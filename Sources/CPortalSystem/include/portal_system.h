@@ -39,6 +39,10 @@ int portal_cmark_fix_inline_characters(void *parser);
 /// with portal_markdown_arena_reset, called on the same thread when it is done.
 const void *portal_markdown_arena(void);
 void portal_markdown_arena_reset(void);
+/// Fills the thread's arena memory not in use with `pattern` over and over, as a
+/// document rendered before may have left it: the tests check that no rendering
+/// depends on what was there.
+void portal_markdown_arena_fill(const unsigned char *pattern, unsigned long length);
 
 /// Flags and counters shared by the threads that render pages, read and changed
 /// without a lock (a flag only ever goes from 0 to 1).
