@@ -246,7 +246,7 @@ extension SiteRenderer {
             title: page.title, url: url(entry.urlPath), summary: summaryText(entry.pageIndex), isFallback: entry.isFallback,
             kind: page.kind.rawValue,
             textLanguage: entry.isFallback ? page.language : nil,
-            textLanguageCode: entry.isFallback ? site.languages.first { $0.code == page.language }?.languageCode ?? page.language : nil,
+            textLanguageCode: entry.isFallback ? site.language(page.language)?.languageCode ?? page.language : nil,
             date: date?.0, dateISO: date?.1)
     }
 
@@ -304,7 +304,8 @@ extension SiteRenderer {
             lastmod: page.lastmod.map { dateText($0, code) }, lastmodISO: page.lastmod?.isoDate,
             originalURL: entry.isFallback ? url(page.urlPath) : nil,
             originalLanguageName: entry.isFallback ? original?.name ?? page.language : nil,
-            originalLanguageCode: entry.isFallback ? original?.languageCode ?? page.language : nil))
+            // A fallback copy's original is in the language of its text, which the summary has.
+            originalLanguageCode: summary.textLanguageCode))
         if !page.contentPath.isEmpty, let trail = sharedBreadcrumbs[code]?[page.parentPath] {
             context["breadcrumbs"] = trail
         } else {
