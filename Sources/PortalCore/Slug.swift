@@ -158,13 +158,7 @@ public enum Slug {
     /// The folded text of `parts`, joined by spaces, as a JSON string literal: for the
     /// search index. Folded text never needs an escape (quotes, backslashes, `<`,
     /// controls and line separators all fold to spaces), so none is looked for.
-    public static func searchFoldJSON(_ parts: String...) -> String {
-        var bytes: [UInt8] = []
-        appendSearchFoldJSON(parts, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The same, appended to `out` (a search index entry, written as it is made).
+    /// Appended to `out` (a search index entry, written as it is made).
     public static func appendSearchFoldJSON(_ parts: [String], to out: inout [UInt8]) {
         appendSearchFoldJSON(parts, then: nil, to: &out)
     }
