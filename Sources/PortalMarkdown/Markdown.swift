@@ -92,12 +92,14 @@ public struct MarkdownRenderer: Sendable {
         guard let start = bytes.baseAddress, !bytes.isEmpty else { return Array(repeating: false, count: extensionNames.count) }
         let count = bytes.count
         func has(_ character: Unicode.Scalar) -> Bool { memchr(start, Int32(character.value), count) != nil }
-        /// The first `first` followed by `rest`, from the C library's search for its first byte.
-        func has(_ first: UInt8, followedBy rest: [UInt8]) -> Bool {
+        /// Whether `text` is in the document, found from the C library's search for its
+        /// first byte (a static text: nothing made for each document).
+        func has(sequence text: StaticString) -> Bool {
+            let length = text.utf8CodeUnitCount, first = text.utf8Start
             var index = 0
-            while index + rest.count < count, let next = memchr(start + index, Int32(first), count - rest.count - index) {
+            while index + length <= count, let next = memchr(start + index, Int32(first.pointee), count - length + 1 - index) {
                 index = start.distance(to: UnsafeRawPointer(next))
-                if rest.indices.allSatisfy({ bytes[index + 1 + $0] == rest[$0] }) { return true }
+                if memcmp(start + index, first, length) == 0 { return true }
                 index += 1
             }
             return false
@@ -117,12 +119,12 @@ public struct MarkdownRenderer: Sendable {
         }
         return [
             // table
-            has("|") || has(UInt8(ascii: ":"), followedBy: [UInt8(ascii: "-")]) || has(UInt8(ascii: "-"), followedBy: [UInt8(ascii: ":")])
+            has("|") || has(sequence: ":-") || has(sequence: "-:")
                 || has("\u{0B}") || has("\u{0C}"),
             // strikethrough
             has("~"),
             // autolink
-            has(UInt8(ascii: ":"), followedBy: Array("//".utf8)) || has("@") || has(UInt8(ascii: "w"), followedBy: Array("ww.".utf8)),
+            has(sequence: "://") || has("@") || has(sequence: "www."),
             // tasklist
             taskBox,
             // tagfilter
