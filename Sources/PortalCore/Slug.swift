@@ -60,29 +60,58 @@ public enum Slug {
     /// letters and digits are kept (lower case), Latin letters with diacritics folded,
     /// combining marks dropped, anything else separates words.
     public static func make(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { make(utf8: $0) }
+    }
+
+    /// The same from valid UTF-8 (a String's, or a Markdown text's literals), read a
+    /// byte at a time: heading ids are made for every heading of every page.
+    public static func make(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(input.count + 8)
         var pendingDash = false
-        func put(_ bytes: some Sequence<UInt8>) {
+        @inline(__always) func put(_ byte: UInt8) {
             if pendingDash && !out.isEmpty { out.append(UInt8(ascii: "-")) }
             pendingDash = false
-            out.append(contentsOf: bytes)
+            out.append(byte)
         }
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            if value < 0x80 {
-                let byte = UInt8(value)
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): put(CollectionOfOne(byte))
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): put(CollectionOfOne(byte + 32))
-                default: pendingDash = true
-                }
-            } else if (0x300...0x36F).contains(value) {
+        let table = foldTable
+        var index = 0
+        while index < input.count {
+            let lead = input[index]
+            if lead < 0x80 {
+                // ASCII letters and digits through the table (lower case), anything else a space.
+                let folded = UInt8(truncatingIfNeeded: table[Int(lead)] >> 8)
+                if folded == UInt8(ascii: " ") { pendingDash = true } else { put(folded) }
+                index += 1
+                continue
+            }
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
+            index += length
+            if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic belongs to the letter before it
-            } else if let folded = (0xC0...0x24F).contains(value) || (0x1E00...0x1EFF).contains(value) ? latinFolds[value] : slowFold(Character(scalar)) {
-                put(folded.utf8)
+            }
+            let packed: UInt32
+            if (0xC0...0x24F).contains(value) {
+                packed = table[128 + Int(value - 0xC0)]
+            } else if (0x1E00...0x1EFF).contains(value) {
+                packed = table[128 + 0x190 + Int(value - 0x1E00)]
             } else {
-                pendingDash = true
+                if let folded = slowFold(Character(Unicode.Scalar(value)!)) {
+                    for byte in folded.utf8 { put(byte) }
+                } else {
+                    pendingDash = true
+                }
+                continue
+            }
+            // A Latin letter: its ASCII letters, or a space where it folds to none.
+            var bytes = packed >> 8
+            for _ in 0..<Int(packed & 0xFF) {
+                let byte = UInt8(truncatingIfNeeded: bytes)
+                if byte == UInt8(ascii: " ") { pendingDash = true } else { put(byte) }
+                bytes >>= 8
             }
         }
         return String(decoding: out, as: UTF8.self)

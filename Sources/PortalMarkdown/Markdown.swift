@@ -265,7 +265,14 @@ private struct TreeWalk {
     /// The plain text as UTF-8, literals joined by single spaces.
     var text: [UInt8] = []
     private var usedIDs: [String: Int] = [:]
-    private var assignedIDs = Set<String>()
+    /// The ids given, once there are more than a few (until then the headings are searched).
+    private var assignedIDs: Set<String>?
+    /// A heading's text, as UTF-8 (one buffer for the document's headings).
+    private var title: [UInt8] = []
+
+    private func isAssigned(_ id: String) -> Bool {
+        assignedIDs?.contains(id) ?? headings.contains { $0.id == id }
+    }
 
     mutating func visit(_ document: OpaquePointer) {
         guard let iterator = cmark_iter_new(document) else { return }
@@ -277,22 +284,24 @@ private struct TreeWalk {
             let type = cmark_node_get_type(node)
             switch type {
             case CMARK_NODE_HEADING:
-                let title = Self.literalText(of: node)
-                var id = Slug.make(title)
+                title.removeAll(keepingCapacity: true)
+                Self.appendLiteralBytes(of: node, to: &title)
+                var id = title.withUnsafeBufferPointer(Slug.make(utf8:))
                 if id.isEmpty { id = "section" }
                 // "Results", "Results" and "Results 1" must not share an id: the suffix
                 // counts per base id, and skips ids already given.
-                if assignedIDs.contains(id) {
+                if isAssigned(id) {
                     let base = id
                     var count = usedIDs[base] ?? 1
                     repeat {
                         id = "\(base)-\(count)"
                         count += 1
-                    } while assignedIDs.contains(id)
+                    } while isAssigned(id)
                     usedIDs[base] = count
                 }
-                assignedIDs.insert(id)
+                assignedIDs?.insert(id)
                 headings.append(Heading(node: node, id: id, level: cmark_node_get_heading_level(node)))
+                if assignedIDs == nil && headings.count > 16 { assignedIDs = Set(headings.map(\.id)) }
             case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
                 let destination = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
                 let reference = RenderedMarkdown.Reference(
@@ -314,6 +323,26 @@ private struct TreeWalk {
             default:
                 break
             }
+        }
+    }
+
+    /// `literalText` as UTF-8, appended to `out`.
+    static func appendLiteralBytes(of node: OpaquePointer, to out: inout [UInt8]) {
+        var child = cmark_node_first_child(node)
+        while let current = child {
+            switch cmark_node_get_type(current) {
+            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
+                if let literal = cmark_node_get_literal(current) {
+                    literal.withMemoryRebound(to: UInt8.self, capacity: 1) { bytes in
+                        out.append(contentsOf: UnsafeBufferPointer(start: bytes, count: strlen(literal)))
+                    }
+                }
+            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
+                out.append(UInt8(ascii: " "))
+            default:
+                appendLiteralBytes(of: current, to: &out)
+            }
+            child = cmark_node_next(current)
         }
     }
 

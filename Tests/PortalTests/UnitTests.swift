@@ -364,6 +364,18 @@ struct MarkdownTests {
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
     }
 
+    @Test("heading ids stay unique in a long document, with diacritics and inline markup in the titles")
+    func uniqueHeadingIDsInALongDocument() {
+        // Forty headings: past the first few, the ids given are looked up another way.
+        var text = ""
+        for index in 0..<20 { text += "## Łódź *i* `Kraków`\n\n## Łódź i Kraków \(index % 3)\n\n" }
+        let ids = MarkdownRenderer().render(text).headingIDs
+        #expect(ids.count == 40)
+        #expect(Set(ids).count == 40)
+        #expect(ids.prefix(6) == ["lodz-i-krakow", "lodz-i-krakow-0", "lodz-i-krakow-1", "lodz-i-krakow-1-1", "lodz-i-krakow-2", "lodz-i-krakow-2-1"])
+        #expect(ids.allSatisfy { $0.hasPrefix("lodz-i-krakow") })
+    }
+
     @Test("a NUL character becomes U+FFFD, and an empty document renders as nothing")
     func nulAndEmpty() {
         #expect(MarkdownRenderer().render("a\u{0}b *c*").html == "<p>a\u{FFFD}b <em>c</em></p>\n")
