@@ -250,7 +250,7 @@ public struct Builder: Sendable {
                     FileHandle.standardError.write(Data("  partial \(name): \(count.hits) stored HTML used, \(count.misses) rendered, \(count.mustache) rendered by Mustache after the memo stopped\n".utf8))
                 }
                 for (name, count) in renderer.sectionMemoCounts.sorted(by: { $0.key < $1.key }) {
-                    FileHandle.standardError.write(Data("  section \(name): \(count.hits) items' stored HTML used, \(count.misses) rendered, \(count.written) written directly\n".utf8))
+                    FileHandle.standardError.write(Data("  section \(name): \(count.hits) items' stored HTML used, \(count.misses) rendered, \(count.written) written directly, \(count.copied) times copied whole from a page before\n".utf8))
                 }
             }
             try output.swapIn()

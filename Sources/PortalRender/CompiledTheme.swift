@@ -108,6 +108,12 @@ final class CompiledTheme: @unchecked Sendable {
     private let partialNumbers: [String: Int]
     /// Per section tag number: how many times the build wrote it (or its items) itself.
     private let sectionWrites: UnsafeMutablePointer<Int>
+    /// Per section tag number: how many times a shared list's HTML was copied from a page
+    /// written before (see `writeSection`).
+    private let listCopies: UnsafeMutablePointer<Int>
+    /// The HTML of lists many pages share, under the fingerprint of the section's number
+    /// and of the list (see `writeSection`; under `lock`).
+    private var listOutputs: [RenderKey: [UInt8]] = [:]
 
     /// HTML stored under the fingerprint of a seed (the language; an item of a list) and
     /// of the names a rendering read from the page's root, with what they held.
@@ -273,6 +279,8 @@ final class CompiledTheme: @unchecked Sendable {
         stoppedPartials.initialize(repeating: 0, count: max(plan.memoizable.count, 1))
         sectionWrites = .allocate(capacity: max(self.sections.count, 1))
         sectionWrites.initialize(repeating: 0, count: max(self.sections.count, 1))
+        listCopies = .allocate(capacity: max(self.sections.count, 1))
+        listCopies.initialize(repeating: 0, count: max(self.sections.count, 1))
         self.partialBodies = texts.mapValues { _, withTags in
             var bodies: [String: WriteNodes] = [:]
             for name in partials.values {
@@ -289,6 +297,7 @@ final class CompiledTheme: @unchecked Sendable {
     deinit {
         stoppedPartials.deallocate()
         sectionWrites.deallocate()
+        listCopies.deallocate()
     }
 
     /// Template texts parsed on every core (with the content type of every template).
@@ -326,16 +335,18 @@ final class CompiledTheme: @unchecked Sendable {
     /// How often items' stored HTML was used, how often they were rendered, and how
     /// many the build wrote itself, per section (`template:name`; sections of the same
     /// name in a template counted together).
-    var sectionCounts: [String: (hits: Int, misses: Int, written: Int)] {
+    /// The lists whose HTML was copied whole from a page written before are counted apart.
+    var sectionCounts: [String: (hits: Int, misses: Int, written: Int, copied: Int)] {
         lock.withLock {
-            var counts: [String: (hits: Int, misses: Int, written: Int)] = [:]
+            var counts: [String: (hits: Int, misses: Int, written: Int, copied: Int)] = [:]
             for number in sections.indices {
                 let table = tables[sectionTagNames[number]]
                 let written = portal_counter_read(sectionWrites + number)
-                guard table != nil || written > 0 else { continue }
+                let copied = portal_counter_read(listCopies + number)
+                guard table != nil || written > 0 || copied > 0 else { continue }
                 let name = sections[number].section.template + ":" + sections[number].section.name
-                let before = counts[name] ?? (0, 0, 0)
-                counts[name] = (before.hits + (table?.hits ?? 0), before.misses + (table?.misses ?? 0), before.written + written)
+                let before = counts[name] ?? (0, 0, 0, 0)
+                counts[name] = (before.hits + (table?.hits ?? 0), before.misses + (table?.misses ?? 0), before.written + written, before.copied + copied)
             }
             return counts
         }
@@ -453,6 +464,24 @@ final class CompiledTheme: @unchecked Sendable {
         }
         let tag = sectionTagNames[number]
         let itemBody = itemBodies[number]
+        // A list many pages share (a translation set's hreflang links, a section's
+        // breadcrumbs), written from a body whose every name each item answers: its HTML
+        // is the same on every page that has it, written once and copied after.
+        var listKey: RenderKey?
+        if let itemBody, let shared = sharedList(number, in: values), let key = shared.key {
+            var hasher = FingerprintHasher()
+            hasher.add(UInt64(number))
+            hasher.add(key.high)
+            hasher.add(key.low)
+            let found = hasher.key
+            if let stored = lock.withLock({ listOutputs[found] }) {
+                html.append(contentsOf: stored)
+                portal_counter_add(listCopies + number, 1)
+                return
+            }
+            listKey = Self.answersItself(itemBody) ? found : nil
+        }
+        let start = html.count
         var written = 0
         defer { if written > 0 { portal_counter_add(sectionWrites + number, written) } }
         var stack: [ItemFields] = []
@@ -462,6 +491,8 @@ final class CompiledTheme: @unchecked Sendable {
             // A body of text, names and sections: written here, as Mustache would with the
             // item on top of the root (unless a value is of a kind only Mustache prints).
             if let itemBody, let fields {
+                // Kept for other pages only where no name fell through to the page's root.
+                if listKey != nil && !Self.answers(itemBody, fields) { listKey = nil }
                 stack.append(fields)
                 let done = writeWhole(itemBody, values: values, items: &stack, language: language, into: &html)
                 stack.removeLast()
@@ -470,6 +501,7 @@ final class CompiledTheme: @unchecked Sendable {
                     continue
                 }
             }
+            listKey = nil
             let section = sections[number].section
             let template = sections[number].template
             let library = direct(language)
@@ -499,6 +531,42 @@ final class CompiledTheme: @unchecked Sendable {
             }
             html.append(contentsOf: memoized(tag, seed: seed.key, values: values, capacity: Self.itemCapacity, render: render).utf8)
         }
+        if let listKey {
+            let output = Array(html[start...])
+            lock.withLock {
+                // A long `serve` session starts again beyond the capacity.
+                if listOutputs.count >= Self.itemCapacity { listOutputs = [:] }
+                listOutputs[listKey] = output
+            }
+        }
+    }
+
+    /// The value of a section over one name when it is a value built once for many pages.
+    private func sharedList(_ number: Int, in values: [String: Any]) -> SharedValue? {
+        let path = sectionPaths[number]
+        guard path.count == 1, let value = values[path[0]], ContextValueType(of: value) == .shared else { return nil }
+        let shared = ContextValueType.take(value, as: SharedValue.self)
+        return shared.isShared ? shared : nil
+    }
+
+    /// Whether a section's body holds only text, `{{.}}` and names (no sections, no
+    /// partials): then the item answers everything it asks, or the root does.
+    private static func answersItself(_ body: WriteNodes) -> Bool {
+        body.allSatisfy { node in
+            switch node {
+            case .text, .dot, .value: true
+            default: false
+            }
+        }
+    }
+
+    /// Whether `item` answers every name of such a body (nothing is asked of the root).
+    private static func answers(_ body: WriteNodes, _ item: ItemFields) -> Bool {
+        for node in body {
+            guard case .value(let path, _) = node else { continue }
+            guard let first = path.first, item.field(first) != nil else { return false }
+        }
+        return true
     }
 
     /// The text of the run behind `tag` for a page whose root holds `values`; nil when

@@ -147,12 +147,15 @@ final class SharedValue: @unchecked Sendable {
     let wrapped: Any?
     /// Its fingerprint; nil when it holds a type the fingerprint does not know.
     let key: RenderKey?
+    /// Built once for many pages (not a value of one page).
+    let isShared: Bool
 
     init(_ value: Any) {
         self.value = value
         self.wrapped = TemplateValue.wrap(value)
         var hasher = FingerprintHasher()
         key = hasher.add(value: value) ? hasher.key : nil
+        isShared = true
     }
 
     /// A value of one page whose fingerprint is `key`: a fingerprint of what the value is
@@ -161,5 +164,6 @@ final class SharedValue: @unchecked Sendable {
         self.value = value
         self.wrapped = nil
         self.key = key
+        isShared = false
     }
 }

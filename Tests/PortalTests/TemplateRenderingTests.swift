@@ -58,6 +58,33 @@ struct TemplateRenderingTests {
         #expect((renderer.sectionMemoCounts["base:alternates"]?.written ?? 0) > 0)
     }
 
+    @Test("a list many pages share is written once and copied, unless its items leave a name to the page")
+    func sharedLists() async throws {
+        // The repository theme: a translation set's hreflang links in the head, a
+        // section's breadcrumbs.
+        let (_, renderer) = try await renderedTheSameBothWays(fiveLanguageSite())
+        #expect((renderer.sectionMemoCounts["base:alternates"]?.copied ?? 0) > 0)
+        #expect((renderer.sectionMemoCounts["partials/breadcrumbs:breadcrumbs"]?.copied ?? 0) > 0)
+        // Items that leave names to the page's root (`page.title`, `canonical`): the
+        // lists are shared as before, but each page writes its own.
+        let link = "<link rel=\"alternate\" hreflang=\"{{hreflang}}\" href=\"{{href}}\">"
+        let base = try String(contentsOfFile: Fixture.repositoryTemplates + "/base.mustache", encoding: .utf8)
+        let crumbs = try String(contentsOfFile: Fixture.repositoryTemplates + "/partials/breadcrumbs.mustache", encoding: .utf8)
+        #expect(base.contains(link) && crumbs.contains("<li><a href=\"{{url}}\">{{title}}</a></li>"))
+        let (files, other) = try await renderedTheSameBothWays(fiveLanguageSite().merging([
+            "Templates/base.mustache": base.replacingOccurrences(of: link, with: "<link rel=\"alternate\" hreflang=\"{{hreflang}}\" href=\"{{href}}\" title=\"{{page.title}}\" data-canonical=\"{{canonical}}\">"),
+            "Templates/partials/breadcrumbs.mustache": crumbs.replacingOccurrences(of: "<li><a href=\"{{url}}\">{{title}}</a></li>", with: "<li><a href=\"{{url}}\">{{title}}</a> ({{page.title}})</li>"),
+        ]) { $1 })
+        #expect((other.sectionMemoCounts["base:alternates"]?.written ?? 0) > 0)
+        #expect(other.sectionMemoCounts["base:alternates"]?.copied == 0)
+        #expect(other.sectionMemoCounts["partials/breadcrumbs:breadcrumbs"]?.copied == 0)
+        // Two pages of one translation set, each with its own title in the same links.
+        let polish = String(decoding: files["pl/news/plan-lodz/index.html"] ?? [], as: UTF8.self)
+        let english = String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self)
+        #expect(polish.components(separatedBy: " title=\"Plan transportowy Łodzi\" data-canonical=").count > 2)
+        #expect(english.components(separatedBy: " title=\"Lodz plan (keyed)\" data-canonical=").count > 2)
+    }
+
     @Test("a partial whose memo stopped is written by the build, or rendered, as Mustache renders it")
     func partialsAfterTheirMemo() async throws {
         // Every partial's memo stops after its first rendering (as on a large site where
