@@ -86,19 +86,11 @@ public enum Slug {
                 index += 1
                 continue
             }
-            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
-            index += length
+            let value = scalar(input, at: &index)
             if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic belongs to the letter before it
             }
-            let packed: UInt32
-            if (0xC0...0x24F).contains(value) {
-                packed = table[128 + Int(value - 0xC0)]
-            } else if (0x1E00...0x1EFF).contains(value) {
-                packed = table[128 + 0x190 + Int(value - 0x1E00)]
-            } else {
+            guard let packed = latinFold(value, table) else {
                 if let folded = slowFold(Character(Unicode.Scalar(value)!)) {
                     for byte in folded.utf8 { put(byte) }
                 } else {
@@ -150,6 +142,27 @@ public enum Slug {
         }
         return UnsafePointer(table)
     }()
+
+    /// The scalar of the sequence starting at `index` with a byte of 0x80 or more, moving
+    /// `index` past it. Valid UTF-8 (a String's): the lead byte gives the sequence's length.
+    @inline(__always)
+    private static func scalar(_ input: UnsafeBufferPointer<UInt8>, at index: inout Int) -> UInt32 {
+        let lead = input[index]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
+        index += length
+        return value
+    }
+
+    /// The packed fold of a Latin letter with diacritics (see `foldTable`); nil outside
+    /// U+00C0–U+024F and U+1E00–U+1EFF.
+    @inline(__always)
+    private static func latinFold(_ value: UInt32, _ table: UnsafePointer<UInt32>) -> UInt32? {
+        if (0xC0...0x24F).contains(value) { return table[128 + Int(value - 0xC0)] }
+        if (0x1E00...0x1EFF).contains(value) { return table[128 + 0x190 + Int(value - 0x1E00)] }
+        return nil
+    }
 
     @inline(__always)
     private static func put(_ packed: UInt32, _ out: inout UnsafeMutablePointer<UInt8>) {
@@ -232,20 +245,12 @@ public enum Slug {
                 } while index < input.count && input[index] < 0x80
                 continue
             }
-            // A String's UTF-8 is valid: the lead byte gives the length of the sequence.
-            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-            var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for offset in 1..<length { value = value << 6 | UInt32(input[index + offset] & 0x3F) }
-            index += length
+            let value = scalar(input, at: &index)
             if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic: dropped
-            } else if (0xC0...0x24F).contains(value) {
+            } else if let packed = latinFold(value, table) {
                 flush(&other, &out)
-                put(table[128 + Int(value - 0xC0)], &out)
-                continue
-            } else if (0x1E00...0x1EFF).contains(value) {
-                flush(&other, &out)
-                put(table[128 + 0x190 + Int(value - 0x1E00)], &out)
+                put(packed, &out)
                 continue
             }
             let scalar = Unicode.Scalar(value)!
