@@ -113,3 +113,33 @@ int portal_cmark_fix_inline_characters(void *parser) {
     atomic_store(&portal_inline_characters_fixed, 1);
     return 1;
 }
+
+int portal_utf8_valid(const unsigned char *bytes, unsigned long count) {
+    unsigned long index = 0;
+    while (index < count) {
+        // Eight ASCII bytes at a time: most text is.
+        while (index + 8 <= count) {
+            unsigned long long word;
+            memcpy(&word, bytes + index, 8);
+            if (word & 0x8080808080808080ULL) break;
+            index += 8;
+        }
+        if (index >= count) break;
+        unsigned char lead = bytes[index];
+        if (lead < 0x80) { index += 1; continue; }
+        // The second byte's range rules out overlong forms, surrogates and scalars
+        // beyond U+10FFFF (Unicode's table of well-formed sequences).
+        unsigned long length;
+        unsigned char low = 0x80, high = 0xBF;
+        if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+        else if (lead >= 0xE0 && lead <= 0xEF) { length = 3; if (lead == 0xE0) low = 0xA0; else if (lead == 0xED) high = 0x9F; }
+        else if (lead >= 0xF0 && lead <= 0xF4) { length = 4; if (lead == 0xF0) low = 0x90; else if (lead == 0xF4) high = 0x8F; }
+        else return 0;
+        if (count - index < length || bytes[index + 1] < low || bytes[index + 1] > high) return 0;
+        for (unsigned long offset = 2; offset < length; offset++) {
+            if ((bytes[index + offset] & 0xC0) != 0x80) return 0;
+        }
+        index += length;
+    }
+    return 1;
+}

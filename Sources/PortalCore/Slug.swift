@@ -64,9 +64,9 @@ public enum Slug {
         return text.withUTF8 { make(utf8: $0) }
     }
 
-    /// The same from valid UTF-8 (a String's, or a Markdown text's literals), read a
-    /// byte at a time: heading ids are made for every heading of every page.
-    public static func make(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
+    /// The same from a String's UTF-8, read a byte at a time: heading ids are made for
+    /// every heading of every page.
+    private static func make(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(input.count + 8)
         var pendingDash = false

@@ -19,8 +19,8 @@ public struct RenderedMarkdown: Sendable, Hashable {
     public var links: [Reference]
     /// Images without alternative text, with their source line.
     public var imagesWithoutAlt: [Reference]
-    /// The text without markup, for search and summaries, as UTF-8 (cmark-gfm's text
-    /// of a valid document is valid: no string is made of it where its bytes do).
+    /// The text without markup, for search and summaries, as UTF-8 (checked, and
+    /// repaired where cmark-gfm cut a character: no string is made of it where its bytes do).
     public var plainTextBytes: [UInt8]
     public var plainText: String { String(decoding: plainTextBytes, as: UTF8.self) }
 
@@ -195,12 +195,21 @@ public struct MarkdownRenderer: Sendable {
             html = Array(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
         }
         return RenderedMarkdown(
-            htmlBytes: html ?? [],
+            htmlBytes: Self.wellFormed(html ?? []),
             headingIDs: walk.headings.map(\.id),
             links: walk.links,
             imagesWithoutAlt: walk.imagesWithoutAlt,
-            plainTextBytes: walk.text
+            plainTextBytes: Self.wellFormed(walk.text)
         )
+    }
+
+    /// The bytes, or where they are not UTF-8, the same repaired as a String repairs them
+    /// (U+FFFD for each broken sequence). cmark-gfm 0.29.0.gfm.6 can cut a character in
+    /// two in the text it keeps of a footnote reference that is not one (`[^a` and a NUL
+    /// on the next line of a setext heading): its HTML and its text are then not UTF-8.
+    static func wellFormed(_ bytes: [UInt8]) -> [UInt8] {
+        let valid = bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 }
+        return valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
     }
 
     /// The HTML with `id="…"` added to its heading tags (`<h2>` → `<h2 id="results">`),
@@ -286,7 +295,8 @@ private struct TreeWalk {
             case CMARK_NODE_HEADING:
                 title.removeAll(keepingCapacity: true)
                 Self.appendLiteralBytes(of: node, to: &title)
-                var id = title.withUnsafeBufferPointer(Slug.make(utf8:))
+                // Repaired if cmark-gfm cut a character in two (see `wellFormed`).
+                var id = Slug.make(String(decoding: title, as: UTF8.self))
                 if id.isEmpty { id = "section" }
                 // "Results", "Results" and "Results 1" must not share an id: the suffix
                 // counts per base id, and skips ids already given.

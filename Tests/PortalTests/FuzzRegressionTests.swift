@@ -69,6 +69,11 @@ struct FuzzRegressionTests {
         every.attachingEveryExtension = true
         #expect(every.render(text) == safe)
         every.unsafeHTML = true
-        #expect(every.render(text) == MarkdownRenderer(unsafeHTML: true).render(text))
+        let unsafe = MarkdownRenderer(unsafeHTML: true).render(text)
+        #expect(every.render(text) == unsafe)
+        for rendered in [safe, unsafe] {
+            #expect(String(validating: rendered.htmlBytes, as: UTF8.self) != nil)
+            #expect(String(validating: rendered.plainTextBytes, as: UTF8.self) != nil)
+        }
     }
 }

@@ -364,6 +364,21 @@ struct MarkdownTests {
         #expect(rendered.html.contains("<h1 id=\"a-1-1\">A 1</h1>"))
     }
 
+    @Test("HTML, text and ids are UTF-8 where cmark-gfm cuts a character in two (found by fuzzing)")
+    func charactersCutInTwo() {
+        // A footnote reference that is none, with NULs (each read as U+FFFD), in a setext
+        // heading: cmark-gfm keeps a cut copy of its text.
+        for text in ["[^a\nb\u{0}\u{0}\u{0}]\n---\n", "Intro\n\n[^note\nŁódź\u{0}\u{0}]\n===\n\nText."] {
+            for unsafe in [false, true] {
+                let rendered = MarkdownRenderer(unsafeHTML: unsafe).render(text)
+                #expect(String(validating: rendered.htmlBytes, as: UTF8.self) != nil, "\(rendered.htmlBytes)")
+                #expect(String(validating: rendered.plainTextBytes, as: UTF8.self) != nil, "\(rendered.plainTextBytes)")
+                #expect(rendered.headingIDs.count == 1)
+                #expect(rendered.html.contains("\u{FFFD}"))
+            }
+        }
+    }
+
     @Test("heading ids stay unique in a long document, with diacritics and inline markup in the titles")
     func uniqueHeadingIDsInALongDocument() {
         // Forty headings: past the first few, the ids given are looked up another way.

@@ -1,8 +1,8 @@
 @_spi(Checks) import PortalMarkdown
 
 /// Any text through the cmark-gfm wrapper, safe and unsafe: heading ids are unique, in
-/// safe mode no raw HTML tag reaches the output, and attaching only the extensions a
-/// document needs renders it as attaching them all does.
+/// safe mode no raw HTML tag reaches the output, attaching only the extensions a
+/// document needs renders it as attaching them all does, and HTML and text are UTF-8.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
@@ -16,6 +16,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let unsafe = MarkdownRenderer(unsafeHTML: true).render(text)
     every.unsafeHTML = true
     precondition(every.render(text) == unsafe)
+    // Pages and the search index take the bytes as they are: they must be UTF-8.
+    for rendered in [safe, unsafe] {
+        precondition(String(validating: rendered.htmlBytes, as: UTF8.self) != nil)
+        precondition(String(validating: rendered.plainTextBytes, as: UTF8.self) != nil)
+    }
     return 0
 }
 

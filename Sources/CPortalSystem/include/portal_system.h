@@ -44,6 +44,9 @@ void portal_markdown_arena_reset(void);
 /// depends on what was there.
 void portal_markdown_arena_fill(const unsigned char *pattern, unsigned long length);
 
+/// 1 when the bytes are well-formed UTF-8, else 0.
+int portal_utf8_valid(const unsigned char *bytes, unsigned long count);
+
 /// Flags and counters shared by the threads that render pages, read and changed
 /// without a lock (a flag only ever goes from 0 to 1).
 static inline int portal_flag_is_set(const unsigned char *flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0; }
