@@ -18,7 +18,7 @@
      every document (the same HTML, more work) and without any (plain CommonMark: less
      work, and HTML without the corpus' tables and strikethrough).
 
-usage: bench/bench.py [--runs 3] [--sizes 250,2500,10000] [--work .bench]
+usage: bench/bench.py [--runs 5] [--sizes 250,2500,10000] [--work .bench]
 """
 import argparse
 import os
@@ -169,7 +169,7 @@ def serve_rebuild(folder, edits=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="250,2500,10000", help="pages per language")
     parser.add_argument("--work", default=os.path.join(ROOT, ".bench"))
     parser.add_argument("--no-hugo", action="store_true")
