@@ -230,15 +230,23 @@ def main():
         ratio = f"   {m[0] / h[0]:9.2f} {m[2] / h[2]:8.2f}" if h and not key.startswith("hugo") else ""
         print(f"{labels[key]:44} {m[0]:7.2f} {m[1]:7.2f} {m[2]:6.0f}{ratio}")
     print("targets: wall <= 0.20 x hugo, memory <= 0.25 x hugo (a first build against hugo's first build)")
+    def paired(samples, digits=1):
+        """Each run's full build over what was measured right after it (the machine's
+        speed moves between runs, less within one): the ratios and their median."""
+        ratios = [build[0] / other[0] for build, other in zip(rows["full"], samples)]
+        return f"run by run {', '.join(f'{r:.{digits}f}' for r in ratios)}, median {statistics.median(ratios):.{digits}f}"
+
+    if rows["hugo"]:
+        print(f"full build / hugo, {paired(rows['hugo'], 2)}")
     floor_wall = statistics.median(wall for wall, _ in floors)
     print(f"parse-and-render floor (cmark-gfm alone, {floors[0][1]:,} documents, both cores): {floor_wall:.2f} s; "
-          f"full build / floor: {medians(rows['full'])[0] / floor_wall:.1f} (target <= 3)")
+          f"full build / floor: {medians(rows['full'])[0] / floor_wall:.1f} (target <= 3; {paired(floors)})")
     every_wall = statistics.median(wall for wall, _ in every_floors)
     print(f"  the same with every GFM extension on every document (the same HTML, more work): {every_wall:.2f} s; "
-          f"full build / that: {medians(rows['full'])[0] / every_wall:.1f}")
+          f"full build / that: {medians(rows['full'])[0] / every_wall:.1f} ({paired(every_floors)})")
     plain_wall = statistics.median(wall for wall, _ in plain_floors)
     print(f"  the same without the GFM extensions (plain CommonMark: other HTML, no tables): {plain_wall:.2f} s; "
-          f"full build / that: {medians(rows['full'])[0] / plain_wall:.1f}")
+          f"full build / that: {medians(rows['full'])[0] / plain_wall:.1f} ({paired(plain_floors)})")
     print()
 
     print("Scaling: full builds, every page rendered (median of runs)")
