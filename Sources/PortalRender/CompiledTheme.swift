@@ -431,10 +431,14 @@ final class CompiledTheme: @unchecked Sendable {
         func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
         // Rendered by Mustache as the section's lines.
         func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
+        // Looked up as `lookUp` does, the root's own value kept: a list many pages share
+        // is told by it (below).
+        let path = sectionPaths[number]
+        guard let first = path.first, let rootEntry = Self.rootValue(first, in: values) else { return }  // nothing, as Mustache renders it
         let value: Any
-        switch Self.lookUp(path: sectionPaths[number], in: values) {
+        switch Self.follow(path.dropFirst(), from: rootEntry) {
         case .unknown: html.append(contentsOf: rendered().utf8); return
-        case .absent: return  // no value: nothing, as Mustache renders it
+        case .absent: return
         case .value(let found): value = found
         }
         // Its body at the top: written by the build where it can, else rendered.
@@ -468,7 +472,7 @@ final class CompiledTheme: @unchecked Sendable {
         // breadcrumbs), written from a body whose every name each item answers: its HTML
         // is the same on every page that has it, written once and copied after.
         var listKey: RenderKey?
-        if let itemBody, let shared = sharedList(number, in: values), let key = shared.key {
+        if let itemBody, path.count == 1, let shared = Self.sharedList(rootEntry), let key = shared.key {
             var hasher = FingerprintHasher()
             hasher.add(UInt64(number))
             hasher.add(key.high)
@@ -541,10 +545,9 @@ final class CompiledTheme: @unchecked Sendable {
         }
     }
 
-    /// The value of a section over one name when it is a value built once for many pages.
-    private func sharedList(_ number: Int, in values: [String: Any]) -> SharedValue? {
-        let path = sectionPaths[number]
-        guard path.count == 1, let value = values[path[0]], ContextValueType(of: value) == .shared else { return nil }
+    /// A root's value when it is one built once for many pages.
+    private static func sharedList(_ value: Any) -> SharedValue? {
+        guard ContextValueType(of: value) == .shared else { return nil }
         let shared = ContextValueType.take(value, as: SharedValue.self)
         return shared.isShared ? shared : nil
     }
