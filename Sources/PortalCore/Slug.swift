@@ -205,7 +205,8 @@ public enum Slug {
         appendSearchFoldJSON(parts, then: nil, to: &out)
     }
 
-    /// The same with a last part given as UTF-8 (valid: a Markdown text's plain text).
+    /// The same with a last part given as UTF-8 (valid: a Markdown text's plain text, which
+    /// `MarkdownRenderer` checks).
     public static func appendSearchFoldJSON(_ parts: [String], then last: [UInt8]?, to out: inout [UInt8]) {
         let capacity = (parts.reduce(0) { $0 + $1.utf8.count + 1 } + (last?.count ?? 0) + 1) * 3 + 16
         // Folded into scratch memory (a fold may be three times its text), then copied

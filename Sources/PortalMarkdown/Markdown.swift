@@ -276,8 +276,6 @@ private struct TreeWalk {
     private var usedIDs: [String: Int] = [:]
     /// The ids given, once there are more than a few (until then the headings are searched).
     private var assignedIDs: Set<String>?
-    /// A heading's text, as UTF-8 (one buffer for the document's headings).
-    private var title: [UInt8] = []
 
     private func isAssigned(_ id: String) -> Bool {
         assignedIDs?.contains(id) ?? headings.contains { $0.id == id }
@@ -293,10 +291,7 @@ private struct TreeWalk {
             let type = cmark_node_get_type(node)
             switch type {
             case CMARK_NODE_HEADING:
-                title.removeAll(keepingCapacity: true)
-                Self.appendLiteralBytes(of: node, to: &title)
-                // Repaired if cmark-gfm cut a character in two (see `wellFormed`).
-                var id = Slug.make(String(decoding: title, as: UTF8.self))
+                var id = Slug.make(Self.literalText(of: node))
                 if id.isEmpty { id = "section" }
                 // "Results", "Results" and "Results 1" must not share an id: the suffix
                 // counts per base id, and skips ids already given.
@@ -336,7 +331,8 @@ private struct TreeWalk {
         }
     }
 
-    /// `literalText` as UTF-8, appended to `out`.
+    /// The text of a node's inlines as UTF-8 (literals, and a space for a line break),
+    /// appended to `out`.
     static func appendLiteralBytes(of node: OpaquePointer, to out: inout [UInt8]) {
         var child = cmark_node_first_child(node)
         while let current = child {
@@ -356,21 +352,12 @@ private struct TreeWalk {
         }
     }
 
+    /// The text of a node's inlines (an image's alternative text), repaired if cmark-gfm
+    /// cut a character in two (see `wellFormed`).
     static func literalText(of node: OpaquePointer) -> String {
-        var result = ""
-        var child = cmark_node_first_child(node)
-        while let current = child {
-            switch cmark_node_get_type(current) {
-            case CMARK_NODE_TEXT, CMARK_NODE_CODE:
-                if let literal = cmark_node_get_literal(current) { result += String(cString: literal) }
-            case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
-                result += " "
-            default:
-                result += literalText(of: current)
-            }
-            child = cmark_node_next(current)
-        }
-        return result
+        var bytes: [UInt8] = []
+        appendLiteralBytes(of: node, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
