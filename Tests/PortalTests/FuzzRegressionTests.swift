@@ -1,3 +1,4 @@
+import CPortalSystem
 import Foundation
 import Testing
 @testable import PortalContent
@@ -61,6 +62,7 @@ struct FuzzRegressionTests {
     @Test("Markdown", arguments: inputs("FuzzMarkdown"))
     func markdown(_ input: Input) {
         let bytes = input.bytes
+        #expect((bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) } == 1) == (String(validating: bytes, as: UTF8.self) != nil))
         let text = String(decoding: bytes, as: UTF8.self)
         let safe = MarkdownRenderer(unsafeHTML: false).render(text)
         #expect(Set(safe.headingIDs).count == safe.headingIDs.count)

@@ -379,6 +379,38 @@ struct MarkdownTests {
         }
     }
 
+    @Test("the UTF-8 check agrees with Swift's own, wherever a wrong byte sits in the text")
+    func utf8CheckAgreesWithSwift() {
+        // Texts of 0 to 99 bytes (longer ones are checked 32 bytes at a time, where the
+        // CPU can), each wrong form put at every place: among ASCII, after a Polish
+        // letter, across the blocks' edges and at the very end.
+        let wrong: [[UInt8]] = [
+            [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC5], [0xC5, 0xC5, 0x82], [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF],
+            [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xE2, 0x82], [0xE2, 0x82, 0x82, 0x82], [0xF0, 0x8F, 0xBF, 0xBF],
+            [0xF0, 0x9F, 0x98], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xF8], [0xFF], [0xC5, 0x41],
+        ]
+        let right: [[UInt8]] = [Array("ł".utf8), Array("ș".utf8), Array("—".utf8), Array("\u{10FFFF}".utf8), Array("😀".utf8), [0xED, 0x9F, 0xBF], [0xE0, 0xA0, 0x80], [0xF0, 0x90, 0x80, 0x80]]
+        func check(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 } }
+        let filler = Array("Łódź i Kraków, misja 2030: ".utf8)
+        var disagreements: [[UInt8]] = []
+        for length in 0..<100 {
+            let text = (0..<length).map { filler[$0 % filler.count] }
+            // Cut where the filler cuts a letter, the text is wrong too: Swift says which.
+            for form in wrong + right {
+                for place in 0...length {
+                    let bytes = Array(text[..<place]) + form + Array(text[place...])
+                    if check(bytes) != (String(validating: bytes, as: UTF8.self) != nil) { disagreements.append(bytes) }
+                }
+            }
+        }
+        #expect(disagreements.count == 0, "the first: \(disagreements.first ?? [])")
+        // A long valid text (many blocks), and the same with one wrong byte near its end.
+        let long = Array(String(repeating: "Zażółć gęślą jaźń — Țară și ţară 😀 ", count: 400).utf8)
+        #expect(check(long))
+        #expect(!check(long.dropLast(3) + [0xE2, 0x82]))
+        #expect(!check(Array(long[..<5000]) + [0x80] + Array(long[5000...])))
+    }
+
     @Test("heading ids stay unique in a long document, with diacritics and inline markup in the titles")
     func uniqueHeadingIDsInALongDocument() {
         // Forty headings: past the first few, the ids given are looked up another way.
