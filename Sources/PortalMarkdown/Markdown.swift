@@ -319,15 +319,20 @@ private struct TreeWalk {
                     imagesWithoutAlt.append(reference)
                 }
             case CMARK_NODE_TEXT, CMARK_NODE_CODE, CMARK_NODE_CODE_BLOCK:
-                if let literal = cmark_node_get_literal(node) {
-                    if let last = text.last, last != UInt8(ascii: " ") { text.append(UInt8(ascii: " ")) }
-                    literal.withMemoryRebound(to: UInt8.self, capacity: 1) { bytes in
-                        text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: strlen(literal)))
-                    }
-                }
+                Self.appendLiteral(of: node, to: &text, spaced: true)
             default:
                 break
             }
+        }
+    }
+
+    /// A node's own literal (a text's, a code span's or block's), as cmark-gfm keeps it,
+    /// appended to `out`; `spaced`: after a space unless `out` is empty or ends with one.
+    static func appendLiteral(of node: OpaquePointer, to out: inout [UInt8], spaced: Bool = false) {
+        guard let literal = cmark_node_get_literal(node) else { return }
+        if spaced, let last = out.last, last != UInt8(ascii: " ") { out.append(UInt8(ascii: " ")) }
+        literal.withMemoryRebound(to: UInt8.self, capacity: 1) { bytes in
+            out.append(contentsOf: UnsafeBufferPointer(start: bytes, count: strlen(literal)))
         }
     }
 
@@ -338,11 +343,7 @@ private struct TreeWalk {
         while let current = child {
             switch cmark_node_get_type(current) {
             case CMARK_NODE_TEXT, CMARK_NODE_CODE:
-                if let literal = cmark_node_get_literal(current) {
-                    literal.withMemoryRebound(to: UInt8.self, capacity: 1) { bytes in
-                        out.append(contentsOf: UnsafeBufferPointer(start: bytes, count: strlen(literal)))
-                    }
-                }
+                appendLiteral(of: current, to: &out)
             case CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK:
                 out.append(UInt8(ascii: " "))
             default:
@@ -352,8 +353,8 @@ private struct TreeWalk {
         }
     }
 
-    /// The text of a node's inlines (an image's alternative text), repaired if cmark-gfm
-    /// cut a character in two (see `wellFormed`).
+    /// The text of a node's inlines (a heading's title, an image's alternative text), as a
+    /// string: repaired if cmark-gfm cut a character in two (see `wellFormed`).
     static func literalText(of node: OpaquePointer) -> String {
         var bytes: [UInt8] = []
         appendLiteralBytes(of: node, to: &bytes)
