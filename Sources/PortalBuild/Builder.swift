@@ -15,6 +15,9 @@ public struct BuildOptions: Sendable {
     /// (every page, its Markdown and its tables) is then left to the system instead of
     /// freed value by value on one core, as compilers do; 40 to 50 ms on the 10k corpus.
     public var freesMemory = true
+    /// Seconds since its last change after which a folder of the site beside is recorded
+    /// in `.Public.folders` (`FolderListing`): enough for a file system's coarsest clock.
+    public var settledFolderAge: Int64 = 3
 
     public init() {}
 }
@@ -33,6 +36,9 @@ public struct BuildReport: Sendable {
     public var filesRemoved = 0
     /// Files rendered (the others were kept: their inputs had not changed).
     public var pagesRendered = 0
+    /// Folders of the previous site read before writing (the others were as the record
+    /// of the last build into it says: `FolderListing`).
+    public var foldersRead = 0
     public var seconds: Double
 }
 
@@ -169,10 +175,19 @@ public struct Builder: Sendable {
         let lock = try output.lock(waiting: waiting)
         defer { close(lock) }
         try output.prepareStaging()
-        // What the folder beside holds is read while the site loads.
+        // What the folder beside holds is read while the site loads, through the record
+        // of its folders the last build into it left.
         let staging = output.stagingPath
+        let stagingTree = TreeFile.inode(staging)
+        let outputTree = TreeFile.inode(output.path)
+        let listingPath = output.listingPath
+        let settledBefore = FolderListing.settledBefore(seconds: options.settledFolderAge)
         // On a thread of its own, started now: the cooperative pool is busy loading.
-        let scan = BackgroundResult { OutputFolder.scanFolders(staging) }
+        let scan = BackgroundResult { () -> (scan: OutputFolder.Scan, listing: [UInt64: ArraySlice<UInt8>]) in
+            let listing = TreeFile.load(listingPath, header: FolderListing.header)
+            let known = stagingTree.flatMap { listing[$0] }.map(FolderListing.records) ?? [:]
+            return (OutputFolder.scanFolders(staging, known: known, settledBefore: settledBefore), listing)
+        }
         let renderer: SiteRenderer
         do throws(BuildFailure) { renderer = try await prepare() } catch {
             _ = await scan.value()
@@ -192,8 +207,6 @@ public struct Builder: Sendable {
         let paths = allPaths
         let cachePath = output.cachePath
         var cache = RenderCache.load(cachePath)
-        let stagingTree = RenderCache.inode(staging)
-        let outputTree = RenderCache.inode(output.path)
         let known = stagingTree.map { cache.entries(of: $0) } ?? [:]
         let base = renderer.baseKey(binary: RenderCache.binary)
         /// What became of one file.
@@ -201,7 +214,10 @@ public struct Builder: Sendable {
         do throws(BuildFailure) {
             // What the folder beside holds that the site no longer has is removed while the
             // files are written.
-            async let removal = output.removeStale(keeping: paths, holding: await scan.value())
+            async let removing = { () async -> (files: Int, siteFolders: Set<String>) in
+                let folders = FolderListing.foldersAbove(paths)
+                return (output.removeStale(keeping: Set(paths), folders: folders, holding: await scan.value().scan), folders)
+            }()
             let jobCount = jobs.count
             // Pages last: the sitemap, search indexes and feeds are each one long job, and a
             // core that starts one near the end would leave the other waiting.
@@ -242,7 +258,8 @@ public struct Builder: Sendable {
                     problems += failure.diagnostics
                 }
             }
-            removed = await removal
+            let (removedFiles, siteFolders) = await removing
+            removed = removedFiles
             if !problems.isEmpty { throw BuildFailure(Array(problems.prefix(20))) }
             clock.lap("render and write")
             if PhaseClock.enabled {
@@ -260,6 +277,16 @@ public struct Builder: Sendable {
             if let outputTree, let previous = cache.trees[outputTree] { trees[outputTree] = previous }
             cache.trees = trees
             cache.save(cachePath)
+            // The record of the folders written: as they were seen before (one the build
+            // changed has a time that no longer matches), less those that are gone.
+            let (seen, listing) = await scan.value()
+            var folderTrees: [UInt64: ArraySlice<UInt8>] = [:]
+            if let stagingTree {
+                // Every folder was as recorded: the same lines.
+                folderTrees[stagingTree] = seen.asRecorded ? listing[stagingTree] : FolderListing.lines(seen.seen.filter { siteFolders.contains($0.key) })[...]
+            }
+            if let outputTree, let previous = listing[outputTree] { folderTrees[outputTree] = previous }
+            if folderTrees != listing { TreeFile.save(folderTrees, header: FolderListing.header, to: listingPath) }
             clock.lap("flush, swap")
         } catch {
             output.discardStaging()
@@ -269,6 +296,7 @@ public struct Builder: Sendable {
         report.filesChanged = changed
         report.filesRemoved = removed
         report.pagesRendered = rendered
+        report.foldersRead = await scan.value().scan.foldersRead
         if !options.freesMemory { _ = Unmanaged.passRetained(HeldUntilExit(renderer)) }
         return report
     }

@@ -34,6 +34,9 @@ public struct OutputFolder: Sendable {
     /// `Public` → `.Public.cache` beside it (see `RenderCache`).
     public var cachePath: String { parent + "/." + name + ".cache" }
 
+    /// `Public` → `.Public.folders` beside it (see `FolderListing`).
+    public var listingPath: String { parent + "/." + name + ".folders" }
+
     var parent: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
     var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
@@ -75,26 +78,18 @@ public struct OutputFolder: Sendable {
 
     /// Removes from the folder beside what is not part of the site any more (files, then
     /// folders, deepest first), given what it held before the build wrote into it.
-    /// Returns how many files were removed. Runs while the files are written: it touches
-    /// nothing the site has (and `writeFile` clears its own way).
-    public func removeStale(keeping paths: [String], holding existing: (files: Set<String>, folders: Set<String>)) -> Int {
-        let wanted = Set(paths)
-        var folders = Set<String>()
-        for path in paths {
-            var folder = path
-            while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
-                folder = String(folder[..<slash])
-                if !folders.insert(folder).inserted { break }
-            }
-        }
+    /// `folders` are those of the site (`FolderListing.foldersAbove(paths)`). Returns how
+    /// many files were removed. Runs while the files are written: it touches nothing the
+    /// site has (and `writeFile` clears its own way).
+    public func removeStale(keeping paths: Set<String>, folders: Set<String>, holding existing: Scan) -> Int {
         var removed = 0
-        for file in existing.files where !wanted.contains(file) {
+        for file in existing.files where !paths.contains(file) {
             let (folder, path) = located(file)
             unlinkat(folder, path, 0)
             removed += 1
         }
         // A folder where the site now has a file was replaced by that file already.
-        for folder in existing.folders.filter({ !folders.contains($0) && !wanted.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
+        for folder in existing.folders.filter({ !folders.contains($0) && !paths.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
             if rmdir(stagingPath + "/" + folder) != 0 {
                 try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
             }
@@ -132,35 +127,76 @@ public struct OutputFolder: Sendable {
         throw BuildFailure([.error(path + "/" + folder, "cannot create folder: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
     }
 
-    /// Every file and folder below `root`, as relative paths. Each folder is opened
-    /// relative to the one above it, still open: a name to look up, not a whole path.
-    public static func scanFolders(_ root: String) -> (files: Set<String>, folders: Set<String>) {
-        var files = Set<String>()
-        var folders = Set<String>()
-        func scan(_ fd: Int32, _ prefix: String) {
+    /// What a scan of the folder beside found.
+    public struct Scan: Sendable {
+        /// Every file and folder below it, as relative paths.
+        public var files = Set<String>()
+        public var folders = Set<String>()
+        /// The folders below its top as they were seen (see `FolderListing`).
+        var seen: [String: FolderRecord] = [:]
+        /// How many folders were read (the others were as their records say).
+        public var foldersRead = 0
+        /// Whether every folder below the top was as recorded, and every record was used:
+        /// `seen` is the records given.
+        var asRecorded = false
+    }
+
+    /// Every file and folder below `root`, as relative paths. A folder whose inode number
+    /// and status change time are those of its record in `known` holds the names of its
+    /// record; the others are read, each opened relative to the one above it, still
+    /// open: a name to look up, not a whole path. Folders changed after `settledBefore`
+    /// (nanoseconds since 1970) are not kept in `seen`.
+    static func scanFolders(_ root: String, known: [String: FolderRecord] = [:], settledBefore: Int64) -> Scan {
+        var scan = Scan()
+        let top = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard top >= 0 else { return scan }
+        defer { close(top) }
+        func changed(_ info: stat) -> Int64 { Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec) }
+        /// Reads the open folder `fd` (`relative` below the top).
+        func read(_ fd: Int32, _ relative: String) {
+            scan.foldersRead += 1
+            var info = stat()
+            let stated = fstat(fd, &info) == 0
+            var record = FolderRecord(inode: UInt64(info.st_ino), changed: changed(info), files: [], folders: [])
             for (name, type) in FileSystem.entries(folder: fd) {
-                let relative = prefix.isEmpty ? name : prefix + "/" + name
+                let path = relative.isEmpty ? name : relative + "/" + name
                 var isFolder = type == S_IFDIR
                 if type == nil {
                     var info = stat()
                     isFolder = fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFDIR
                 }
-                guard isFolder else {
-                    files.insert(relative)
-                    continue
+                if isFolder {
+                    record.folders.append(name)
+                    visit(fd, name, path)
+                } else {
+                    record.files.append(name)
+                    scan.files.insert(path)
                 }
-                folders.insert(relative)
-                let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                guard child >= 0 else { continue }
-                scan(child, relative)
-                close(child)
             }
+            if !relative.isEmpty && stated && record.changed < settledBefore { scan.seen[relative] = record }
         }
-        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return (files, folders) }
-        scan(fd, "")
-        close(fd)
-        return (files, folders)
+        /// The folder `name` in the open folder `fd`, `relative` below the top.
+        func visit(_ fd: Int32, _ name: String, _ relative: String) {
+            scan.folders.insert(relative)
+            if let record = known[relative] {
+                var info = stat()
+                if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFDIR,
+                   UInt64(info.st_ino) == record.inode, changed(info) == record.changed {
+                    scan.seen[relative] = record
+                    for file in record.files { scan.files.insert(relative + "/" + file) }
+                    // Its folders are looked up from the top, by their paths.
+                    for folder in record.folders { visit(top, relative + "/" + folder, relative + "/" + folder) }
+                    return
+                }
+            }
+            let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard child >= 0 else { return }
+            read(child, relative)
+            close(child)
+        }
+        read(top, "")
+        scan.asRecorded = scan.foldersRead == 1 && scan.seen.count == known.count
+        return scan
     }
 
     /// A file's size and modification time (nanoseconds since 1970).

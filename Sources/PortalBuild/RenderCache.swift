@@ -12,7 +12,7 @@ import Glibc
 /// was written; anything else (a file changed since, a killed build, another theme,
 /// another portal binary) renders it again.
 ///
-/// Kept in `.Public.cache` beside the output folder; deleting it is always safe. A build
+/// Kept in `.Public.cache` beside the output folder (a `TreeFile`); deleting it is always safe. A build
 /// reads the lines of the copy it writes; the other copy's lines are kept as they are,
 /// unread, for the build after it.
 struct RenderCache {
@@ -27,27 +27,9 @@ struct RenderCache {
 
     static let header = "portal-render-cache 3"
 
-    /// The cache file; an empty cache when it is missing or not understood. Each copy's
-    /// lines follow a line `tree <inode> <bytes>`: found by their length, not read.
+    /// The cache file; an empty cache when it is missing or not understood.
     static func load(_ path: String) -> RenderCache {
-        guard let bytes = FileSystem.read(path) else { return RenderCache() }
-        var cache = RenderCache()
-        var rest = bytes[...]
-        func line() -> ArraySlice<UInt8>? {
-            guard let end = rest.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            defer { rest = rest[(end + 1)...] }
-            return rest[..<end]
-        }
-        guard line()?.elementsEqual(header.utf8) == true else { return cache }
-        while !rest.isEmpty {
-            guard let fields = line()?.split(separator: UInt8(ascii: " ")), fields.count == 3, fields[0].elementsEqual("tree".utf8),
-                  let inode = Int(decimal: fields[1]), let length = Int(decimal: fields[2]), length <= rest.count else {
-                return RenderCache()
-            }
-            cache.trees[UInt64(inode)] = rest.prefix(length)
-            rest = rest.dropFirst(length)
-        }
-        return cache
+        RenderCache(trees: TreeFile.load(path, header: header))
     }
 
     /// The entries of one copy by output path; none when its lines are not understood.
@@ -106,21 +88,7 @@ struct RenderCache {
 
     /// Writes the cache beside, then renames it into place.
     func save(_ path: String) {
-        var file = Array((Self.header + "\n").utf8)
-        for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) {
-            file.append(contentsOf: "tree \(tree) \(lines.count)\n".utf8)
-            file.append(contentsOf: lines)
-        }
-        let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(file)) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
-    }
-
-    /// A folder's inode number: the same before and after it is renamed.
-    static func inode(_ path: String) -> UInt64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return UInt64(info.st_ino)
+        TreeFile.save(trees, header: Self.header, to: path)
     }
 
     /// What identifies the running portal program: its size, time and inode.

@@ -312,6 +312,84 @@ struct FeatureTests {
         #expect(!fixture.exists("en/stray"))
     }
 
+    @Test("folders of the site beside that are as the last build left them are not read again; changed ones are, and what is stray goes")
+    func folderRecords() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        let beside = fixture.root + "/.Public.previous"
+        let files = FileManager.default
+        /// A build that records folders changed up to `settled` seconds before it (a
+        /// portal build waits three, for file systems with coarse times).
+        func build(settled: Int64 = 0) async throws -> BuildReport {
+            try await fixture.build { $0.settledFolderAge = settled }
+        }
+        /// Builds into each copy until only its top is read: a folder a build changed is
+        /// read again by the next build into its copy (its time no longer matches).
+        func settle() async throws {
+            for _ in 0..<4 { try await build() }
+            #expect(try await build().foldersRead == 1)
+            #expect(try await build().foldersRead == 1)
+        }
+        try await build()
+        try await build()
+        let good = fixture.snapshot()
+        let folderCount = try files.subpathsOfDirectory(atPath: fixture.output).filter {
+            var isFolder: ObjCBool = false
+            return files.fileExists(atPath: fixture.output + "/" + $0, isDirectory: &isFolder) && isFolder.boolValue
+        }.count
+        #expect(folderCount > 50)
+        // The first two builds wrote into empty folders. Each copy is read whole once
+        // more, and recorded; then only its top is read.
+        #expect(try await build().foldersRead == folderCount + 1)
+        #expect(try await build().foldersRead == folderCount + 1)
+        #expect(try await build().foldersRead == 1)
+        #expect(try await build().foldersRead == 1)
+        #expect(fixture.snapshot() == good)
+
+        // A stray file in a folder of the copy beside: that folder is read, the file goes.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: beside + "/en/about/stray.html"))
+        #expect(try await build().foldersRead == 2)
+        #expect(!fixture.exists("en/about/stray.html"))
+        #expect(fixture.snapshot() == good)
+        #expect(try await build().foldersRead == 1)
+        #expect(try await build().foldersRead == 2, "en/about, which the build before last changed")
+        try await settle()
+        // A folder removed and made again with a stray file, its modification time and its
+        // parent's set back to what they were (as `cp -a` or `rsync -a` do): the folders'
+        // status change times differ from the records, which no program can set back.
+        let city = beside + "/pl/cities/ljubljana"
+        let times = try [city, beside + "/pl/cities"].map { try #require(files.attributesOfItem(atPath: $0)[.modificationDate] as? Date) }
+        let page = try Data(contentsOf: URL(fileURLWithPath: city + "/index.html"))
+        try files.removeItem(atPath: city)
+        try files.createDirectory(atPath: city + "/stray", withIntermediateDirectories: true)
+        try page.write(to: URL(fileURLWithPath: city + "/index.html"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: city + "/stray/index.html"))
+        try files.setAttributes([.modificationDate: times[0]], ofItemAtPath: city)
+        try files.setAttributes([.modificationDate: times[1]], ofItemAtPath: beside + "/pl/cities")
+        #expect(try await build().foldersRead == 4, "the top, the cities, the city and its stray folder")
+        #expect(!fixture.exists("pl/cities/ljubljana/stray"))
+        #expect(fixture.snapshot() == good)
+        try await settle()
+
+        // A folder that changed (here, its mode set again) is read, and recorded only
+        // when it changed long enough before the build.
+        try files.setAttributes([.posixPermissions: 0o755], ofItemAtPath: beside + "/en/news")
+        #expect(try await build(settled: 3600).foldersRead == 2)
+        #expect(try await build(settled: 3600).foldersRead == 1)
+        #expect(try await build(settled: 3600).foldersRead == 2, "en/news again: it changed too recently to be recorded")
+        try await build()
+        #expect(try await build().foldersRead == 2)
+        try await build()
+        #expect(try await build().foldersRead == 1)
+
+        // Without the record, or with one not understood, every folder is read.
+        try files.removeItem(atPath: fixture.root + "/.Public.folders")
+        #expect(try await build().foldersRead == folderCount + 1)
+        try Data("portal-folders 1\ntree 1 99\n".utf8).write(to: URL(fileURLWithPath: fixture.root + "/.Public.folders"))
+        #expect(try await build().foldersRead == folderCount + 1)
+        #expect(fixture.snapshot() == good)
+    }
+
     @Test("broken internal links and anchors are reported as warnings with file and line")
     func linkWarnings() async throws {
         let fixture = try site(["Content/en/about/contracts.md": page("Contracts", body: "Intro.\n\nSee [nowhere](/en/nowhere/) and [bad anchor](/en/about/#nope) and ![](/media/logo.svg). Fine: [encoded](/en/%61bout/), [query](/en/about/?x=1#), [both](/en/%61bout/?a#b).")])

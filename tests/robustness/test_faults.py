@@ -51,6 +51,24 @@ def set_version(site, version):
     text = text.split("\n\nEdition ")[0].rstrip("\n") + f"\n\nEdition {version}.\n"
     with open(page, "w", encoding="utf-8") as f:
         f.write(text)
+    # The second version has one page more: builds between them make and remove folders.
+    extra = os.path.join(site, "Content", "en", "news", "edition-notice.md")
+    if version == 2:
+        with open(extra, "w", encoding="utf-8") as f:
+            f.write("---\ntitle: Edition notice\ndate: 2026-11-30\n---\n\nThis edition of the portal adds a notice.\n")
+    elif os.path.exists(extra):
+        os.remove(extra)
+
+
+def age_folders(*tops):
+    """Gives every folder below the tops a time an hour ago: a build records the folders
+    of the site beside that did not change in the last seconds (.Public.folders), and the
+    next build into that copy reads only those that changed since."""
+    hour_ago = time.time() - 3600
+    for top in tops:
+        for base, folders, _ in os.walk(top):
+            for name in folders:
+                os.utime(os.path.join(base, name), (hour_ago, hour_ago))
 
 
 def test_killed_builds_leave_a_complete_site(site):
@@ -61,6 +79,12 @@ def test_killed_builds_leave_a_complete_site(site):
         assert build(site, output).returncode == 0
         snapshots[version] = tree(output)
     assert snapshots[1] != snapshots[2]
+    # Both copies recorded, so that killed builds also leave folders that differ from
+    # their records.
+    age_folders(output, os.path.join(site, ".Public.previous"))
+    for version in (1, 2):
+        set_version(site, version)
+        assert build(site, output).returncode == 0
     started = time.perf_counter()
     assert build(site, output).returncode == 0
     duration = time.perf_counter() - started
@@ -82,13 +106,19 @@ def test_killed_builds_leave_a_complete_site(site):
     # The next build finishes the job and removes what killed builds left behind.
     assert build(site, output).returncode == 0
     assert tree(output) == snapshots[version]
-    # Beside the output folder only the previous site (complete and repaired) and the
-    # render cache are kept.
-    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.cache", ".Public.previous"]
+    # Beside the output folder only the previous site (complete and repaired), the
+    # render cache and the record of folders are kept.
+    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.cache", ".Public.folders", ".Public.previous"]
     assert tree(os.path.join(site, ".Public.previous")) in (snapshots[1], snapshots[2])
     # Two more builds, each into a copy that killed builds wrote into: the render cache
-    # must not keep anything they left.
+    # and the record of folders must not keep anything they left.
     for other in (1 if version == 2 else 2, version):
+        set_version(site, other)
+        assert build(site, output).returncode == 0
+        assert tree(output) == snapshots[other]
+    # And again with every folder recorded: still each version exactly.
+    age_folders(output, os.path.join(site, ".Public.previous"))
+    for other in (1, 2, 1, 2, 1):
         set_version(site, other)
         assert build(site, output).returncode == 0
         assert tree(output) == snapshots[other]
@@ -114,7 +144,7 @@ def test_full_disk_is_reported_and_the_old_site_stays(site):
     assert "was not changed" in result.stderr
     assert tree(output) == before
     # The half-updated copy beside is dropped, which gives the disk its space back.
-    assert [n for n in os.listdir(site) if n.startswith(".Public.")] == [".Public.cache"]
+    assert sorted(n for n in os.listdir(site) if n.startswith(".Public.")) == [".Public.cache", ".Public.folders"]
 
 
 def test_unwritable_output_folder_is_reported(site):

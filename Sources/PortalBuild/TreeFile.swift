@@ -1,0 +1,53 @@
+import Foundation
+import PortalCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file beside the output folder with a block of lines for each copy of the site (the
+/// output folder and the folder beside it, told apart by their inode numbers, which
+/// follow them through the swap): `RenderCache` and `FolderListing`. After its header
+/// line, each copy's lines follow a line `tree <inode> <bytes>`: found by their length,
+/// not read until they are asked for.
+enum TreeFile {
+    /// Each copy's lines; none when the file is missing or not understood.
+    static func load(_ path: String, header: String) -> [UInt64: ArraySlice<UInt8>] {
+        guard let bytes = FileSystem.read(path) else { return [:] }
+        var trees: [UInt64: ArraySlice<UInt8>] = [:]
+        var rest = bytes[...]
+        func line() -> ArraySlice<UInt8>? {
+            guard let end = rest.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            defer { rest = rest[(end + 1)...] }
+            return rest[..<end]
+        }
+        guard line()?.elementsEqual(header.utf8) == true else { return [:] }
+        while !rest.isEmpty {
+            guard let fields = line()?.split(separator: UInt8(ascii: " ")), fields.count == 3, fields[0].elementsEqual("tree".utf8),
+                  let inode = Int(decimal: fields[1]), let length = Int(decimal: fields[2]), length <= rest.count else {
+                return [:]
+            }
+            trees[UInt64(inode)] = rest.prefix(length)
+            rest = rest.dropFirst(length)
+        }
+        return trees
+    }
+
+    /// Writes the file beside, then renames it into place.
+    static func save(_ trees: [UInt64: ArraySlice<UInt8>], header: String, to path: String) {
+        var file = Array((header + "\n").utf8)
+        for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) {
+            file.append(contentsOf: "tree \(tree) \(lines.count)\n".utf8)
+            file.append(contentsOf: lines)
+        }
+        let temporary = path + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(file)) else { return }
+        if rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    /// A folder's inode number: the same before and after it is renamed.
+    static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt64(info.st_ino)
+    }
+}
