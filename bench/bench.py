@@ -67,6 +67,32 @@ def timed(command, cwd):
     return wall, cpu, peak
 
 
+# Folders a first build replaces are moved here, and deleted when the benchmark ends.
+# On ext4 without a journal (this kind of machine's disk), making an inode skips, one by
+# one, every inode of its group freed in the last minute or more (ext4's
+# recently_deleted()): a build right after the ten thousand files of the old site were
+# deleted spent seconds of CPU time in the kernel (hugo's as much as portal's), which a
+# first build (a fresh clone, a CI machine) does not.
+TRASH = []
+
+
+def discard(path):
+    """Moves a folder out of the way, to be deleted at the end (see TRASH)."""
+    if not os.path.lexists(path):
+        return
+    trash = os.path.join(os.path.dirname(path), ".bench-trash")
+    os.makedirs(trash, exist_ok=True)
+    target = os.path.join(trash, f"{len(TRASH)}-{os.path.basename(path)}")
+    os.rename(path, target)
+    TRASH.append(target)
+
+
+def empty_trash():
+    for path in TRASH:
+        shutil.rmtree(path, ignore_errors=True)
+    TRASH.clear()
+
+
 def portal_build(folder, mode="full", templates=None):
     """A build into portal-public/ (portal-public-minimal/ with another theme).
 
@@ -74,13 +100,13 @@ def portal_build(folder, mode="full", templates=None):
              the previous site beside it are kept, as Hugo keeps its public/ folder;
     rebuild: nothing changed since the last two builds (the render cache kept, and it
              knows the copy beside, which the build before the last one wrote);
-    empty:   a first build, into an empty folder (the old one removed and the disk
-             synced first, so that deleting it is not counted)."""
+    empty:   a first build, into an empty folder (the old one and the previous site
+             beside it moved away, see TRASH, and the disk synced first)."""
     output = os.path.join(folder, "portal-public" if templates is None else "portal-public-minimal")
     beside = os.path.join(folder, "." + os.path.basename(output))
     if mode == "empty":
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(beside + ".previous", ignore_errors=True)
+        discard(output)
+        discard(beside + ".previous")
     if mode in ("empty", "full") and os.path.exists(beside + ".cache"):
         os.remove(beside + ".cache")
     os.sync()
@@ -92,10 +118,10 @@ def portal_build(folder, mode="full", templates=None):
 
 def hugo_build(folder, empty=False):
     """A build into hugo-public/, kept from the run before as Hugo keeps it; with `empty`,
-    a first build (the folder removed and the disk synced first, as for portal's)."""
+    a first build (the folder moved away and the disk synced first, as for portal's)."""
     output = os.path.join(folder, "hugo-public")
     if empty:
-        shutil.rmtree(output, ignore_errors=True)
+        discard(output)
     os.sync()  # as before portal's builds: nothing of the previous run is left to flush
     return timed(["hugo", "--quiet", "--destination", output], os.path.join(folder, "hugo"))
 
@@ -183,6 +209,8 @@ def main():
     print()
 
     ten = corpus(args.work, 2500)
+    # What an interrupted run left: deleted now, long before the first builds below.
+    shutil.rmtree(os.path.join(ten, ".bench-trash"), ignore_errors=True)
     minimal = os.path.join(ROOT, "bench", "minimal-theme")
     rows = {"full": [], "rebuild": [], "empty": [], "minimal": [], "hugo": [], "hugo-empty": []}
     floors = []
@@ -218,8 +246,7 @@ def main():
     print(f"10k corpus (10,020 pages + 4 x 112 city pages), median of {args.runs} runs, alternating with hugo")
     print(f"{'':44} {'wall s':>7} {'cpu s':>7} {'MiB':>6}   {'wall/hugo':>9} {'MiB/hugo':>8}")
     # A first build is compared with Hugo's first build: creating ten thousand files
-    # costs the file system far more than comparing them (more still right after as many
-    # were deleted, which the runs before do to both).
+    # costs the file system far more than comparing them.
     hugo_row = {"empty": "hugo-empty"}
     for key in ("full", "rebuild", "minimal", "empty", "hugo", "hugo-empty"):
         if not rows[key]:
@@ -273,4 +300,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        empty_trash()
