@@ -17,10 +17,11 @@ struct FolderRecord: Equatable, Sendable {
 /// (open, two reads of its names, close) was a tenth of a full build's CPU time: a build
 /// checks a folder's inode number and status change time instead, one call, and reads it
 /// only when they differ from the record. Making, removing or renaming a name in a folder
-/// changes that time, and no program can set it back (a modification time can be: `cp -a`,
-/// `rsync -a`, `touch -d`), so a folder with the inode and time of its record holds the
-/// names of its record; a change made by hand to a file's bytes leaves its folder as it
-/// was, and needs no record (every file is compared or checked when it is written).
+/// changes that time, and no program can set it back short of the system clock (a
+/// modification time can be: `cp -a`, `rsync -a`, `touch -d`), so a folder with the
+/// inode and time of its record holds the names of its record; a change made by hand to
+/// a file's bytes leaves its folder as it was, and needs no record (every file is
+/// compared or checked when it is written).
 ///
 /// A folder changed in the few seconds before it was seen is not recorded (its time
 /// could be that of a later change too, on a file system with coarse times), nor one with
