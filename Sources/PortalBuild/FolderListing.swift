@@ -65,9 +65,9 @@ enum FolderListing {
             // A name with a tab, a line feed or a slash cannot be written: its folder is read.
             guard !path.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A }),
                   !names.contains(where: { $0.isEmpty || $0.utf8.contains { $0 == 0x09 || $0 == 0x0A || $0 == 0x2F } }) else { continue }
-            RenderCache.Lines.appendDecimal(Int64(bitPattern: record.inode), to: &bytes)
+            TreeFile.appendDecimal(Int64(bitPattern: record.inode), to: &bytes)
             bytes.append(0x09)
-            RenderCache.Lines.appendDecimal(record.changed, to: &bytes)
+            TreeFile.appendDecimal(record.changed, to: &bytes)
             bytes.append(0x09)
             bytes += path.utf8
             for file in record.files {

@@ -61,28 +61,12 @@ struct RenderCache {
             RenderKey.appendHex(entry.key.high, to: &bytes)
             RenderKey.appendHex(entry.key.low, to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
-            Self.appendDecimal(Int64(entry.size), to: &bytes)
+            TreeFile.appendDecimal(Int64(entry.size), to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
-            Self.appendDecimal(entry.modified, to: &bytes)
+            TreeFile.appendDecimal(entry.modified, to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
             bytes.append(contentsOf: path.utf8)
             bytes.append(UInt8(ascii: "\n"))
-        }
-
-        /// `value` in decimal digits, as `String(value)` writes it.
-        static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-            var count = 0
-            var rest = value.magnitude
-            withUnsafeMutableBytes(of: &digits) { buffer in
-                repeat {
-                    count += 1
-                    buffer[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                } while rest > 0
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
-            }
         }
     }
 
@@ -97,22 +81,6 @@ struct RenderCache {
         guard stat("/proc/self/exe", &info) == 0 else { return "unknown \(UUID())" }
         return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ino)"
     }()
-}
-
-extension Int {
-    /// A non-negative decimal number written in ASCII digits.
-    init?(decimal digits: ArraySlice<UInt8>) {
-        guard !digits.isEmpty else { return nil }
-        var value = 0
-        for digit in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
-            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (sum, carry) = times.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
-            if overflow || carry { return nil }
-            value = sum
-        }
-        self = value
-    }
 }
 
 extension RenderKey {
