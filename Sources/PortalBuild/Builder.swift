@@ -222,7 +222,9 @@ public struct Builder: Sendable {
             // Pages last: the sitemap, search indexes and feeds are each one long job, and a
             // core that starts one near the end would leave the other waiting.
             let order = paths.indices.filter { $0 >= jobCount || !jobs[$0].isPage } + paths.indices.filter { $0 < jobCount && jobs[$0].isPage }
-            let outcomes = await parallelMap(order) { index -> Result<Outcome, BuildFailure> in
+            // More threads than cores: comparing a file with the one beside reads it, from
+            // the disk when the system has let go of it.
+            let outcomes = await parallelMap(order, threads: diskThreads) { index -> Result<Outcome, BuildFailure> in
                 let bytes: [UInt8]
                 var key: RenderKey?
                 if index < jobCount {

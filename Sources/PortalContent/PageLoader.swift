@@ -28,7 +28,9 @@ extension SiteLoader {
             }
         }
         let loader = self
-        let results = await parallelMap(jobs) { job -> (Page?, [Diagnostic]) in
+        // Read on more threads than cores: a file the system no longer holds in memory
+        // keeps its thread waiting for the disk, not a core.
+        let results = await parallelMap(jobs, threads: diskThreads) { job -> (Page?, [Diagnostic]) in
             var local = DiagnosticList()
             do throws(BuildFailure) {
                 let page = try loader.loadPage(job.path, relative: job.relative, language: job.language, display: job.shown, &local)

@@ -555,6 +555,48 @@ struct MarkdownTests {
     }
 }
 
+@Suite("Work on threads of its own (files read and compared)")
+struct ThreadedMapTests {
+    @Test("every item is transformed once and the order is kept", arguments: [0, 1, 2, 5, 1000, 10007])
+    func orderKept(count: Int) async {
+        let calls = Counter()
+        for threads in [1, 3, 6, 64] {
+            let items = Array(0..<count)
+            let results = await parallelMap(items, threads: threads) { item -> String in
+                calls.add()
+                return "item \(item)"
+            }
+            #expect(results == items.map { "item \($0)" })
+        }
+        #expect(calls.value == 4 * count)
+    }
+
+    @Test("as many items are at work at once as threads are asked for, more than the cores")
+    func waitingDoesNotHoldTheOthers() async {
+        // Each item waits until all of them have started: on fewer threads than items,
+        // the first ones would wait in vain (and give up after a few seconds).
+        let threads = 3 * ProcessInfo.processInfo.activeProcessorCount + 2
+        let started = Counter()
+        let met = await parallelMap(Array(0..<threads), threads: threads) { _ -> Bool in
+            started.add()
+            let deadline = Date().addingTimeInterval(10)
+            while started.value < threads {
+                if Date() > deadline { return false }
+                usleep(1000)
+            }
+            return true
+        }
+        #expect(met == Array(repeating: true, count: threads))
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func add() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+}
+
 @Suite("HTML and XML escaping")
 struct EscapingTests {
     /// Character by character, as the escaping is specified.
