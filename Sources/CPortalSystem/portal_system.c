@@ -6,6 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "portal_system.h"
+
+// Header only, no library to link: the functions are compiled into this file.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -37,6 +41,12 @@ int portal_open_existing(int folder, const char *path) {
     int fd = openat(folder, path, O_RDWR | O_CLOEXEC | O_NOATIME);
     if (fd < 0 && errno == EPERM) fd = openat(folder, path, O_RDWR | O_CLOEXEC);
     return fd;
+}
+
+void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low) {
+    XXH128_hash_t hash = XXH3_128bits(bytes, count);
+    *high = hash.high64;
+    *low = hash.low64;
 }
 
 int portal_file_holds(int fd, const void *bytes, unsigned long count) {

@@ -15,9 +15,10 @@ public struct BuildOptions: Sendable {
     /// (every page, its Markdown and its tables) is then left to the system instead of
     /// freed value by value on one core, as compilers do; 40 to 50 ms on the 10k corpus.
     public var freesMemory = true
-    /// Seconds since its last change after which a folder of the site beside is recorded
-    /// in `.Public.folders` (`FolderListing`): enough for a file system's coarsest clock.
-    public var settledFolderAge: Int64 = 3
+    /// Seconds since its last change after which a folder or a file of the site beside is
+    /// recorded in `.Public.folders` or `.Public.files` (`FolderListing`, `FileRecords`):
+    /// enough for a file system's coarsest clock.
+    public var settledAge: Int64 = 3
 
     public init() {}
 }
@@ -39,6 +40,9 @@ public struct BuildReport: Sendable {
     /// Folders of the previous site read before writing (the others were as the record
     /// of the last build into it says: `FolderListing`).
     public var foldersRead = 0
+    /// Files of the previous site read back to be compared with the new bytes (the others
+    /// were written without it, or known to hold them: `FileRecords`).
+    public var filesReadBack = 0
     public var seconds: Double
 }
 
@@ -181,12 +185,15 @@ public struct Builder: Sendable {
         let stagingTree = TreeFile.inode(staging)
         let outputTree = TreeFile.inode(output.path)
         let listingPath = output.listingPath
-        let settledBefore = FolderListing.settledBefore(seconds: options.settledFolderAge)
+        let settledBefore = FolderListing.settledBefore(seconds: options.settledAge)
+        let filesPath = output.filesPath
         // On a thread of its own, started now: the cooperative pool is busy loading.
-        let scan = BackgroundResult { () -> (scan: OutputFolder.Scan, listing: [UInt64: ArraySlice<UInt8>]) in
+        let scan = BackgroundResult { () -> Beside in
             let listing = TreeFile.load(listingPath, header: FolderListing.header)
             let known = stagingTree.flatMap { listing[$0] }.map(FolderListing.records) ?? [:]
-            return (OutputFolder.scanFolders(staging, known: known, settledBefore: settledBefore), listing)
+            let fileTrees = TreeFile.load(filesPath, header: FileRecords.header)
+            return Beside(scan: OutputFolder.scanFolders(staging, known: known, settledBefore: settledBefore), listing: listing,
+                          fileTrees: fileTrees, files: stagingTree.flatMap { fileTrees[$0] }.map(FileRecords.records) ?? [:])
         }
         let renderer: SiteRenderer
         do throws(BuildFailure) { renderer = try await prepare() } catch {
@@ -204,13 +211,14 @@ public struct Builder: Sendable {
         var changed = 0
         var removed = 0
         var rendered = 0
+        var readBack = 0
         let paths = allPaths
         let cachePath = output.cachePath
         var cache = RenderCache.load(cachePath)
         let known = stagingTree.map { cache.entries(of: $0) } ?? [:]
         let base = renderer.baseKey(binary: RenderCache.binary)
         /// What became of one file.
-        enum Outcome { case kept, wrote(Bool, OutputFolder.FileState, RenderKey?) }
+        enum Outcome { case kept, wrote(OutputFolder.Written, RenderKey?) }
         do throws(BuildFailure) {
             // What the folder beside holds that the site no longer has is removed while the
             // files are written.
@@ -219,6 +227,7 @@ public struct Builder: Sendable {
                 return (output.removeStale(keeping: Set(paths), folders: folders, holding: await scan.value().scan), folders)
             }()
             let jobCount = jobs.count
+            let knownFiles = await scan.value().files
             // Pages last: the sitemap, search indexes and feeds are each one long job, and a
             // core that starts one near the end would leave the other waiting.
             let order = paths.indices.filter { $0 >= jobCount || !jobs[$0].isPage } + paths.indices.filter { $0 < jobCount && jobs[$0].isPage }
@@ -231,7 +240,7 @@ public struct Builder: Sendable {
                     // A page is current when the copy beside holds it as it was written.
                     let entry = known[paths[index]]
                     let made = renderer.output(of: jobs[index], base: base) { key in
-                        entry.map { $0.key == key && output.state(of: paths[index]) == OutputFolder.FileState(size: $0.size, modified: $0.modified) } ?? false
+                        entry.map { $0.key == key && output.state(of: paths[index]) == OutputFolder.FileState(size: $0.size, changed: $0.changed) } ?? false
                     }
                     guard let rendered = made.bytes else { return .success(.kept) }
                     (bytes, key) = (rendered, made.key)
@@ -241,21 +250,25 @@ public struct Builder: Sendable {
                     bytes = keep ?? []
                 }
                 do throws(BuildFailure) {
-                    let (written, state) = try output.writeFile(paths[index], bytes)
-                    return .success(.wrote(written, state, key))
+                    return .success(.wrote(try output.writeFile(paths[index], bytes, recorded: knownFiles[paths[index]], settledBefore: settledBefore), key))
                 } catch { return .failure(error) }
             }
             var problems: [Diagnostic] = []
             var lines = RenderCache.Lines(count: jobCount)
+            var fileLines = FileRecords.Lines(count: paths.count)
             for (index, result) in zip(order, outcomes) {
                 switch result {
                 case .success(.kept):
                     lines.add(paths[index], known[paths[index]]!)
-                case .success(.wrote(let written, let state, let key)):
+                    // Untouched: its record, if any, is checked when it is next used.
+                    if let record = knownFiles[paths[index]] { fileLines.add(paths[index], record) }
+                case .success(.wrote(let file, let key)):
                     // The placeholder kept for the project (.gitkeep) is not one of the site's files.
-                    if written && index < jobCount + copies.count { changed += 1 }
+                    if file.written && index < jobCount + copies.count { changed += 1 }
+                    if file.readBack { readBack += 1 }
                     if index < jobCount { rendered += 1 }
-                    if let key { lines.add(paths[index], RenderCache.Entry(key: key, size: state.size, modified: state.modified)) }
+                    if let key { lines.add(paths[index], RenderCache.Entry(key: key, size: file.state.size, changed: file.state.changed)) }
+                    if let record = file.record { fileLines.add(paths[index], record) }
                 case .failure(let failure):
                     problems += failure.diagnostics
                 }
@@ -281,7 +294,8 @@ public struct Builder: Sendable {
             cache.save(cachePath)
             // The record of the folders written: as they were seen before (one the build
             // changed has a time that no longer matches), less those that are gone.
-            let (seen, listing) = await scan.value()
+            let beside = await scan.value()
+            let (seen, listing) = (beside.scan, beside.listing)
             var folderTrees: [UInt64: ArraySlice<UInt8>] = [:]
             if let stagingTree {
                 // Every folder was as recorded: the same lines.
@@ -289,6 +303,11 @@ public struct Builder: Sendable {
             }
             if let outputTree, let previous = listing[outputTree] { folderTrees[outputTree] = previous }
             if folderTrees != listing { TreeFile.save(folderTrees, header: FolderListing.header, to: listingPath) }
+            // The record of the files of the copy written, in the order they were written.
+            var fileTrees: [UInt64: ArraySlice<UInt8>] = [:]
+            if let stagingTree { fileTrees[stagingTree] = fileLines.bytes[...] }
+            if let outputTree, let previous = beside.fileTrees[outputTree] { fileTrees[outputTree] = previous }
+            if fileTrees != beside.fileTrees { TreeFile.save(fileTrees, header: FileRecords.header, to: filesPath) }
             clock.lap("flush, swap")
         } catch {
             output.discardStaging()
@@ -299,9 +318,20 @@ public struct Builder: Sendable {
         report.filesRemoved = removed
         report.pagesRendered = rendered
         report.foldersRead = await scan.value().scan.foldersRead
+        report.filesReadBack = readBack
         if !options.freesMemory { _ = Unmanaged.passRetained(HeldUntilExit(renderer)) }
         return report
     }
+}
+
+/// What a build found of the folder beside, and the records it read.
+struct Beside: Sendable {
+    var scan: OutputFolder.Scan
+    /// The folder record (`FolderListing`), each copy's lines.
+    var listing: [UInt64: ArraySlice<UInt8>]
+    /// The file record (`FileRecords`), each copy's lines, and the records of the folder beside.
+    var fileTrees: [UInt64: ArraySlice<UInt8>]
+    var files: [String: FileRecord]
 }
 
 /// What a build leaves to the system to free when the process exits (`freesMemory`).

@@ -36,24 +36,47 @@ enum FolderListing {
 
     /// A copy's records by the folder's path below its top; none when its lines are not
     /// understood. A line is `inode<TAB>changed<TAB>path`, then `<TAB>name` for each
-    /// file and `<TAB>name/` for each folder in it.
+    /// file and `<TAB>name/` for each folder in it. Read field by field where they are:
+    /// ten thousand lines are read while the site loads.
     static func records(_ lines: ArraySlice<UInt8>) -> [String: FolderRecord] {
-        var records: [String: FolderRecord] = [:]
-        for line in lines.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard fields.count >= 3, let inode = Int(decimal: fields[0]), let changed = Int(decimal: fields[1]), !fields[2].isEmpty else { return [:] }
-            var record = FolderRecord(inode: UInt64(inode), changed: Int64(changed), files: [], folders: [])
-            for name in fields.dropFirst(3) {
-                guard !name.isEmpty else { return [:] }
-                if name.last == UInt8(ascii: "/") {
-                    record.folders.append(String(decoding: name.dropLast(), as: UTF8.self))
-                } else {
-                    record.files.append(String(decoding: name, as: UTF8.self))
-                }
+        lines.withUnsafeBufferPointer { bytes -> [String: FolderRecord] in
+            var records: [String: FolderRecord] = [:]
+            records.reserveCapacity(bytes.count / 48)
+            var at = 0
+            /// The field up to the next tab or line end (not passed).
+            func field() -> UnsafeBufferPointer<UInt8> {
+                let start = at
+                while at < bytes.count, bytes[at] != 0x09, bytes[at] != 0x0A { at += 1 }
+                return UnsafeBufferPointer(rebasing: bytes[start..<at])
             }
-            records[String(decoding: fields[2], as: UTF8.self)] = record
+            /// A number followed by a tab, the tab passed.
+            func number() -> Int? {
+                let digits = field()
+                guard at < bytes.count, bytes[at] == 0x09 else { return nil }
+                at += 1
+                return Int(decimal: digits)
+            }
+            while at < bytes.count {
+                guard let inode = number(), let changed = number() else { return [:] }
+                let path = field()
+                guard !path.isEmpty else { return [:] }
+                var record = FolderRecord(inode: UInt64(inode), changed: Int64(changed), files: [], folders: [])
+                while at < bytes.count, bytes[at] == 0x09 {
+                    at += 1
+                    let name = field()
+                    guard !name.isEmpty else { return [:] }
+                    if name.last == UInt8(ascii: "/") {
+                        record.folders.append(String(decoding: UnsafeBufferPointer(rebasing: name.dropLast()), as: UTF8.self))
+                    } else {
+                        record.files.append(String(decoding: name, as: UTF8.self))
+                    }
+                }
+                guard at < bytes.count else { return [:] }
+                at += 1
+                records[String(decoding: path, as: UTF8.self)] = record
+            }
+            return records
         }
-        return records
     }
 
     /// The lines of a copy's records.
@@ -98,7 +121,7 @@ enum FolderListing {
     }
 
     /// Now less `seconds`, in nanoseconds since 1970: a folder changed after it is not
-    /// recorded (`BuildOptions.settledFolderAge`).
+    /// recorded (`BuildOptions.settledAge`).
     static func settledBefore(seconds: Int64) -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

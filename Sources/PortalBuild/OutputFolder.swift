@@ -37,6 +37,9 @@ public struct OutputFolder: Sendable {
     /// `Public` → `.Public.folders` beside it (see `FolderListing`).
     public var listingPath: String { parent + "/." + name + ".folders" }
 
+    /// `Public` → `.Public.files` beside it (see `FileRecords`).
+    public var filesPath: String { parent + "/." + name + ".files" }
+
     var parent: String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
     var name: String { URL(fileURLWithPath: path).lastPathComponent }
 
@@ -151,13 +154,12 @@ public struct OutputFolder: Sendable {
         let top = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else { return scan }
         defer { close(top) }
-        func changed(_ info: stat) -> Int64 { Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec) }
         /// Reads the open folder `fd` (`relative` below the top).
         func read(_ fd: Int32, _ relative: String) {
             scan.foldersRead += 1
             var info = stat()
             let stated = fstat(fd, &info) == 0
-            var record = FolderRecord(inode: UInt64(info.st_ino), changed: changed(info), files: [], folders: [])
+            var record = FolderRecord(inode: UInt64(info.st_ino), changed: Self.changed(info), files: [], folders: [])
             for (name, type) in FileSystem.entries(folder: fd) {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var isFolder = type == S_IFDIR
@@ -181,7 +183,7 @@ public struct OutputFolder: Sendable {
             if let record = known[relative] {
                 var info = stat()
                 if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFDIR,
-                   UInt64(info.st_ino) == record.inode, changed(info) == record.changed {
+                   UInt64(info.st_ino) == record.inode, Self.changed(info) == record.changed {
                     scan.seen[relative] = record
                     for file in record.files { scan.files.insert(relative + "/" + file) }
                     // Its folders are looked up from the top, by their paths.
@@ -199,19 +201,21 @@ public struct OutputFolder: Sendable {
         return scan
     }
 
-    /// A file's size and modification time (nanoseconds since 1970).
+    /// A file's size and status change time (nanoseconds since 1970): any write to the
+    /// file changes that time, and no program can set it back short of the system clock
+    /// (a modification time can be: `cp -a`, `rsync -a`, `touch -d`).
     public struct FileState: Equatable, Sendable {
         public var size: Int
-        public var modified: Int64
+        public var changed: Int64
 
-        public init(size: Int, modified: Int64) {
+        public init(size: Int, changed: Int64) {
             self.size = size
-            self.modified = modified
+            self.changed = changed
         }
 
         init(_ info: stat) {
             size = Int(info.st_size)
-            modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            changed = OutputFolder.changed(info)
         }
     }
 
@@ -223,11 +227,34 @@ public struct OutputFolder: Sendable {
         return FileState(info)
     }
 
-    /// Writes one file unless it already holds exactly `bytes`. Returns whether it was
-    /// written, and the file's state afterwards.
+    /// What `writeFile` did with a file.
+    public struct Written: Sendable {
+        /// Whether its bytes were written (they changed).
+        public var written: Bool
+        /// Whether it was read back to be compared.
+        public var readBack: Bool
+        /// Its state afterwards.
+        public var state: FileState
+        /// What the record of files is to keep of it (see `FileRecords`).
+        var record: FileRecord?
+    }
+
+    /// Writes one file unless it already holds exactly `bytes`: known to from `recorded`,
+    /// or read back and compared. A file found equal that had not changed since
+    /// `settledBefore` (nanoseconds since 1970) gets a record for the next build.
     @discardableResult
-    public func writeFile(_ relative: String, _ bytes: [UInt8]) throws(BuildFailure) -> (written: Bool, state: FileState) {
+    func writeFile(_ relative: String, _ bytes: [UInt8], recorded: FileRecord? = nil, settledBefore: Int64 = .min) throws(BuildFailure) -> Written {
         let (folder, target) = located(relative)
+        var hash: ContentHash?
+        if let recorded, recorded.size == bytes.count {
+            let new = ContentHash(bytes)
+            hash = new
+            var info = stat()
+            if new == recorded.hash, fstatat(folder, target, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG,
+               Int(info.st_size) == recorded.size, UInt64(info.st_ino) == recorded.inode, Self.changed(info) == recorded.changed {
+                return Written(written: false, readBack: false, state: FileState(info), record: recorded)
+            }
+        }
         // Most files are there from the build before: opened as they are, and compared.
         var fd = portal_open_existing(folder, target)
         let existed = fd >= 0
@@ -247,7 +274,11 @@ public struct OutputFolder: Sendable {
         var oldSize = 0
         if existed, fstat(fd, &info) == 0 {
             oldSize = Int(info.st_size)
-            if oldSize == bytes.count && Self.holds(fd, bytes) { return (false, FileState(info)) }
+            if oldSize == bytes.count && Self.holds(fd, bytes) {
+                let changed = Self.changed(info)
+                let record = changed < settledBefore ? FileRecord(hash: hash ?? ContentHash(bytes), size: bytes.count, inode: UInt64(info.st_ino), changed: changed) : nil
+                return Written(written: false, readBack: true, state: FileState(info), record: record)
+            }
         }
         var offset = 0
         while offset < bytes.count {
@@ -267,7 +298,12 @@ public struct OutputFolder: Sendable {
             throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
         }
         fstat(fd, &info)
-        return (true, FileState(info))
+        return Written(written: true, readBack: existed && oldSize == bytes.count, state: FileState(info), record: nil)
+    }
+
+    /// A file's status change time, in nanoseconds since 1970.
+    static func changed(_ info: stat) -> Int64 {
+        Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
     }
 
     /// Whether the open file (of the same size) holds exactly `bytes`.

@@ -7,7 +7,7 @@ import Glibc
 
 /// For each copy of the site (the output folder and the folder beside it, told apart by
 /// their inode numbers, which follow them through the swap): which HTML page holds the
-/// rendering of which key, with the file's size and modification time when it was
+/// rendering of which key, with the file's size and status change time when it was
 /// written. A rebuild skips a page whose key is unchanged and whose file is still as it
 /// was written; anything else (a file changed since, a killed build, another theme,
 /// another portal binary) renders it again.
@@ -19,13 +19,13 @@ struct RenderCache {
     struct Entry: Equatable {
         var key: RenderKey
         var size: Int
-        var modified: Int64
+        var changed: Int64
     }
 
-    /// Each copy's lines (`key<TAB>size<TAB>modified<TAB>path`), as in the file.
+    /// Each copy's lines (`key<TAB>size<TAB>changed<TAB>path`), as in the file.
     var trees: [UInt64: ArraySlice<UInt8>] = [:]
 
-    static let header = "portal-render-cache 3"
+    static let header = "portal-render-cache 4"
 
     /// The cache file; an empty cache when it is missing or not understood.
     static func load(_ path: String) -> RenderCache {
@@ -39,10 +39,10 @@ struct RenderCache {
         for line in lines.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count == 4, let key = RenderKey(hex: fields[0]),
-                  let size = Int(decimal: fields[1]), let modified = Int(decimal: fields[2]) else {
+                  let size = Int(decimal: fields[1]), let changed = Int(decimal: fields[2]) else {
                 return [:]
             }
-            entries[String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, modified: Int64(modified))
+            entries[String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, changed: Int64(changed))
         }
         return entries
     }
@@ -63,7 +63,7 @@ struct RenderCache {
             bytes.append(UInt8(ascii: "\t"))
             TreeFile.appendDecimal(Int64(entry.size), to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
-            TreeFile.appendDecimal(entry.modified, to: &bytes)
+            TreeFile.appendDecimal(entry.changed, to: &bytes)
             bytes.append(UInt8(ascii: "\t"))
             bytes.append(contentsOf: path.utf8)
             bytes.append(UInt8(ascii: "\n"))

@@ -70,7 +70,7 @@ enum TreeFile {
 
 extension Int {
     /// A non-negative decimal number written in ASCII digits.
-    init?(decimal digits: ArraySlice<UInt8>) {
+    init?(decimal digits: some Collection<UInt8>) {
         guard !digits.isEmpty else { return nil }
         var value = 0
         for digit in digits {

@@ -125,7 +125,7 @@ enum Summary {
             }.joined(separator: " | ") + "\n"
             if index == 0 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "-+-") + "\n" }
         }
-        text += "Aliases: \(report.aliases) · static files: \(report.staticFiles) · files: \(report.filesWritten) (rendered: \(report.pagesRendered), changed: \(report.filesChanged), removed: \(report.filesRemoved)) · folders read: \(report.foldersRead)"
+        text += "Aliases: \(report.aliases) · static files: \(report.staticFiles) · files: \(report.filesWritten) (rendered: \(report.pagesRendered), changed: \(report.filesChanged), removed: \(report.filesRemoved)) · folders read: \(report.foldersRead) · files read back: \(report.filesReadBack)"
         if !report.warnings.isEmpty { text += " · warnings: \(report.warnings.count) (portal check lists them)" }
         text += "\nBuilt \(output)/ in \(Int(report.seconds * 1000)) ms"
         return text

@@ -272,6 +272,11 @@ struct FeatureTests {
         try Data("<!DOCTYPE html><p>changed by hand</p>".utf8).write(to: URL(fileURLWithPath: beside + "/en/about/index.html"))
         try await fixture.build()
         #expect(fixture.snapshot() == fresh.snapshot())
+        // Also to bytes of the same size with the modification time set back, as `cp -a`
+        // or `rsync -a` leave it: the status change time tells.
+        try Fixture.changeKeepingTime(beside + "/en/news/index.html")
+        try await fixture.build()
+        #expect(fixture.snapshot() == fresh.snapshot())
 
         // A template change renders every page.
         let footer = try String(contentsOfFile: fixture.templates + "/partials/footer.mustache", encoding: .utf8)
@@ -321,7 +326,7 @@ struct FeatureTests {
         /// A build that records folders changed up to `settled` seconds before it (a
         /// portal build waits three, for file systems with coarse times).
         @discardableResult func build(settled: Int64 = 0) async throws -> BuildReport {
-            try await fixture.build { $0.settledFolderAge = settled }
+            try await fixture.build { $0.settledAge = settled }
         }
         /// Builds into each copy until only its top is read: a folder a build changed is
         /// read again by the next build into its copy (its time no longer matches).
@@ -387,6 +392,75 @@ struct FeatureTests {
         #expect(try await build().foldersRead == folderCount + 1)
         try Data("portal-folders 1\ntree 1 99\n".utf8).write(to: URL(fileURLWithPath: fixture.root + "/.Public.folders"))
         #expect(try await build().foldersRead == folderCount + 1)
+        #expect(fixture.snapshot() == good)
+    }
+
+    @Test("files of the site beside known to hold their bytes are not read back; a file changed by hand is, even with its time set back")
+    func fileRecords() async throws {
+        let fixture = try site()
+        defer { fixture.remove() }
+        let beside = fixture.root + "/.Public.previous"
+        let files = FileManager.default
+        /// A build that renders every page (without the render cache, which would keep
+        /// the pages it knows) and records files unchanged for `settled` seconds before it
+        /// (a portal build waits three, for file systems with coarse times).
+        @discardableResult func build(settled: Int64 = 0) async throws -> BuildReport {
+            try? files.removeItem(atPath: fixture.root + "/.Public.cache")
+            return try await fixture.build { $0.settledAge = settled }
+        }
+        try await build()
+        try await build()
+        let good = fixture.snapshot()
+        let fileCount = good.count
+        #expect(fileCount > 50)
+        // The first two builds wrote into empty folders. Each copy is read back whole
+        // once more, and recorded; then nothing is read back.
+        #expect(try await build().filesReadBack == fileCount)
+        #expect(try await build().filesReadBack == fileCount)
+        var report = try await build()
+        #expect(report.filesReadBack == 0 && report.filesChanged == 0)
+        #expect(try await build().filesReadBack == 0)
+        #expect(fixture.snapshot() == good)
+
+        // A page of the copy beside changed by hand to other bytes of the same size, its
+        // modification time set back (as `cp -a` or `rsync -a` would): its status change
+        // time differs from the record. It is read back and written again.
+        try Fixture.changeKeepingTime(beside + "/en/about/index.html")
+        report = try await build()
+        #expect(report.filesReadBack == 1 && report.filesChanged == 1)
+        #expect(fixture.snapshot() == good)
+        // A file the build wrote has no record: the next build into its copy reads it
+        // back, and records it.
+        #expect(try await build().filesReadBack == 0)
+        #expect(try await build().filesReadBack == 1)
+        #expect(try await build().filesReadBack == 0)
+        #expect(try await build().filesReadBack == 0)
+
+        // A file replaced by a copy with the same bytes (another inode): read back, not written.
+        let feed = beside + "/sitemap.xml"
+        try files.copyItem(atPath: feed, toPath: feed + ".copy")
+        try files.removeItem(atPath: feed)
+        try files.moveItem(atPath: feed + ".copy", toPath: feed)
+        report = try await build()
+        #expect(report.filesReadBack == 1 && report.filesChanged == 0)
+        #expect(fixture.snapshot() == good)
+        try await build()
+
+        // A file that changed within the settling time is read back each time, not recorded.
+        try files.setAttributes([.posixPermissions: 0o644], ofItemAtPath: feed)
+        #expect(try await build(settled: 3600).filesReadBack == 1)
+        #expect(try await build(settled: 3600).filesReadBack == 0)
+        #expect(try await build(settled: 3600).filesReadBack == 1, "it changed too recently to be recorded")
+        try await build()
+        #expect(try await build().filesReadBack == 1)
+        try await build()
+        #expect(try await build().filesReadBack == 0)
+
+        // Without the record, or with one not understood, every file is read back.
+        try files.removeItem(atPath: fixture.root + "/.Public.files")
+        #expect(try await build().filesReadBack == fileCount)
+        try Data("portal-files 1\ntree 1 99\n".utf8).write(to: URL(fileURLWithPath: fixture.root + "/.Public.files"))
+        #expect(try await build().filesReadBack == fileCount)
         #expect(fixture.snapshot() == good)
     }
 

@@ -115,6 +115,22 @@ struct Fixture {
         for file in outputFiles() { tree[file] = FileManager.default.contents(atPath: output + "/" + file) }
         return tree
     }
+
+    /// Changes a file's bytes by hand (`<h1` becomes `<h2`: the same size) and sets its
+    /// modification time back to what it was, to the nanosecond, as `cp -a` or `rsync -a`
+    /// would leave it.
+    static func changeKeepingTime(_ path: String) throws {
+        var info = stat()
+        try #require(stat(path, &info) == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let heading = try #require(bytes.firstRange(of: Data("<h1".utf8))).lowerBound
+        bytes.replaceSubrange(heading..<heading + 3, with: Data("<h2".utf8))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let times = [info.st_atim, info.st_mtim]
+        try #require(utimensat(AT_FDCWD, path, times, 0) == 0)
+        var after = stat()
+        try #require(stat(path, &after) == 0 && after.st_mtim.tv_sec == info.st_mtim.tv_sec && after.st_mtim.tv_nsec == info.st_mtim.tv_nsec && after.st_size == info.st_size)
+    }
 }
 
 /// Front matter and body as a page file.

@@ -660,6 +660,29 @@ struct JSONStringTests {
     }
 }
 
+@Suite("Record of the files beside the output")
+struct FileRecordsTests {
+    @Test("records read back as written; a path its lines cannot hold is left out (and its file read back by the next build)")
+    func roundTrip() {
+        let records: [(String, FileRecord)] = [
+            ("en/index.html", FileRecord(hash: ContentHash(Array("<!DOCTYPE html>".utf8)), size: 15, inode: 41, changed: 1_796_213_621_548_378_806)),
+            ("pl/miasta/łódź/index.html", FileRecord(hash: ContentHash(high: 0, low: .max), size: 0, inode: 42, changed: 7)),
+            ("odd\tname.html", FileRecord(hash: ContentHash(high: 1, low: 2), size: 3, inode: 43, changed: 8)),
+        ]
+        var lines = FileRecords.Lines()
+        for (path, record) in records { lines.add(path, record) }
+        var expected = Dictionary(uniqueKeysWithValues: records)
+        expected["odd\tname.html"] = nil
+        #expect(FileRecords.records(lines.bytes[...]) == expected)
+        // Lines not understood give no records at all.
+        #expect(FileRecords.records(Array("00\t1\t2\t3\ten/index.html\n".utf8)[...]).isEmpty)
+        #expect(FileRecords.records((lines.bytes + Array("\(String(repeating: "0", count: 32))\t1\t2\t3\t\n".utf8))[...]).isEmpty)
+        // Hashes tell bytes apart, and are those of XXH3-128 (its reference value for no bytes).
+        #expect(ContentHash(Array("<h1>".utf8)) != ContentHash(Array("<h2>".utf8)))
+        #expect(ContentHash([]) == ContentHash(high: 0x99aa_06d3_0147_98d8, low: 0x6001_c324_468d_497f))
+    }
+}
+
 @Suite("Record of the folders beside the output")
 struct FolderListingTests {
     @Test("records read back as written; a folder with a name its lines cannot hold is left out (and read by the next build)")

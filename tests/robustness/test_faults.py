@@ -62,11 +62,13 @@ def set_version(site, version):
 
 
 def record_folders(site, output):
-    """Builds into both copies once their folders are older than the settling time: a
-    build records (in .Public.folders) the folders of the site beside that did not change
-    in the 3 s before it, and the next build into that copy reads only those that changed
-    since. A folder's time is its status change time, which only waiting makes old.
-    Returns how many folders the build after them read (from its summary)."""
+    """Builds into both copies once their folders and files are older than the settling
+    time: a build records (in .Public.folders and .Public.files) the folders and files of
+    the site beside that did not change in the 3 s before it, and the next build into
+    that copy reads only the folders that changed since, and reads back only the files
+    that changed. Their time is their status change time, which only waiting makes old.
+    Returns how many folders the build after them read and how many files it read back
+    (from its summary)."""
     time.sleep(3.5)
     for version in (1, 2):
         set_version(site, version)
@@ -76,7 +78,8 @@ def record_folders(site, output):
                              "--templates", os.path.join(site, "Templates"), "--output", output],
                             capture_output=True, text=True)
     assert result.returncode == 0
-    return int(re.search(r"folders read: (\d+)", result.stdout).group(1))
+    return (int(re.search(r"folders read: (\d+)", result.stdout).group(1)),
+            int(re.search(r"files read back: (\d+)", result.stdout).group(1)))
 
 
 def test_killed_builds_leave_a_complete_site(site):
@@ -87,10 +90,13 @@ def test_killed_builds_leave_a_complete_site(site):
         assert build(site, output).returncode == 0
         snapshots[version] = tree(output)
     assert snapshots[1] != snapshots[2]
-    # Both copies recorded, so that killed builds also leave folders that differ from
-    # their records: the build after the recording reads only the few it changed.
+    # Both copies recorded, so that killed builds also leave folders and files that
+    # differ from their records: the build after the recording reads only the few
+    # folders it changed, and reads back only the few files it wrote.
     folders = sum(len(names) for _, names, _ in os.walk(output))
-    assert record_folders(site, output) < folders / 10
+    files = sum(len(names) for _, _, names in os.walk(output))
+    folders_read, files_read = record_folders(site, output)
+    assert folders_read < folders / 10 and files_read < files / 10
     started = time.perf_counter()
     assert build(site, output).returncode == 0
     duration = time.perf_counter() - started
@@ -113,17 +119,18 @@ def test_killed_builds_leave_a_complete_site(site):
     assert build(site, output).returncode == 0
     assert tree(output) == snapshots[version]
     # Beside the output folder only the previous site (complete and repaired), the
-    # render cache and the record of folders are kept.
-    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.cache", ".Public.folders", ".Public.previous"]
+    # render cache and the records of folders and files are kept.
+    assert sorted(name for name in os.listdir(site) if name.startswith(".Public")) == [".Public.cache", ".Public.files", ".Public.folders", ".Public.previous"]
     assert tree(os.path.join(site, ".Public.previous")) in (snapshots[1], snapshots[2])
     # Two more builds, each into a copy that killed builds wrote into: the render cache
-    # and the record of folders must not keep anything they left.
+    # and the records of folders and files must not keep anything they left.
     for other in (1 if version == 2 else 2, version):
         set_version(site, other)
         assert build(site, output).returncode == 0
         assert tree(output) == snapshots[other]
-    # And again with every folder recorded: still each version exactly.
-    assert record_folders(site, output) < folders / 10
+    # And again with every folder and file recorded: still each version exactly.
+    folders_read, files_read = record_folders(site, output)
+    assert folders_read < folders / 10 and files_read < files / 10
     assert tree(output) == snapshots[1]
     for other in (2, 1, 2, 1):
         set_version(site, other)
@@ -151,7 +158,7 @@ def test_full_disk_is_reported_and_the_old_site_stays(site):
     assert "was not changed" in result.stderr
     assert tree(output) == before
     # The half-updated copy beside is dropped, which gives the disk its space back.
-    assert sorted(n for n in os.listdir(site) if n.startswith(".Public.")) == [".Public.cache", ".Public.folders"]
+    assert sorted(n for n in os.listdir(site) if n.startswith(".Public.")) == [".Public.cache", ".Public.files", ".Public.folders"]
 
 
 def test_unwritable_output_folder_is_reported(site):

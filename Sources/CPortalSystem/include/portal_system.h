@@ -22,6 +22,10 @@ int portal_open_existing(int folder, const char *path);
 /// that differs. Returns 1 or 0.
 int portal_file_holds(int fd, const void *bytes, unsigned long count);
 
+/// The 128-bit XXH3 hash of the `count` bytes at `bytes` (xxHash, compiled in from
+/// Debian's libxxhash-dev header): what the record of output files keeps of each file.
+void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
 /// the library calls it at all).
