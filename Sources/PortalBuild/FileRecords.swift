@@ -33,10 +33,10 @@ struct FileRecord: Equatable, Sendable {
 /// For each copy of the site, its files as a build last found them when it compared
 /// them with what it was writing. A build writes a file only when its bytes changed, and
 /// reading every file of the folder beside back to compare it (open, read, compare,
-/// close) was a tenth of a full build's time, and more where the system had let go of
-/// the files from its cache: a file whose inode number, size and status change time are
-/// those of its record, and whose new bytes have the recorded hash, holds those bytes
-/// already. Any write to a file changes its status change time, and no program can set
+/// close) was a tenth of the CPU time of a full build's render phase, and more where the
+/// system had let go of the files from its cache: a file whose inode number, size and
+/// status change time are those of its record, and whose new bytes have the recorded
+/// hash, holds those bytes already. Any write to a file changes its status change time, and no program can set
 /// that back short of the system clock.
 ///
 /// A record is made only when a build reads a file back and finds it equal, and only if
