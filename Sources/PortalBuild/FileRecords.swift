@@ -36,8 +36,8 @@ struct FileRecord: Equatable, Sendable {
 /// close) was a tenth of the CPU time of a full build's render phase, and more where the
 /// system had let go of the files from its cache: a file whose inode number, size and
 /// status change time are those of its record, and whose new bytes have the recorded
-/// hash, holds those bytes already. Any write to a file changes its status change time, and no program can set
-/// that back short of the system clock.
+/// hash, holds those bytes already. Any write to a file changes its status change time,
+/// and no program can set that back short of the system clock.
 ///
 /// A record is made only when a build reads a file back and finds it equal, and only if
 /// the file had not changed in the few seconds before (`BuildOptions.settledAge`): a
@@ -51,57 +51,18 @@ enum FileRecords {
     static let header = "portal-files 1"
 
     /// A copy's records by the file's path below its top; none when its lines are not
-    /// understood. A line is `hash<TAB>size<TAB>inode<TAB>changed<TAB>path`. Read field
-    /// by field where they are: ten thousand lines are read while the site loads.
+    /// understood. A line is `hash<TAB>size<TAB>inode<TAB>changed<TAB>path`.
     static func records(_ lines: ArraySlice<UInt8>) -> [String: FileRecord] {
         lines.withUnsafeBufferPointer { bytes -> [String: FileRecord] in
             var records: [String: FileRecord] = [:]
             records.reserveCapacity(bytes.count / 96)
-            var at = 0
-            /// The number written up to the next tab, and the tab passed.
-            func number() -> Int? {
-                var value = 0
-                let start = at
-                while at < bytes.count, bytes[at] != 0x09 {
-                    let digit = Int(bytes[at]) &- 0x30
-                    guard digit >= 0 && digit <= 9 else { return nil }
-                    let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, carry) = times.addingReportingOverflow(digit)
-                    guard !overflow && !carry else { return nil }
-                    value = sum
-                    at += 1
-                }
-                guard at > start && at < bytes.count else { return nil }
-                at += 1
-                return value
-            }
-            /// 16 hexadecimal digits.
-            func hex() -> UInt64? {
-                guard at + 16 <= bytes.count else { return nil }
-                var value: UInt64 = 0
-                for _ in 0..<16 {
-                    let byte = bytes[at]
-                    let digit: UInt8
-                    switch byte {
-                    case 0x30...0x39: digit = byte - 0x30
-                    case 0x61...0x66: digit = byte - 0x61 + 10
-                    default: return nil
-                    }
-                    value = value << 4 | UInt64(digit)
-                    at += 1
-                }
-                return value
-            }
-            while at < bytes.count {
-                guard let high = hex(), let low = hex(), at < bytes.count, bytes[at] == 0x09 else { return [:] }
-                at += 1
-                guard let size = number(), let inode = number(), let changed = number() else { return [:] }
-                let start = at
-                while at < bytes.count, bytes[at] != 0x0A { at += 1 }
-                guard at > start, at < bytes.count else { return [:] }
-                let path = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
-                at += 1
-                records[path] = FileRecord(hash: ContentHash(high: high, low: low), size: size, inode: UInt64(inode), changed: Int64(changed))
+            var reader = TreeFile.Reader(bytes)
+            while !reader.atEnd {
+                guard let hash = RenderKey(hex: reader.field()), reader.pass(0x09),
+                      let size = reader.number(), let inode = reader.number(), let changed = reader.number() else { return [:] }
+                let path = reader.rest()
+                guard !path.isEmpty, reader.pass(0x0A) else { return [:] }
+                records[String(decoding: path, as: UTF8.self)] = FileRecord(hash: ContentHash(high: hash.high, low: hash.low), size: size, inode: UInt64(inode), changed: Int64(changed))
             }
             return records
         }

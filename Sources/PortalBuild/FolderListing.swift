@@ -36,34 +36,19 @@ enum FolderListing {
 
     /// A copy's records by the folder's path below its top; none when its lines are not
     /// understood. A line is `inode<TAB>changed<TAB>path`, then `<TAB>name` for each
-    /// file and `<TAB>name/` for each folder in it. Read field by field where they are:
-    /// ten thousand lines are read while the site loads.
+    /// file and `<TAB>name/` for each folder in it.
     static func records(_ lines: ArraySlice<UInt8>) -> [String: FolderRecord] {
         lines.withUnsafeBufferPointer { bytes -> [String: FolderRecord] in
             var records: [String: FolderRecord] = [:]
             records.reserveCapacity(bytes.count / 48)
-            var at = 0
-            /// The field up to the next tab or line end (not passed).
-            func field() -> UnsafeBufferPointer<UInt8> {
-                let start = at
-                while at < bytes.count, bytes[at] != 0x09, bytes[at] != 0x0A { at += 1 }
-                return UnsafeBufferPointer(rebasing: bytes[start..<at])
-            }
-            /// A number followed by a tab, the tab passed.
-            func number() -> Int? {
-                let digits = field()
-                guard at < bytes.count, bytes[at] == 0x09 else { return nil }
-                at += 1
-                return Int(decimal: digits)
-            }
-            while at < bytes.count {
-                guard let inode = number(), let changed = number() else { return [:] }
-                let path = field()
+            var reader = TreeFile.Reader(bytes)
+            while !reader.atEnd {
+                guard let inode = reader.number(), let changed = reader.number() else { return [:] }
+                let path = reader.field()
                 guard !path.isEmpty else { return [:] }
                 var record = FolderRecord(inode: UInt64(inode), changed: Int64(changed), files: [], folders: [])
-                while at < bytes.count, bytes[at] == 0x09 {
-                    at += 1
-                    let name = field()
+                while reader.pass(0x09) {
+                    let name = reader.field()
                     guard !name.isEmpty else { return [:] }
                     if name.last == UInt8(ascii: "/") {
                         record.folders.append(String(decoding: UnsafeBufferPointer(rebasing: name.dropLast()), as: UTF8.self))
@@ -71,8 +56,7 @@ enum FolderListing {
                         record.files.append(String(decoding: name, as: UTF8.self))
                     }
                 }
-                guard at < bytes.count else { return [:] }
-                at += 1
+                guard reader.pass(0x0A) else { return [:] }
                 records[String(decoding: path, as: UTF8.self)] = record
             }
             return records

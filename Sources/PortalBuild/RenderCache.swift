@@ -35,16 +35,19 @@ struct RenderCache {
     /// The entries of one copy by output path; none when its lines are not understood.
     func entries(of tree: UInt64) -> [String: Entry] {
         guard let lines = trees[tree] else { return [:] }
-        var entries: [String: Entry] = [:]
-        for line in lines.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
-            guard fields.count == 4, let key = RenderKey(hex: fields[0]),
-                  let size = Int(decimal: fields[1]), let changed = Int(decimal: fields[2]) else {
-                return [:]
+        return lines.withUnsafeBufferPointer { bytes -> [String: Entry] in
+            var entries: [String: Entry] = [:]
+            entries.reserveCapacity(bytes.count / 96)
+            var reader = TreeFile.Reader(bytes)
+            while !reader.atEnd {
+                guard let key = RenderKey(hex: reader.field()), reader.pass(0x09),
+                      let size = reader.number(), let changed = reader.number() else { return [:] }
+                let path = reader.rest()
+                guard reader.pass(0x0A) else { return [:] }
+                entries[String(decoding: path, as: UTF8.self)] = Entry(key: key, size: size, changed: Int64(changed))
             }
-            entries[String(decoding: fields[3], as: UTF8.self)] = Entry(key: key, size: size, changed: Int64(changed))
+            return entries
         }
-        return entries
     }
 
     /// A copy's lines, written one entry at a time (after the pages, on one core: digits
@@ -85,7 +88,7 @@ struct RenderCache {
 
 extension RenderKey {
     /// 32 hexadecimal digits, as `description` writes them.
-    init?(hex digits: ArraySlice<UInt8>) {
+    init?(hex digits: some Collection<UInt8>) {
         guard digits.count == 32 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0
         for (index, digit) in digits.enumerated() {

@@ -68,6 +68,48 @@ enum TreeFile {
     }
 }
 
+extension TreeFile {
+    /// Reads a copy's lines field by field where they are, without copying a line or a
+    /// field: ten thousand lines are read while the site loads.
+    struct Reader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var at = 0
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        var atEnd: Bool { at >= bytes.count }
+
+        /// The field up to the next tab or line end (not passed).
+        mutating func field() -> UnsafeBufferPointer<UInt8> {
+            let start = at
+            while at < bytes.count, bytes[at] != 0x09, bytes[at] != 0x0A { at += 1 }
+            return UnsafeBufferPointer(rebasing: bytes[start..<at])
+        }
+
+        /// The rest of the line (not passed), tabs and all.
+        mutating func rest() -> UnsafeBufferPointer<UInt8> {
+            let start = at
+            while at < bytes.count, bytes[at] != 0x0A { at += 1 }
+            return UnsafeBufferPointer(rebasing: bytes[start..<at])
+        }
+
+        /// Passes `byte` (a tab or a line feed) when it comes next.
+        mutating func pass(_ byte: UInt8) -> Bool {
+            guard at < bytes.count, bytes[at] == byte else { return false }
+            at += 1
+            return true
+        }
+
+        /// A number followed by a tab, the tab passed.
+        mutating func number() -> Int? {
+            let digits = field()
+            return pass(0x09) ? Int(decimal: digits) : nil
+        }
+    }
+}
+
 extension Int {
     /// A non-negative decimal number written in ASCII digits.
     init?(decimal digits: some Collection<UInt8>) {
