@@ -68,4 +68,4 @@ sanitizers: setup
 	PORTAL_SYSTEM_MALLOC=1 TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
 clean:
-	rm -rf .build .build-* Public/* .Public.previous .Public.cache .Public.folders screenshots .bench
+	rm -rf .build .build-* Public/* .Public.previous .Public.cache .Public.folders .Public.files screenshots .bench
