@@ -25,19 +25,48 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @es
 /// waits; the other threads keep the cores busy meanwhile.
 public let diskThreads = 3 * max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-/// Runs `transform` over `items` on `threads` threads of their own, keeping the order:
-/// for work that waits on the disk (reading files a system may have let go of from its
-/// cache), where more threads than cores keep the cores busy while some of them wait.
-/// The cooperative pool of Swift's tasks has one thread per core and no more.
+/// Runs `transform` over `items` on up to `threads` threads of their own (at most
+/// `diskThreads`, shared by every call in the process), keeping the order: for work that
+/// waits on the disk, where more threads than cores keep the cores busy while some of
+/// them wait. The cooperative pool of Swift's tasks has one thread per core and no more.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], threads: Int, _ transform: @escaping @Sendable (T) -> R) async -> [R] {
-    let threads = min(max(1, threads), items.count)
+    let threads = min(max(1, threads), items.count, diskThreads)
     if threads <= 1 { return items.map(transform) }
     let work = ThreadedMap(items, threads: threads, transform)
     return await withCheckedContinuation { continuation in
         work.finished = continuation
-        for _ in 0..<threads {
-            Thread.detachNewThread { work.run() }
+        for _ in 0..<threads { DiskThreads.shared.run { work.run() } }
+    }
+}
+
+/// The threads of `parallelMap(_:threads:_:)`, made once when first asked for: builds at
+/// once (the tests, the preview server) share them instead of each making its own, and
+/// none is made and ended per call. A piece of work never waits for another (a
+/// transform is synchronous and cannot call `parallelMap`), so the queue cannot stall.
+private final class DiskThreads: @unchecked Sendable {
+    static let shared = DiskThreads(count: diskThreads)
+    private let condition = NSCondition()
+    private var queue: [@Sendable () -> Void] = []
+
+    private init(count: Int) {
+        for _ in 0..<count {
+            Thread.detachNewThread { [self] in
+                while true {
+                    condition.lock()
+                    while queue.isEmpty { condition.wait() }
+                    let work = queue.removeFirst()
+                    condition.unlock()
+                    work()
+                }
+            }
         }
+    }
+
+    func run(_ work: @escaping @Sendable () -> Void) {
+        condition.lock()
+        queue.append(work)
+        condition.signal()
+        condition.unlock()
     }
 }
 

@@ -61,8 +61,10 @@ func freePort() -> UInt16 {
     return UInt16(bigEndian: address.sin_port)
 }
 
-/// Polls until `condition` holds or `seconds` pass.
-func eventually(_ seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
+/// Polls until `condition` holds or `seconds` pass. The waits are long for what they
+/// wait for (a rebuild of a small site takes milliseconds): under the thread sanitizer,
+/// with every suite running at once, one took over half a minute.
+func eventually(_ seconds: Double = 120, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }
@@ -88,7 +90,7 @@ struct ServeTests {
         let server = PreviewServer(options: fixture.options(), port: port, interval: 0.05, log: { _ in })
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        #expect(await eventually(120) { await httpGet(port: port, "/en/about/").status == 200 }, "the first build is served")
+        #expect(await eventually(300) { await httpGet(port: port, "/en/about/").status == 200 }, "the first build is served")
 
         let first = await httpGet(port: port, "/en/about/")
         #expect(first.body.contains("<h1>The mission</h1>"))
@@ -164,7 +166,7 @@ struct ServeTests {
         let server = PreviewServer(options: fixture.options(), port: port, log: { _ in })
         let task = Task { try await server.run() }
         defer { task.cancel() }
-        #expect(await eventually(120) { await httpGet(port: port, "/en/").status == 200 })
+        #expect(await eventually(300) { await httpGet(port: port, "/en/").status == 200 })
         for path in ["/../secret.txt", "/en/../../secret.txt", "/%2e%2e/secret.txt", "/en/%2E%2E/%2E%2E/secret.txt"] {
             let response = await httpGet(port: port, path)
             #expect(response.status == 403 || response.status == 400 || response.status == 404, "\(path) → \(response.status)")
