@@ -185,7 +185,7 @@ public struct Builder: Sendable {
         let stagingTree = TreeFile.inode(staging)
         let outputTree = TreeFile.inode(output.path)
         let listingPath = output.listingPath
-        let settledBefore = FolderListing.settledBefore(seconds: options.settledAge)
+        let settledBefore = TreeFile.settledBefore(seconds: options.settledAge)
         let filesPath = output.filesPath
         // On a thread of its own, started now: the cooperative pool is busy loading.
         let scan = BackgroundResult { () -> Beside in
@@ -227,8 +227,8 @@ public struct Builder: Sendable {
                 return (output.removeStale(keeping: Set(paths), folders: folders, holding: await scan.value().scan), folders)
             }()
             let jobCount = jobs.count
-            let besideNow = await scan.value()
-            let knownFiles = besideNow.files
+            let beside = await scan.value()
+            let knownFiles = beside.files
             // Pages last: the sitemap, search indexes and feeds are each one long job, and a
             // core that starts one near the end would leave the other waiting.
             let order = paths.indices.filter { $0 >= jobCount || !jobs[$0].isPage } + paths.indices.filter { $0 < jobCount && jobs[$0].isPage }
@@ -237,7 +237,7 @@ public struct Builder: Sendable {
             // One per core otherwise: a first build only makes files, and more threads
             // making files side by side wait on each other in the file system (a tenth
             // slower on the 10k corpus).
-            let readingBack = !besideNow.scan.files.isEmpty && knownFiles.count < paths.count / 2
+            let readingBack = !beside.scan.files.isEmpty && knownFiles.count < paths.count / 2
             let writers = readingBack ? diskThreads : ProcessInfo.processInfo.activeProcessorCount
             let outcomes = await parallelMap(order, threads: writers) { index -> Result<Outcome, BuildFailure> in
                 let bytes: [UInt8]
@@ -293,26 +293,17 @@ public struct Builder: Sendable {
             }
             try output.swapIn()
             // The folder written is now the output folder; the old output folder is beside.
-            var trees: [UInt64: ArraySlice<UInt8>] = [:]
-            if let stagingTree { trees[stagingTree] = lines.bytes[...] }
-            if let outputTree, let previous = cache.trees[outputTree] { trees[outputTree] = previous }
-            cache.trees = trees
+            cache.trees = TreeFile.replacing(cache.trees, stagingTree, with: lines.bytes[...], keeping: outputTree)
             cache.save(cachePath)
             // The record of the folders written: as they were seen before (one the build
             // changed has a time that no longer matches), less those that are gone.
-            let beside = await scan.value()
             let (seen, listing) = (beside.scan, beside.listing)
-            var folderTrees: [UInt64: ArraySlice<UInt8>] = [:]
-            if let stagingTree {
-                // Every folder was as recorded: the same lines.
-                folderTrees[stagingTree] = seen.asRecorded ? listing[stagingTree] : FolderListing.lines(seen.seen.filter { siteFolders.contains($0.key) })[...]
-            }
-            if let outputTree, let previous = listing[outputTree] { folderTrees[outputTree] = previous }
+            // Every folder was as recorded: the same lines.
+            let folderLines = seen.asRecorded ? stagingTree.flatMap { listing[$0] } : FolderListing.lines(seen.seen.filter { siteFolders.contains($0.key) })[...]
+            let folderTrees = TreeFile.replacing(listing, stagingTree, with: folderLines, keeping: outputTree)
             if folderTrees != listing { TreeFile.save(folderTrees, header: FolderListing.header, to: listingPath) }
             // The record of the files of the copy written, in the order they were written.
-            var fileTrees: [UInt64: ArraySlice<UInt8>] = [:]
-            if let stagingTree { fileTrees[stagingTree] = fileLines.bytes[...] }
-            if let outputTree, let previous = beside.fileTrees[outputTree] { fileTrees[outputTree] = previous }
+            let fileTrees = TreeFile.replacing(beside.fileTrees, stagingTree, with: fileLines.bytes[...], keeping: outputTree)
             if fileTrees != beside.fileTrees { TreeFile.save(fileTrees, header: FileRecords.header, to: filesPath) }
             clock.lap("flush, swap")
         } catch {

@@ -103,12 +103,4 @@ enum FolderListing {
         }
         return folders
     }
-
-    /// Now less `seconds`, in nanoseconds since 1970: a folder changed after it is not
-    /// recorded (`BuildOptions.settledAge`).
-    static func settledBefore(seconds: Int64) -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return (Int64(now.tv_sec) - seconds) * 1_000_000_000 + Int64(now.tv_nsec)
-    }
 }

@@ -44,6 +44,24 @@ enum TreeFile {
         if rename(temporary, path) != 0 { unlink(temporary) }
     }
 
+    /// The blocks of a file after a build wrote into the copy `written`: its new `lines`,
+    /// and the other copy's (`kept`) as they were loaded, unread; no other copy's.
+    static func replacing(_ loaded: [UInt64: ArraySlice<UInt8>], _ written: UInt64?, with lines: ArraySlice<UInt8>?,
+                          keeping kept: UInt64?) -> [UInt64: ArraySlice<UInt8>] {
+        var trees: [UInt64: ArraySlice<UInt8>] = [:]
+        if let written { trees[written] = lines }
+        if let kept, let previous = loaded[kept] { trees[kept] = previous }
+        return trees
+    }
+
+    /// Now less `seconds`, in nanoseconds since 1970: a folder or file changed after it
+    /// is not recorded (`BuildOptions.settledAge`).
+    static func settledBefore(seconds: Int64) -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return (Int64(now.tv_sec) - seconds) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
     /// A folder's inode number: the same before and after it is renamed.
     static func inode(_ path: String) -> UInt64? {
         var info = stat()
