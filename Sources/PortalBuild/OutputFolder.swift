@@ -85,14 +85,25 @@ public struct OutputFolder: Sendable {
     /// many files were removed. Runs while the files are written: it touches nothing the
     /// site has (and `writeFile` clears its own way).
     public func removeStale(keeping paths: Set<String>, folders: Set<String>, holding existing: Scan) -> Int {
+        /// Whether a path lies below one the site writes a file at: `writeFile` removes
+        /// that folder whole to make way for the file, and two removals of the same folder
+        /// at once can each leave what the other took away (seen: the file then met a folder).
+        func belowSiteFile(_ path: String) -> Bool {
+            var above = Substring(path)
+            while let slash = above.utf8.lastIndex(of: UInt8(ascii: "/")) {
+                above = above[..<slash]
+                if paths.contains(String(above)) { return true }
+            }
+            return false
+        }
         var removed = 0
-        for file in existing.files where !paths.contains(file) {
+        for file in existing.files where !paths.contains(file) && !belowSiteFile(file) {
             let (folder, path) = located(file)
             unlinkat(folder, path, 0)
             removed += 1
         }
         // A folder where the site now has a file was replaced by that file already.
-        for folder in existing.folders.filter({ !folders.contains($0) && !paths.contains($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
+        for folder in existing.folders.filter({ !folders.contains($0) && !paths.contains($0) && !belowSiteFile($0) }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
             if rmdir(stagingPath + "/" + folder) != 0 {
                 try? FileManager.default.removeItem(atPath: stagingPath + "/" + folder)
             }
