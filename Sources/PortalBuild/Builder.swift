@@ -78,16 +78,21 @@ public struct Builder: Sendable {
         }
         // Content and theme problems are reported together.
         guard let site, let theme, errors.filter({ $0.severity == .error }).isEmpty else { throw BuildFailure(errors) }
-        // The pages' Markdown is rendered on every core while the site is planned on one.
-        async let markdown = SiteRenderer.markdown(of: site)
-        let plan = try SitePlan.make(site: site, languages: options.languages)
-        let layoutErrors = checkLayouts(plan, theme)
-        if !layoutErrors.isEmpty { throw BuildFailure(layoutErrors + warnings) }
+        // The pages' Markdown is rendered on every core while the site is planned on one,
+        // and while the tables that do not show it are made.
+        let markdown = Task { await SiteRenderer.markdown(of: site) }
+        let plan: SitePlan
+        do throws(BuildFailure) {
+            plan = try SitePlan.make(site: site, languages: options.languages)
+            let layoutErrors = checkLayouts(plan, theme)
+            if !layoutErrors.isEmpty { throw BuildFailure(layoutErrors + warnings) }
+        } catch {
+            markdown.cancel()
+            throw error
+        }
         clock.lap("load theme, plan")
-        let rendered = await markdown
-        clock.lap("markdown")
-        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings, markdown: rendered)
-        clock.lap("prepare (tables, search text, links)")
+        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings, markdown: { await markdown.value })
+        clock.lap("markdown, prepare (tables, search text, links)")
         return renderer
     }
 
@@ -294,7 +299,9 @@ public struct Builder: Sendable {
             try output.swapIn()
             // The folder written is now the output folder; the old output folder is beside.
             cache.trees = TreeFile.replacing(cache.trees, stagingTree, with: lines.bytes[...], keeping: outputTree)
-            cache.save(cachePath)
+            // The three records are written side by side: the render cache on a thread of its own.
+            let savedCache = cache
+            let cacheSaved = BackgroundResult { savedCache.save(cachePath) }
             // The record of the folders written: as they were seen before (one the build
             // changed has a time that no longer matches), less those that are gone.
             let (seen, listing) = (beside.scan, beside.listing)
@@ -305,7 +312,10 @@ public struct Builder: Sendable {
             // The record of the files of the copy written, in the order they were written.
             let fileTrees = TreeFile.replacing(beside.fileTrees, stagingTree, with: fileLines.bytes[...], keeping: outputTree)
             if fileTrees != beside.fileTrees { TreeFile.save(fileTrees, header: FileRecords.header, to: filesPath) }
+            await cacheSaved.value()
             clock.lap("flush, swap")
+            // What the process would free one piece at a time just before it ends.
+            if !options.freesMemory { HeldUntilExit.hold((beside, cache, outcomes, known)) }
         } catch {
             output.discardStaging()
             throw error
@@ -316,7 +326,7 @@ public struct Builder: Sendable {
         report.pagesRendered = rendered
         report.foldersRead = await scan.value().scan.foldersRead
         report.filesReadBack = readBack
-        if !options.freesMemory { _ = Unmanaged.passRetained(HeldUntilExit(renderer)) }
+        if !options.freesMemory { HeldUntilExit.hold((renderer, scan)) }
         return report
     }
 }
@@ -333,8 +343,11 @@ struct Beside: Sendable {
 
 /// What a build leaves to the system to free when the process exits (`freesMemory`).
 private final class HeldUntilExit: @unchecked Sendable {
-    let value: SiteRenderer
-    init(_ value: SiteRenderer) { self.value = value }
+    let value: Any
+    private init(_ value: Any) { self.value = value }
+
+    /// Never released: the system takes back its memory at once when the process ends.
+    static func hold(_ value: Any) { _ = Unmanaged.passRetained(HeldUntilExit(value)) }
 }
 
 /// A whole site rendered in memory.

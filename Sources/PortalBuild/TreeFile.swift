@@ -33,15 +33,31 @@ enum TreeFile {
     }
 
     /// Writes the file beside, then renames it into place.
+    /// Each block is written from where it is (a block of a copy not written this time
+    /// is a part of the file as loaded): no copy of the whole file is made first.
     static func save(_ trees: [UInt64: ArraySlice<UInt8>], header: String, to path: String) {
-        var file = Array((header + "\n").utf8)
-        for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) {
-            file.append(contentsOf: "tree \(tree) \(lines.count)\n".utf8)
-            file.append(contentsOf: lines)
-        }
         let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(file)) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        var written = writeAll(fd, Array((header + "\n").utf8)[...])
+        for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) where written {
+            written = writeAll(fd, Array("tree \(tree) \(lines.count)\n".utf8)[...]) && writeAll(fd, lines)
+        }
+        if close(fd) != 0 { written = false }
+        if !written || rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    /// Writes all of `bytes`; false on an error (a full disk).
+    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let result = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if result < 0 { if errno == EINTR { continue }; return false }
+                offset += result
+            }
+            return true
+        }
     }
 
     /// The blocks of a file after a build wrote into the copy `written`: its new `lines`,

@@ -51,8 +51,10 @@ public struct SiteRenderer: Sendable {
         return await parallelMap(site.pages) { renderer.render($0.body) }
     }
 
-    /// - Parameter markdown: `markdown(of:)` of the plan's site (rendered while it was planned).
-    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = [], markdown: [RenderedMarkdown]) async throws(BuildFailure) -> SiteRenderer {
+    /// - Parameter markdown: `markdown(of:)` of the plan's site, rendered while it was
+    ///   planned: awaited once the tables, which do not use it, are made.
+    public static func prepare(plan: SitePlan, theme: Theme, loadWarnings: [Diagnostic] = [],
+                               markdown: @Sendable () async -> [RenderedMarkdown]) async throws(BuildFailure) -> SiteRenderer {
         var diagnostics = DiagnosticList()
         var clock = PhaseClock()
         diagnostics.append(contentsOf: loadWarnings)
@@ -119,7 +121,7 @@ public struct SiteRenderer: Sendable {
         let projection = MapProjection(cities: site.cities)
         let tables = await makeTables(plan: plan, strings: strings, projection: projection)
         var result = SiteRenderer(
-            plan: plan, theme: theme, strings: strings, markdown: markdown, citySummaries: citySummaries,
+            plan: plan, theme: theme, strings: strings, markdown: [], citySummaries: citySummaries,
             assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
             basePath: site.config.basePath, origin: site.config.origin,
             languageCodes: Set(site.languages.map(\.code)),
@@ -138,6 +140,8 @@ public struct SiteRenderer: Sendable {
         let constants = result.tables.mapValues { $0.shared.mapValues(\.value) }
         async let compiled = CompiledTheme(theme: theme, constants: constants)
         clock.lap("  tables")
+        result.markdown = await markdown()
+        clock.lap("  markdown awaited")
         let partial = result
         // Links are checked while the search texts are made: its tables of targets are
         // made on one core.
