@@ -65,22 +65,6 @@ int portal_file_holds(int fd, const void *bytes, unsigned long count) {
     return 1;
 }
 
-#if __has_include(<mimalloc.h>)
-#include <mimalloc.h>
-
-// The portal program links mimalloc (see Package.swift); the tests and the sanitizer
-// builds do not, and there this reference stays null.
-extern void mi_option_set(mi_option_t option, long value) __attribute__((weak));
-
-/// mimalloc keeps freed pages for a while before returning them to the system; a build
-/// frees the text of one page after another, so without the delay its peak memory is
-/// about a tenth lower, for no measurable time. Runs before main, after mimalloc's own
-/// start (the libraries a program links start before it).
-__attribute__((constructor)) static void portal_tune_allocator(void) {
-    if (mi_option_set) mi_option_set(mi_option_decommit_delay, 0);
-}
-#endif
-
 #include <dlfcn.h>
 #include <stdatomic.h>
 
