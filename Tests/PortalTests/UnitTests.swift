@@ -706,3 +706,27 @@ struct FolderListingTests {
         #expect(FolderListing.foldersAbove(["en/news/a/index.html", "en/index.html", "robots.txt"]) == ["en/news/a", "en/news", "en"])
     }
 }
+
+@Suite("Files of blocks per copy of the site (render cache, records)")
+struct TreeFileTests {
+    @Test("blocks read back as saved, in any order of copies; a save that cannot be made leaves the file as it was")
+    func roundTrip() throws {
+        let folder = NSTemporaryDirectory() + "portal-treefile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/.Public.cache"
+        // One block is a part of a larger array, as a block kept from the file loaded is.
+        let loaded = Array("before\nłódź\tline\nafter".utf8)
+        let kept = loaded[7..<18]
+        let trees: [UInt64: ArraySlice<UInt8>] = [9_000_000_001: Array("a\t1\tindex.html\n".utf8)[...], 17: kept, 3: []]
+        TreeFile.save(trees, header: "portal-test 1", to: path)
+        #expect(TreeFile.load(path, header: "portal-test 1").mapValues(Array.init) == trees.mapValues(Array.init))
+        #expect(!FileManager.default.fileExists(atPath: path + ".new"))
+        // Another header: nothing understood.
+        #expect(TreeFile.load(path, header: "portal-test 2").isEmpty)
+        // Where the file beside cannot be made, the file saved before stays whole.
+        try FileManager.default.createDirectory(atPath: path + ".new", withIntermediateDirectories: false)
+        TreeFile.save([1: Array("other\n".utf8)[...]], header: "portal-test 1", to: path)
+        #expect(TreeFile.load(path, header: "portal-test 1").mapValues(Array.init) == trees.mapValues(Array.init))
+    }
+}
