@@ -24,6 +24,10 @@ public struct RenderedMarkdown: Sendable, Hashable {
     public var plainTextBytes: [UInt8]
     public var plainText: String { String(decoding: plainTextBytes, as: UTF8.self) }
 
+    /// What a document cmark-gfm could not parse or render becomes (and what a render
+    /// given up on stands for).
+    public static let empty = RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
+
     public struct Reference: Sendable, Hashable {
         public var destination: String
         public var line: Int
@@ -149,7 +153,7 @@ public struct MarkdownRenderer: Sendable {
         defer { portal_markdown_arena_reset() }
         let memory = UnsafeMutablePointer(mutating: portal_markdown_arena().assumingMemoryBound(to: cmark_mem.self))
         guard let parser = cmark_parser_new_with_mem(options, memory) else {
-            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
+            return .empty
         }
         var text = markdown
         text.withUTF8 { bytes in
@@ -166,7 +170,7 @@ public struct MarkdownRenderer: Sendable {
         // HTML rendering stay parallel.
         let finished = inParallel ? cmark_parser_finish(parser) : Self.inlineLock.withLock { cmark_parser_finish(parser) }
         guard let document = finished else {
-            return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
+            return .empty
         }
 
         var walk = TreeWalk()
@@ -181,7 +185,7 @@ public struct MarkdownRenderer: Sendable {
             // Without raw HTML, every `<h1>`…`<h6>` cmark-gfm writes is a heading of the
             // tree, in the tree's order: the ids go into the one rendering of the document.
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
+                return .empty
             }
             html = Self.addingIDs(walk.headings.map(\.id), to: cString)
         }
@@ -190,7 +194,7 @@ public struct MarkdownRenderer: Sendable {
                 replaceHeading(heading.node, id: heading.id, level: heading.level, options: renderOptions, extensions: extensions, memory: memory)
             }
             guard let cString = cmark_render_html(document, renderOptions, extensions) else {
-                return RenderedMarkdown(htmlBytes: [], headingIDs: [], links: [], imagesWithoutAlt: [], plainTextBytes: [])
+                return .empty
             }
             html = Array(UnsafeRawBufferPointer(start: cString, count: strlen(cString)))
         }
