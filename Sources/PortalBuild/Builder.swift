@@ -79,21 +79,21 @@ public struct Builder: Sendable {
         // Content and theme problems are reported together.
         guard let site, let theme, errors.filter({ $0.severity == .error }).isEmpty else { throw BuildFailure(errors) }
         // The pages' Markdown is rendered on every core while the site is planned on one,
-        // and while the tables that do not show it are made.
+        // and while the tables that do not show it are made; a build that fails before it
+        // needs the Markdown stops rendering it.
         let markdown = Task { await SiteRenderer.markdown(of: site) }
-        let plan: SitePlan
         do throws(BuildFailure) {
-            plan = try SitePlan.make(site: site, languages: options.languages)
+            let plan = try SitePlan.make(site: site, languages: options.languages)
             let layoutErrors = checkLayouts(plan, theme)
             if !layoutErrors.isEmpty { throw BuildFailure(layoutErrors + warnings) }
+            clock.lap("load theme, plan")
+            let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings, markdown: { await markdown.value })
+            clock.lap("markdown, prepare (tables, search text, links)")
+            return renderer
         } catch {
             markdown.cancel()
             throw error
         }
-        clock.lap("load theme, plan")
-        let renderer = try await SiteRenderer.prepare(plan: plan, theme: theme, loadWarnings: warnings, markdown: { await markdown.value })
-        clock.lap("markdown, prepare (tables, search text, links)")
-        return renderer
     }
 
     func checkLayouts(_ plan: SitePlan, _ theme: Theme) -> [Diagnostic] {

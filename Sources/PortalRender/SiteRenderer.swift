@@ -48,7 +48,8 @@ public struct SiteRenderer: Sendable {
     /// The Markdown of every page, once, on every core.
     public static func markdown(of site: Site) async -> [RenderedMarkdown] {
         let renderer = MarkdownRenderer(unsafeHTML: site.config.unsafeHTML)
-        return await parallelMap(site.pages) { renderer.render($0.body) }
+        // A build that failed meanwhile cancels it: the pages left are not rendered.
+        return await parallelMap(site.pages) { Task.isCancelled ? .empty : renderer.render($0.body) }
     }
 
     /// - Parameter markdown: `markdown(of:)` of the plan's site, rendered while it was
