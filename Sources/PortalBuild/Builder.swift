@@ -315,7 +315,7 @@ public struct Builder: Sendable {
             await cacheSaved.value()
             clock.lap("flush, swap")
             // What the process would free one piece at a time just before it ends.
-            if !options.freesMemory { HeldUntilExit.hold((beside, cache, outcomes, known)) }
+            if !options.freesMemory { HeldUntilExit.hold((renderer, scan, beside, cache, outcomes, known)) }
         } catch {
             output.discardStaging()
             throw error
@@ -326,7 +326,6 @@ public struct Builder: Sendable {
         report.pagesRendered = rendered
         report.foldersRead = await scan.value().scan.foldersRead
         report.filesReadBack = readBack
-        if !options.freesMemory { HeldUntilExit.hold((renderer, scan)) }
         return report
     }
 }
