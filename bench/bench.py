@@ -219,7 +219,8 @@ def main():
     for _ in range(2):  # the output folder and the previous site beside it
         portal_build(ten)
         portal_build(ten, templates=minimal)
-    hugo_build(ten)
+    if not args.no_hugo:
+        hugo_build(ten)
     for _ in range(args.runs):
         rows["full"].append(portal_build(ten, "full"))
         floors.append(floor(ten))
