@@ -260,7 +260,23 @@ extension SiteRenderer {
         let page = site.pages[pageIndex]
         if let summary = page.summary, !summary.isEmpty { return summary }
         if let description = page.description, !description.isEmpty { return description }
-        return Self.excerpt(markdown[pageIndex].plainText, limit: 200)
+        return Self.excerpt(utf8: markdown[pageIndex].plainTextBytes, limit: 200)
+    }
+
+    /// The same from UTF-8 bytes, decoding only their start: a long page's text is not
+    /// made a string to keep its first words. A start of at least three characters more
+    /// than the limit ends as the whole text does: where it was cut (perhaps inside a
+    /// character) lies past the characters kept and the one after them.
+    static func excerpt(utf8 bytes: [UInt8], limit: Int) -> String {
+        var length = min(bytes.count, 4 * (limit + 3))
+        while length < bytes.count {
+            let start = String(decoding: bytes[..<length], as: UTF8.self)
+            if start.index(start.startIndex, offsetBy: limit + 3, limitedBy: start.endIndex) != nil {
+                return excerpt(start, limit: limit)
+            }
+            length = min(bytes.count, 2 * length)
+        }
+        return excerpt(String(decoding: bytes, as: UTF8.self), limit: limit)
     }
 
     static func excerpt(_ text: String, limit: Int) -> String {

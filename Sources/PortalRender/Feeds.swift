@@ -197,7 +197,7 @@ extension SiteRenderer {
         for index in sortedCityIndices(code) {
             let city = site.cities[index]
             var text = city.name + " " + countryName(city.country, code) + " " + city.country
-            if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(markdown[narrative].plainText, limit: 1000) }
+            if let narrative = plan.cityNarratives[code]?[city.id] { text += " " + Self.excerpt(utf8: markdown[narrative].plainTextBytes, limit: 1000) }
             let title = city.name(in: code), summary = countryName(city.country, code)
             entries.append(Self.searchEntry(title: title, url: url(cityURLPath(city, code)), summary: summary, kind: strings.text("kind_city")) {
                 Slug.appendSearchFoldJSON([title, summary, text], to: &$0)
@@ -225,7 +225,7 @@ extension SiteRenderer {
         if text.count <= Self.searchTextLimit {
             Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex)], then: text, to: &out)
         } else {
-            Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex), Self.excerpt(String(decoding: text, as: UTF8.self), limit: Self.searchTextLimit)], to: &out)
+            Slug.appendSearchFoldJSON([page.title, summaryText(pageIndex), Self.excerpt(utf8: text, limit: Self.searchTextLimit)], to: &out)
         }
     }
 

@@ -659,6 +659,30 @@ struct JSONStringTests {
         #expect(SiteRenderer.excerpt("abcdefghijkl", limit: 10) == "abcdefghij…")
         #expect(SiteRenderer.excerpt("e\u{301}e\u{301}e\u{301}", limit: 3) == "e\u{301}e\u{301}e\u{301}")
     }
+
+    @Test("an excerpt of a text's bytes, decoded only at their start, is the excerpt of the whole text")
+    func excerptsOfBytes() {
+        // Words of one- to four-byte characters, combining accents, emoji joined into one
+        // character, flags: characters of many bytes, and cuts that fall inside them.
+        let pieces = ["Łódź", " ", "klimat", "e\u{301}\u{302}", "👩\u{200D}👩\u{200D}👧", "🇵🇱🇷🇴", "ș", "𝔸", "\n", "a", "ţară", "\u{FFFD}"]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        var shortened = 0
+        for _ in 0..<400 {
+            let text = (0..<next(120)).map { _ in pieces[next(pieces.count)] }.joined()
+            for limit in [1, 2, 5, 17, 40] {
+                let excerpt = SiteRenderer.excerpt(utf8: Array(text.utf8), limit: limit)
+                #expect(excerpt == SiteRenderer.excerpt(text, limit: limit), "\(text.debugDescription), limit \(limit)")
+                if excerpt != text { shortened += 1 }
+            }
+        }
+        #expect(shortened > 500)  // most texts were cut
+        #expect(SiteRenderer.excerpt(utf8: Array("Łódź i Kraków".utf8), limit: 200) == "Łódź i Kraków")
+        #expect(SiteRenderer.excerpt(utf8: [], limit: 5) == "")
+    }
 }
 
 @Suite("Record of the files beside the output")
