@@ -64,6 +64,8 @@ public enum SourceText {
     public static let maximumSize = 16 * 1024 * 1024
 
     public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
+        // Most files: read into the string at once (no copy of the bytes first).
+        if let text = FileSystem.readPlainUTF8(path, maximumSize: maximumSize) { return text }
         switch FileSystem.read(path, maximumSize: maximumSize) {
         case .bytes(let data): return try decode(data, display: display)
         case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])

@@ -54,6 +54,40 @@ public enum FileSystem {
         return .bytes(bytes)
     }
 
+    /// A file read straight into a string's storage, when it is UTF-8 with no byte that
+    /// needs a second look: nil for a file that is not, or that has a carriage return or
+    /// a byte 0xEF (a byte order mark, or what Swift puts where it repairs a character),
+    /// for a file larger than `maximumSize` or unreadable, and for one that grew while it
+    /// was read. `read(_:maximumSize:)` then reads it as bytes.
+    public static func readPlainUTF8(_ path: String, maximumSize: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) <= maximumSize else { return nil }
+        let size = Int(info.st_size)
+        var count = 0, failed = false
+        // One byte more than the file's size: a read that fills it means the file grew.
+        var text = String(unsafeUninitializedCapacity: size + 1) { buffer in
+            while count < buffer.count {
+                let asked = buffer.count - count
+                let result = Glibc.read(fd, buffer.baseAddress! + count, asked)
+                if result < 0 { if errno == EINTR { continue }; failed = true; return 0 }
+                if result == 0 { break }
+                count += result
+                if result < asked { break }  // a regular file's end
+            }
+            return count
+        }
+        guard !failed, count <= size else { return nil }
+        // Swift repairs what is not UTF-8 with U+FFFD (EF BF BD): a text of the bytes'
+        // length without the byte 0xEF was taken as it was.
+        let plain = text.withUTF8 { bytes in
+            bytes.count == count && (bytes.baseAddress.map { memchr($0, 0xEF, bytes.count) == nil && memchr($0, 0x0D, bytes.count) == nil } ?? true)
+        }
+        return plain ? text : nil
+    }
+
     public static func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path)
     }

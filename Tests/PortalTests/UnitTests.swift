@@ -204,6 +204,28 @@ struct FrontMatterTests {
         }
     }
 
+    @Test("a file read from disk: as it was, or the same error as from its bytes", arguments: [
+        (Array("---\ntitle: Łódź\n---\nBody\n".utf8), "---\ntitle: Łódź\n---\nBody\n"),
+        ([], ""),
+        ([0xEF, 0xBB, 0xBF] + Array("---\r\ntitle: A\r\n---\r\n".utf8), "---\ntitle: A\n---\n"),
+        (Array("Body \u{FFFD}\n".utf8), "Body \u{FFFD}\n"),  // a replacement character of its own
+        (Array("ab\n".utf8) + [0xF0, 0x9F, 0x98], nil),  // cut inside a character: repaired to as many bytes
+        (Array("ab\ncd".utf8) + [0xFF], nil),
+    ] as [([UInt8], String?)])
+    func readFromDisk(_ bytes: [UInt8], _ expected: String?) throws {
+        let path = NSTemporaryDirectory() + "portal-source-\(UUID().uuidString).md"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        if let expected {
+            #expect(try SourceText.read(path, display: "x.md") == expected)
+        } else {
+            var fromBytes: [String] = [], fromFile: [String] = []
+            do { _ = try SourceText.decode(bytes, display: "x.md") } catch { fromBytes = error.diagnostics.map(\.description) }
+            do { _ = try SourceText.read(path, display: "x.md") } catch { fromFile = error.diagnostics.map(\.description) }
+            #expect(!fromFile.isEmpty && fromFile == fromBytes)
+        }
+    }
+
     @Test("dates", arguments: [("2024-11-09", "2024-11-09T00:00:00Z"), ("2024-11-09T10:30:00+01:00", "2024-11-09T10:30:00+01:00"), ("2024-02-29 08:00", "2024-02-29T08:00:00Z")])
     func dates(_ text: String, _ rfc3339: String) {
         #expect(PageDate(text)?.rfc3339 == rfc3339)
