@@ -15,12 +15,15 @@ extension SiteLoader {
         let folders = languages.map { contentDirectory + "/" + languageFolderName($0) }
         let walks = await parallelMap(folders) { FileSystem.walk($0) }
         for (language, (folder, (files, escaping))) in zip(languages, zip(folders, walks)) {
+            // Made once a language, not once a file (this loop runs on one core).
+            let shownFolder = display(languageFolderName(language) + "/")
             for link in escaping {
-                diagnostics.error(display(languageFolderName(language) + "/" + link), "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
+                diagnostics.error(shownFolder + link, "symbolic link points outside the content folder", hint: "copy the file into Content/ instead")
             }
             for relative in files where relative != "_language.yaml" {
-                let shown = display(languageFolderName(language) + "/" + relative)
-                if relative.hasSuffix(".md") {
+                let shown = shownFolder + relative
+                // The name's bytes: a file name is not text to compare as characters.
+                if relative.utf8.count >= 3, relative.utf8.suffix(3).elementsEqual(".md".utf8) {
                     jobs.append(Job(path: folder + "/" + relative, relative: relative, language: language, shown: shown))
                 } else {
                     staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))

@@ -237,7 +237,7 @@ public enum Slug {
         while index < input.count {
             let lead = input[index]
             if lead < 0x80 {
-                flush(&other, &out)
+                if !other.isEmpty { flush(&other, &out) }
                 // A run of ASCII, through the table.
                 repeat {
                     out.pointee = UInt8(truncatingIfNeeded: table[Int(input[index])] >> 8)
@@ -250,7 +250,7 @@ public enum Slug {
             if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic: dropped
             } else if let packed = latinFold(value, table) {
-                flush(&other, &out)
+                if !other.isEmpty { flush(&other, &out) }
                 put(packed, &out)
                 continue
             }
