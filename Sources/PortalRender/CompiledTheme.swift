@@ -765,10 +765,29 @@ final class CompiledTheme: @unchecked Sendable {
         if let value = values[name] { return value }
         let utf8 = name.utf8
         guard utf8.count > 3, utf8.starts(with: "has".utf8) else { return nil }
-        let rest = name.dropFirst(3)
-        let lowered = rest.prefix(1).lowercased() + rest.dropFirst()
         // `hasPages` stands for `pages` (or `Pages`): `hasName` upper-cases the first letter.
-        guard SiteRenderer.hasName(lowered) == name, let entry = values[lowered] ?? values[String(rest)] else { return nil }
+        let restBytes = utf8.dropFirst(3)
+        let first = restBytes.first!
+        // An ASCII first character (one not followed by a combining mark) read from the
+        // bytes: most names are short enough to be made without memory.
+        let asciiFirst = first < 0x80 && (restBytes.dropFirst().first ?? 0) < 0x80
+        let rest: String, lowered: String
+        switch first {
+        case UInt8(ascii: "a")...UInt8(ascii: "z") where asciiFirst:
+            return nil  // no name's `hasName` keeps its first letter lower-case
+        case UInt8(ascii: "A")...UInt8(ascii: "Z") where asciiFirst:
+            rest = String(decoding: restBytes, as: UTF8.self)
+            lowered = String(decoding: CollectionOfOne(first | 0x20), as: UTF8.self) + String(decoding: restBytes.dropFirst(), as: UTF8.self)
+        case _ where asciiFirst:
+            rest = String(decoding: restBytes, as: UTF8.self)
+            lowered = rest  // a digit or a sign: `hasName` keeps it as it is
+        default:
+            let text = name.dropFirst(3)
+            rest = String(text)
+            lowered = text.prefix(1).lowercased() + text.dropFirst()
+            guard SiteRenderer.hasName(lowered) == name else { return nil }
+        }
+        guard let entry = values[lowered] ?? values[rest] else { return nil }
         // A list shared by many pages (the menu, the head's links) is a list too.
         let value = ContextValueType(of: entry) == .shared ? (ContextValueType.take(entry, as: SharedValue.self)).value : entry
         // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.

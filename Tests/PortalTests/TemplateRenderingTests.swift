@@ -471,6 +471,26 @@ struct TemplateRenderingTests {
         #expect(String(decoding: files["hr/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self) == "<p>[menu|no alternates|switcher]</p>\n")
     }
 
+    @Test("`hasX` asks whether the list `x` (or `X`) has items, for names in any script")
+    func hasNameLookUps() {
+        let values: [String: Any] = [
+            "pages": [["title": "Łódź"]] as [[String: Any]], "Sections": [String](), "_notes": ["a"], "1st": [String](),
+            "łódź": ["x"], "e\u{301}x": ["x"], "title": "Kraków",
+        ]
+        func has(_ name: String) -> Bool? { CompiledTheme.rootValue(name, in: values) as? Bool }
+        #expect(has("hasPages") == true)
+        #expect(has("hasSections") == false)  // the list as written, capital first, when no lower-case one
+        #expect(has("has_notes") == true)  // a sign or digit first is kept as it is
+        #expect(has("has1st") == false)
+        #expect(has("hasŁódź") == true)  // upper-cased by its letter, not its bytes
+        #expect(has("haspages") == nil)  // `hasName` of no name keeps a lower-case first letter
+        #expect(has("hasE\u{301}x") == nil)  // "É" is one character: its `hasName` is "hasÉx"
+        #expect(has("hasÉx") == true)  // "éx", the same text as "e\u{301}x" to Swift
+        #expect(has("hasTitle") == nil)  // text, not a list
+        #expect(has("hasMissing") == nil)
+        #expect(has("has") == nil)
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
