@@ -21,6 +21,8 @@ enum HTMLEscaping {
             html.append(contentsOf: value.utf8)
             return
         }
+        // Read in place (a copy to call `withUTF8` on costs a retain and a release).
+        if value.utf8.withContiguousStorageIfAvailable({ XML.escape($0, apostrophe: true, dropControls: false, into: &html) }) != nil { return }
         var value = value
         value.withUTF8 { XML.escape($0, apostrophe: true, dropControls: false, into: &html) }
     }
