@@ -64,8 +64,9 @@ public enum SourceText {
     public static let maximumSize = 16 * 1024 * 1024
 
     public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
-        // Most files: read into the string at once (no copy of the bytes first).
-        if let text = FileSystem.readPlainUTF8(path, maximumSize: maximumSize) { return text }
+        // Read into the string at once (no copy of the bytes first); read again as bytes
+        // only where Swift repaired a byte, to point at it.
+        if let (text, repaired) = FileSystem.readText(path, maximumSize: maximumSize), !repaired { return normalized(text) }
         switch FileSystem.read(path, maximumSize: maximumSize) {
         case .bytes(let data): return try decode(data, display: display)
         case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
@@ -74,22 +75,9 @@ public enum SourceText {
     }
 
     public static func decode(_ bytes: [UInt8], display: String) throws(BuildFailure) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return normalized(text) }
         var slice = bytes[...]
         if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
-        if let text = String(validating: slice, as: UTF8.self) {
-            // A carriage return found by the C library: most files have none.
-            guard slice.withUnsafeBytes({ bytes in bytes.baseAddress.map { memchr($0, 0x0D, bytes.count) != nil } ?? false }) else { return text }
-            // CR LF and lone CR become LF.
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(slice.count)
-            var previousCR = false
-            for byte in slice {
-                if byte == 0x0D { bytes.append(0x0A); previousCR = true; continue }
-                if !(byte == 0x0A && previousCR) { bytes.append(byte) }
-                previousCR = false
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
         // Point at the first byte that is not UTF-8.
         var line = 1, column = 1
         var index = slice.startIndex
@@ -109,5 +97,27 @@ public enum SourceText {
             index = end
         }
         throw BuildFailure([.error(display, line: line, column: column, "the file is not valid UTF-8", hint: "save it as UTF-8")])
+    }
+
+    /// A text as the loaders take it: without a byte order mark, CR LF and lone CR as LF.
+    /// Most texts have neither, and are returned as they are.
+    static func normalized(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { utf8 -> String? in
+            let marked = utf8.starts(with: [0xEF, 0xBB, 0xBF])
+            let slice = UnsafeBufferPointer(rebasing: utf8.dropFirst(marked ? 3 : 0))
+            // A carriage return found by the C library: most files have none.
+            let hasCR = slice.baseAddress.map { memchr($0, 0x0D, slice.count) != nil } ?? false
+            guard hasCR else { return marked ? String(decoding: slice, as: UTF8.self) : nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(slice.count)
+            var previousCR = false
+            for byte in slice {
+                if byte == 0x0D { bytes.append(0x0A); previousCR = true; continue }
+                if !(byte == 0x0A && previousCR) { bytes.append(byte) }
+                previousCR = false
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        } ?? text
     }
 }

@@ -17,35 +17,26 @@ public enum FileSystem {
     /// The file's bytes, unless it is larger than `maximumSize` (its size is asked for
     /// once, from the open file).
     public static func read(_ path: String, maximumSize: Int) -> ReadResult {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .unreadable }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return .unreadable }
-        guard Int(info.st_size) <= maximumSize else { return .tooLarge }
+        let file: OpenFile
+        switch OpenFile.open(path, maximumSize: maximumSize) {
+        case .file(let opened): file = opened
+        case .failed(let result): return result
+        }
+        defer { close(file.fd) }
         // Read into memory not cleared first, one byte more than the file's size: a read
         // that fills it means the file grew meanwhile, and the rest is read in chunks.
         var failed = false
-        // A regular file's read that returns less than asked for has reached its end:
-        // no second read to be told so.
-        let regular = info.st_mode & S_IFMT == S_IFREG
-        var bytes = [UInt8](unsafeUninitializedCapacity: max(Int(info.st_size), 0) + 1) { buffer, count in
-            while count < buffer.count {
-                let asked = buffer.count - count
-                let result = Glibc.read(fd, buffer.baseAddress! + count, asked)
-                if result < 0 { if errno == EINTR { continue }; failed = true; return }
-                if result == 0 { return }
-                count += result
-                if regular && result < asked { return }
-            }
+        var bytes = [UInt8](unsafeUninitializedCapacity: file.size + 1) { buffer, count in
+            guard let read = file.read(into: buffer) else { failed = true; return }
+            count = read
         }
         if failed { return .unreadable }
-        if bytes.count <= Int(info.st_size) { return .bytes(bytes) }
+        if bytes.count <= file.size { return .bytes(bytes) }
         // The file grew while it was read: the rest in chunks.
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             if bytes.count > maximumSize { return .tooLarge }
-            let result = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            let result = chunk.withUnsafeMutableBytes { Glibc.read(file.fd, $0.baseAddress!, $0.count) }
             if result < 0 { if errno == EINTR { continue }; return .unreadable }
             if result == 0 { break }
             bytes.append(contentsOf: chunk[..<result])
@@ -54,38 +45,69 @@ public enum FileSystem {
         return .bytes(bytes)
     }
 
-    /// A file read straight into a string's storage, when it is UTF-8 with no byte that
-    /// needs a second look: nil for a file that is not, or that has a carriage return or
-    /// a byte 0xEF (a byte order mark, or what Swift puts where it repairs a character),
-    /// for a file larger than `maximumSize` or unreadable, and for one that grew while it
-    /// was read. `read(_:maximumSize:)` then reads it as bytes.
-    public static func readPlainUTF8(_ path: String, maximumSize: Int) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) <= maximumSize else { return nil }
-        let size = Int(info.st_size)
-        var count = 0, failed = false
+    /// A regular file read straight into a string's storage, as Swift takes it: invalid
+    /// UTF-8 repaired with U+FFFD. `repaired` is false when no byte was replaced: the text
+    /// has the bytes' length and no U+FFFD (EF BF BD), which is what a repair writes.
+    /// Nil for a file `read(_:maximumSize:)` reads otherwise: one larger than
+    /// `maximumSize`, unreadable, not a regular file, or grown while it was read.
+    public static func readText(_ path: String, maximumSize: Int) -> (text: String, repaired: Bool)? {
+        guard case .file(let file) = OpenFile.open(path, maximumSize: maximumSize) else { return nil }
+        guard file.regular else { close(file.fd); return nil }
+        defer { close(file.fd) }
+        var count: Int?
         // One byte more than the file's size: a read that fills it means the file grew.
-        var text = String(unsafeUninitializedCapacity: size + 1) { buffer in
+        var text = String(unsafeUninitializedCapacity: file.size + 1) { buffer in
+            count = file.read(into: buffer)
+            return count ?? 0
+        }
+        guard let count, count <= file.size else { return nil }
+        let repaired = text.withUTF8 { bytes -> Bool in
+            guard bytes.count == count else { return true }
+            guard let base = bytes.baseAddress else { return false }
+            // Each byte 0xEF found by the C library (most texts have none), then the two after it.
+            var offset = 0
+            while offset < bytes.count, let found = memchr(base + offset, 0xEF, bytes.count - offset) {
+                let index = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                if index + 2 < bytes.count && bytes[index + 1] == 0xBF && bytes[index + 2] == 0xBD { return true }
+                offset = index + 1
+            }
+            return false
+        }
+        return (text, repaired)
+    }
+
+    /// A file opened to be read whole: its descriptor and size.
+    private struct OpenFile {
+        var fd: Int32
+        var size: Int
+        /// A regular file's read that returns less than asked for has reached its end:
+        /// no second read to be told so.
+        var regular: Bool
+
+        enum Opened { case file(OpenFile), failed(ReadResult) }
+
+        static func open(_ path: String, maximumSize: Int) -> Opened {
+            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return .failed(.unreadable) }
+            var info = stat()
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { close(fd); return .failed(.unreadable) }
+            guard Int(info.st_size) <= maximumSize else { close(fd); return .failed(.tooLarge) }
+            return .file(OpenFile(fd: fd, size: max(Int(info.st_size), 0), regular: info.st_mode & S_IFMT == S_IFREG))
+        }
+
+        /// Reads until `buffer` is full or the file ends: how many bytes, nil on an error.
+        func read(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+            var count = 0
             while count < buffer.count {
                 let asked = buffer.count - count
                 let result = Glibc.read(fd, buffer.baseAddress! + count, asked)
-                if result < 0 { if errno == EINTR { continue }; failed = true; return 0 }
+                if result < 0 { if errno == EINTR { continue }; return nil }
                 if result == 0 { break }
                 count += result
-                if result < asked { break }  // a regular file's end
+                if regular && result < asked { break }
             }
             return count
         }
-        guard !failed, count <= size else { return nil }
-        // Swift repairs what is not UTF-8 with U+FFFD (EF BF BD): a text of the bytes'
-        // length without the byte 0xEF was taken as it was.
-        let plain = text.withUTF8 { bytes in
-            bytes.count == count && (bytes.baseAddress.map { memchr($0, 0xEF, bytes.count) == nil && memchr($0, 0x0D, bytes.count) == nil } ?? true)
-        }
-        return plain ? text : nil
     }
 
     public static func exists(_ path: String) -> Bool {
