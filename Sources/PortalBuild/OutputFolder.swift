@@ -291,16 +291,8 @@ public struct OutputFolder: Sendable {
                 return Written(written: false, readBack: true, state: FileState(info), record: record)
             }
         }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                pwrite(fd, buffer.baseAddress! + offset, buffer.count - offset, off_t(offset))
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
-            }
-            offset += written
+        guard bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) else {
+            throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
         }
         // Overwritten in place and cut to size afterwards: ext4 flushes a file on close
         // when it was truncated to zero and written again, which made rewriting a site

@@ -39,25 +39,17 @@ enum TreeFile {
         let temporary = path + ".new"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
-        var written = writeAll(fd, Array((header + "\n").utf8)[...])
+        var offset = 0
+        func put(_ bytes: ArraySlice<UInt8>) -> Bool {
+            defer { offset += bytes.count }
+            return bytes.withUnsafeBytes { FileSystem.writeAll(fd, $0, at: offset) }
+        }
+        var written = put(Array((header + "\n").utf8)[...])
         for (tree, lines) in trees.sorted(by: { $0.key < $1.key }) where written {
-            written = writeAll(fd, Array("tree \(tree) \(lines.count)\n".utf8)[...]) && writeAll(fd, lines)
+            written = put(Array("tree \(tree) \(lines.count)\n".utf8)[...]) && put(lines)
         }
         if close(fd) != 0 { written = false }
         if !written || rename(temporary, path) != 0 { unlink(temporary) }
-    }
-
-    /// Writes all of `bytes`; false on an error (a full disk).
-    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let result = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if result < 0 { if errno == EINTR { continue }; return false }
-                offset += result
-            }
-            return true
-        }
     }
 
     /// The blocks of a file after a build wrote into the copy `written`: its new `lines`,

@@ -110,6 +110,18 @@ public enum FileSystem {
         }
     }
 
+    /// Writes all of `bytes` into the open file at `start` (with `pwrite`: wherever a
+    /// read left the file's position); false on an error, which `errno` tells.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at start: Int = 0) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = pwrite(fd, bytes.baseAddress! + offset, bytes.count - offset, off_t(start + offset))
+            if written < 0 { if errno == EINTR { continue }; return false }
+            offset += written
+        }
+        return true
+    }
+
     public static func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path)
     }
