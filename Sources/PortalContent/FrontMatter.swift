@@ -23,8 +23,7 @@ public struct FrontMatter: Sendable {
         }
         // Lines are found on the UTF-8 bytes (a line feed always ends a character), by
         // the C library; the closing line is `---` or `...`.
-        var text = text
-        let found = text.withUTF8 { bytes -> (yamlEnd: Int, bodyStart: Int, line: Int)? in
+        let found = text.withUTF8Bytes { bytes -> (yamlEnd: Int, bodyStart: Int, line: Int)? in
             guard let base = bytes.baseAddress else { return nil }
             var lineNumber = 1
             var index = min(4, bytes.count)
@@ -102,8 +101,7 @@ public enum SourceText {
     /// A text as the loaders take it: without a byte order mark, CR LF and lone CR as LF.
     /// Most texts have neither, and are returned as they are.
     static func normalized(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { utf8 -> String? in
+        text.withUTF8Bytes { utf8 -> String? in
             let marked = utf8.starts(with: [0xEF, 0xBB, 0xBF])
             let slice = UnsafeBufferPointer(rebasing: utf8.dropFirst(marked ? 3 : 0))
             // A carriage return found by the C library: most files have none.

@@ -91,8 +91,7 @@ public enum YAMLDocument {
     ///   - lineOffset: added to every line (front matter starts below its `---`).
     /// - Returns: nil for an empty document.
     public static func parse(_ text: String, file: String, lineOffset: Int = 0) throws(BuildFailure) -> YAMLNode? {
-        var text = text
-        if let flat = text.withUTF8({ flatMapping($0, lineOffset: lineOffset) }) { return flat }
+        if let flat = text.withUTF8Bytes({ flatMapping($0, lineOffset: lineOffset) }) { return flat }
         return try parseWithLibYAML(text, file: file, lineOffset: lineOffset)
     }
 
@@ -102,8 +101,7 @@ public enum YAMLDocument {
         if let (line, column) = firstAnchorOrAlias(text) {
             throw BuildFailure([.error(file, line: line + lineOffset, column: column, "YAML anchors and aliases (&name, *name) are not supported", hint: "write the value out")])
         }
-        var text = text
-        let result: Result<YAMLNode?, BuildFailure> = text.withUTF8 { bytes in
+        let result: Result<YAMLNode?, BuildFailure> = text.withUTF8Bytes { bytes in
             guard let start = bytes.baseAddress, !bytes.isEmpty else { return .success(nil) }
             let reader = EventReader(start: start, count: bytes.count, file: file, lineOffset: lineOffset)
             defer { reader.close() }

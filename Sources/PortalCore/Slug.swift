@@ -60,8 +60,7 @@ public enum Slug {
     /// letters and digits are kept (lower case), Latin letters with diacritics folded,
     /// combining marks dropped, anything else separates words.
     public static func make(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { make(utf8: $0) }
+        text.withUTF8Bytes { make(utf8: $0) }
     }
 
     /// The same from a String's UTF-8, read a byte at a time: heading ids are made for
@@ -122,8 +121,7 @@ public enum Slug {
     /// Works on Unicode scalars (not grapheme clusters), read straight from the UTF-8
     /// bytes: it runs over the text of every page.
     public static func searchFold(_ text: String) -> String {
-        var text = text
-        return text.withUTF8(searchFold(utf8:))
+        text.withUTF8Bytes(searchFold(utf8:))
     }
 
     /// `asciiFolds` (128 entries), then the folds of U+00C0–U+024F and of U+1E00–U+1EFF,
@@ -217,8 +215,7 @@ public enum Slug {
             end.pointee = UInt8(ascii: "\""); end += 1
             for (index, part) in parts.enumerated() {
                 if index > 0 { end.pointee = UInt8(ascii: " "); end += 1 }
-                var part = part
-                part.withUTF8 { fold($0, into: &end) }
+                part.withUTF8Bytes { fold($0, into: &end) }
             }
             if let last {
                 if !parts.isEmpty { end.pointee = UInt8(ascii: " "); end += 1 }

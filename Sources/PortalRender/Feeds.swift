@@ -7,8 +7,7 @@ enum XML {
     /// over every value of every page. Control characters, which XML 1.0 does not
     /// allow, are left out unless `dropControls` is false (Mustache keeps them).
     static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
-        var text = text
-        let escaped = text.withUTF8 { bytes -> [UInt8]? in
+        let escaped = text.withUTF8Bytes { bytes -> [UInt8]? in
             guard bytes.contains(where: { needsEscape($0, apostrophe: apostrophe, dropControls: dropControls) }) else { return nil }
             var escaped: [UInt8] = []
             escaped.reserveCapacity(bytes.count + 16)
@@ -101,8 +100,7 @@ enum JSON {
     /// The same, appended to `out`. Works on UTF-8 bytes: it runs over the titles and
     /// summaries of every page for the search index.
     static func append(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { bytes in
+        text.withUTF8Bytes { bytes in
             out.append(UInt8(ascii: "\""))
             // Most text needs no escape at all: copied at once up to the first byte that may.
             let table = needsEscape
@@ -277,8 +275,7 @@ extension SiteRenderer {
         xml.reserveCapacity((128 + 128 * languages) * (plan.plannedPages.count + languages * (site.cities.count + 2)) + 256)
         func put(_ text: String) { xml.append(contentsOf: text.utf8) }
         func escaped(_ text: String, into out: inout [UInt8]) {
-            var text = text
-            text.withUTF8 { XML.escape($0, apostrophe: false, dropControls: true, into: &out) }
+            text.withUTF8Bytes { XML.escape($0, apostrophe: false, dropControls: true, into: &out) }
         }
         // An address is the origin and a path: the origin is escaped once (escaping goes
         // byte by byte, so the two escaped apart are the whole escaped).

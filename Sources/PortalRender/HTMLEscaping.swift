@@ -21,10 +21,7 @@ enum HTMLEscaping {
             html.append(contentsOf: value.utf8)
             return
         }
-        // Read in place (a copy to call `withUTF8` on costs a retain and a release).
-        if value.utf8.withContiguousStorageIfAvailable({ XML.escape($0, apostrophe: true, dropControls: false, into: &html) }) != nil { return }
-        var value = value
-        value.withUTF8 { XML.escape($0, apostrophe: true, dropControls: false, into: &html) }
+        value.withUTF8Bytes { XML.escape($0, apostrophe: true, dropControls: false, into: &html) }
     }
 
     /// UTF-8 text, the same way.

@@ -109,10 +109,7 @@ public struct FingerprintHasher {
     mutating func byte(_ value: UInt8) { add(UInt64(value)) }
 
     public mutating func add(_ text: String) {
-        // Read in place (a copy to call `withUTF8` on costs a retain and a release).
-        if text.utf8.withContiguousStorageIfAvailable({ add(UnsafeRawBufferPointer($0)) }) != nil { return }
-        var text = text
-        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+        text.withUTF8Bytes { add(UnsafeRawBufferPointer($0)) }
     }
 
     private mutating func add(_ bytes: UnsafeRawBufferPointer) {
