@@ -51,7 +51,7 @@ def corpus(work, pages_per_language):
 
 
 def timed(command, cwd):
-    """Runs a command under /usr/bin/time -v: (wall s, cpu s, peak MiB)."""
+    """Runs a command under /usr/bin/time -v: (wall s, cpu s, peak MiB, minor page faults)."""
     result = subprocess.run(["/usr/bin/time", "-v"] + command, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
@@ -64,7 +64,7 @@ def timed(command, cwd):
     wall = sum(float(part) * 60 ** index for index, part in enumerate(reversed(clock)))
     cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
     peak = int(field("Maximum resident set size (kbytes)")) / 1024
-    return wall, cpu, peak
+    return wall, cpu, peak, int(field("Minor (reclaiming a frame) page faults"))
 
 
 # Folders a first build replaces are moved here, and deleted when the benchmark ends.
@@ -93,8 +93,9 @@ def empty_trash():
     TRASH.clear()
 
 
-def portal_build(folder, mode="full", templates=None):
-    """A build into portal-public/ (portal-public-minimal/ with another theme).
+def portal_build(folder, mode="full", templates=None, program=PORTAL, output=None):
+    """A build by `program` into portal-public/ (portal-public-minimal/ with another
+    theme, `output` when given).
 
     full:    every page rendered (the render cache removed first); the output folder and
              the previous site beside it are kept, as Hugo keeps its public/ folder;
@@ -102,7 +103,7 @@ def portal_build(folder, mode="full", templates=None):
              knows the copy beside, which the build before the last one wrote);
     empty:   a first build, into an empty folder (the old one and the previous site
              beside it moved away, see TRASH, and the disk synced first)."""
-    output = os.path.join(folder, "portal-public" if templates is None else "portal-public-minimal")
+    output = output or os.path.join(folder, "portal-public" if templates is None else "portal-public-minimal")
     beside = os.path.join(folder, "." + os.path.basename(output))
     if mode == "empty":
         discard(output)
@@ -110,7 +111,7 @@ def portal_build(folder, mode="full", templates=None):
     if mode in ("empty", "full") and os.path.exists(beside + ".cache"):
         os.remove(beside + ".cache")
     os.sync()
-    command = [PORTAL, "build", "--quiet", "--output", output]
+    command = [program, "build", "--quiet", "--output", output]
     if templates:
         command += ["--templates", templates]
     return timed(command, os.path.join(folder, "portal"))

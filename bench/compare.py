@@ -36,22 +36,7 @@ import bench  # noqa: E402  (the corpus generator's wrapper)
 
 def full_build(program, folder, output):
     """A full build of the corpus in `folder` into `output`: (wall s, cpu s, MiB, faults)."""
-    beside = os.path.join(os.path.dirname(output), "." + os.path.basename(output))
-    if os.path.exists(beside + ".cache"):
-        os.remove(beside + ".cache")
-    os.sync()
-    result = subprocess.run(["/usr/bin/time", "-v", program, "build", "--quiet", "--output", output],
-                            cwd=os.path.join(folder, "portal"), capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"{program} failed:\n{result.stderr}")
-
-    def field(name):
-        return re.search(re.escape(name) + r":\s*(.+)", result.stderr).group(1).strip()
-
-    clock = field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":")
-    wall = sum(float(part) * 60 ** index for index, part in enumerate(reversed(clock)))
-    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-    return wall, cpu, int(field("Maximum resident set size (kbytes)")) / 1024, int(field("Minor (reclaiming a frame) page faults"))
+    return bench.portal_build(folder, "full", program=program, output=output)
 
 
 def instructions(program, folder):
