@@ -308,10 +308,10 @@ public struct Builder: Sendable {
             // Every folder was as recorded: the same lines.
             let folderLines = seen.asRecorded ? stagingTree.flatMap { listing[$0] } : FolderListing.lines(seen.seen.filter { siteFolders.contains($0.key) })[...]
             let folderTrees = TreeFile.replacing(listing, stagingTree, with: folderLines, keeping: outputTree)
-            if folderTrees != listing { TreeFile.save(folderTrees, header: FolderListing.header, to: listingPath) }
+            TreeFile.save(folderTrees, ifChangedFrom: listing, header: FolderListing.header, to: listingPath)
             // The record of the files of the copy written, in the order they were written.
             let fileTrees = TreeFile.replacing(beside.fileTrees, stagingTree, with: fileLines.bytes[...], keeping: outputTree)
-            if fileTrees != beside.fileTrees { TreeFile.save(fileTrees, header: FileRecords.header, to: filesPath) }
+            TreeFile.save(fileTrees, ifChangedFrom: beside.fileTrees, header: FileRecords.header, to: filesPath)
             await cacheSaved.value()
             clock.lap("flush, swap")
             // What the process would free one piece at a time just before it ends.

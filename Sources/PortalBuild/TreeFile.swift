@@ -32,6 +32,13 @@ enum TreeFile {
         return trees
     }
 
+    /// Saves `trees` when they differ from `old` (what the file holds). Either way no
+    /// unfinished save is left beside the file: a build killed while it saved leaves
+    /// its temporary file, which a later build that has nothing new to save removes.
+    static func save(_ trees: [UInt64: ArraySlice<UInt8>], ifChangedFrom old: [UInt64: ArraySlice<UInt8>], header: String, to path: String) {
+        if trees != old { save(trees, header: header, to: path) } else { unlink(path + ".new") }
+    }
+
     /// Writes the file beside, then renames it into place.
     /// Each block is written from where it is (a block of a copy not written this time
     /// is a part of the file as loaded): no copy of the whole file is made first.

@@ -775,4 +775,26 @@ struct TreeFileTests {
         TreeFile.save([1: Array("other\n".utf8)[...]], header: "portal-test 1", to: path)
         #expect(TreeFile.load(path, header: "portal-test 1").mapValues(Array.init) == trees.mapValues(Array.init))
     }
+
+    @Test("a build with nothing new to record removes what a killed build left of its save")
+    func unfinishedSaveRemoved() throws {
+        let folder = NSTemporaryDirectory() + "portal-treefile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/.Public.files"
+        let trees: [UInt64: ArraySlice<UInt8>] = [5: Array("a\t1\n".utf8)[...]]
+        TreeFile.save(trees, header: "portal-test 1", to: path)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        // A save killed before its rename: half a file beside.
+        #expect(FileManager.default.createFile(atPath: path + ".new", contents: Data("portal-te".utf8)))
+        TreeFile.save(trees, ifChangedFrom: trees, header: "portal-test 1", to: path)
+        #expect(!FileManager.default.fileExists(atPath: path + ".new"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == saved)
+        // Something new: saved over the leftover.
+        #expect(FileManager.default.createFile(atPath: path + ".new", contents: Data("portal-te".utf8)))
+        let changed: [UInt64: ArraySlice<UInt8>] = [5: Array("b\t2\n".utf8)[...]]
+        TreeFile.save(changed, ifChangedFrom: trees, header: "portal-test 1", to: path)
+        #expect(!FileManager.default.fileExists(atPath: path + ".new"))
+        #expect(TreeFile.load(path, header: "portal-test 1").mapValues(Array.init) == changed.mapValues(Array.init))
+    }
 }
