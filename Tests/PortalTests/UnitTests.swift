@@ -755,10 +755,16 @@ struct FolderListingTests {
 
 @Suite("Files of blocks per copy of the site (render cache, records)")
 struct TreeFileTests {
-    @Test("blocks read back as saved, in any order of copies; a save that cannot be made leaves the file as it was")
-    func roundTrip() throws {
+    /// A new folder for one test, which removes it.
+    static func temporaryFolder() throws -> String {
         let folder = NSTemporaryDirectory() + "portal-treefile-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test("blocks read back as saved, in any order of copies; a save that cannot be made leaves the file as it was")
+    func roundTrip() throws {
+        let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/.Public.cache"
         // One block is a part of a larger array, as a block kept from the file loaded is.
@@ -778,8 +784,7 @@ struct TreeFileTests {
 
     @Test("a build with nothing new to record removes what a killed build left of its save")
     func unfinishedSaveRemoved() throws {
-        let folder = NSTemporaryDirectory() + "portal-treefile-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/.Public.files"
         let trees: [UInt64: ArraySlice<UInt8>] = [5: Array("a\t1\n".utf8)[...]]
