@@ -362,21 +362,24 @@ public struct RenderMemo: Sendable {
     var pages: [String: (key: RenderKey, bytes: [UInt8])]
 }
 
-/// A value computed on a thread of its own, started at once, awaited later.
+/// A value computed on a thread of its own, started at once, awaited later, by any
+/// number of tasks, at once or one after another (a build awaits the scan of the folder
+/// beside in two tasks side by side).
 final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Value?
-    private var waiting: CheckedContinuation<Value, Never>?
+    /// Tasks that asked before the value was there; each is resumed once, with it.
+    private var waiting: [CheckedContinuation<Value, Never>] = []
 
     init(_ compute: @escaping @Sendable () -> Value) {
         Thread.detachNewThread { [self] in
             let value = compute()
             lock.lock()
             result = value
-            let continuation = waiting
-            waiting = nil
+            let continuations = waiting
+            waiting = []
             lock.unlock()
-            continuation?.resume(returning: value)
+            for continuation in continuations { continuation.resume(returning: value) }
         }
     }
 
@@ -387,9 +390,16 @@ final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
                 lock.unlock()
                 continuation.resume(returning: result)
             } else {
-                waiting = continuation
+                waiting.append(continuation)
                 lock.unlock()
             }
         }
+    }
+
+    /// How many tasks wait for the value (for tests).
+    var waiters: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return waiting.count
     }
 }

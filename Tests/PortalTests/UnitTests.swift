@@ -612,6 +612,39 @@ struct ThreadedMapTests {
         #expect(met == Array(repeating: true, count: threads))
     }
 
+    @Test("a value computed on a thread of its own reaches every task that awaits it, before and after it is there")
+    func backgroundResultWaiters() async {
+        // A build awaits the scan of the folder beside in two tasks side by side; when
+        // the scan outlasted the rendering, one of them was never resumed and the build
+        // never ended. A task left waiting would not count itself (given up after a minute).
+        let gate = DispatchSemaphore(value: 0)
+        let result = BackgroundResult { () -> Int in
+            gate.wait()
+            return 42
+        }
+        let received = Counter()
+        for _ in 0..<3 {
+            Task {
+                if await result.value() == 42 { received.add() }
+            }
+        }
+        var polls = 0
+        while result.waiters < 3 && polls < 60_000 {
+            try? await Task.sleep(nanoseconds: 1_000_000)
+            polls += 1
+        }
+        #expect(result.waiters == 3)
+        gate.signal()
+        polls = 0
+        while received.value < 3 && polls < 60_000 {
+            try? await Task.sleep(nanoseconds: 1_000_000)
+            polls += 1
+        }
+        #expect(received.value == 3)
+        #expect(result.waiters == 0)
+        #expect(await result.value() == 42)
+    }
+
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
