@@ -9,3 +9,15 @@ extension String {
         return try copy.withUTF8(body)
     }
 }
+
+extension String {
+    /// The parts between the string's dots, as `split(separator: ".")` gives them, with
+    /// empty parts kept or not. An ASCII string (every name a template writes, nearly)
+    /// is split on its bytes, where each character is one byte; any other is split as
+    /// characters (a dot followed by a combining mark is not a dot).
+    public func dotParts(keepingEmpty: Bool = false) -> [String] {
+        let ascii = withUTF8Bytes { bytes in !bytes.contains { $0 >= 0x80 } }
+        guard ascii else { return split(separator: ".", omittingEmptySubsequences: !keepingEmpty).map(String.init) }
+        return utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: !keepingEmpty).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -748,7 +748,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// What a dotted name gives at the top of a page, read as Mustache reads it: absent
     /// where a part is missing, unknown where a value is of a type not followed here.
     static func lookUp(_ name: String, in values: [String: Any]) -> LookUp {
-        lookUp(path: name.split(separator: ".", omittingEmptySubsequences: false).map(String.init), in: values)
+        lookUp(path: name.dotParts(keepingEmpty: true), in: values)
     }
 
     /// The same for a name already split at its dots.

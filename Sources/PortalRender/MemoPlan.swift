@@ -116,7 +116,7 @@ struct MemoPlan {
                         if position > index {
                             pieces.append(.text(String(decoding: bytes[tags[position - 1].range.upperBound..<tag.range.lowerBound], as: UTF8.self)))
                         }
-                        pieces.append(.value(path: tag.name.split(separator: ".").map(String.init), escaped: tag.escaped,
+                        pieces.append(.value(path: tag.name.dotParts(), escaped: tag.escaped,
                                              tag: String(decoding: bytes[tag.range], as: UTF8.self)))
                     }
                     runs.append(Run(template: template, tags: index..<end, range: tags[index].range.lowerBound..<tags[end - 1].range.upperBound, pieces: pieces))
@@ -504,7 +504,7 @@ struct MemoPlan {
             let drops = Self.dropsLine(tag)
             text(upTo: drops ? Self.lineStart(tag.range.lowerBound, in: bytes) : tag.range.lowerBound)
             last = drops ? Self.nextLine(tag.range.upperBound, in: bytes) : tag.range.upperBound
-            let path = tag.name.split(separator: ".").map(String.init)
+            let path = tag.name.dotParts()
             switch tag.kind {
             case .variable:
                 if stack.count == 1, let value = Self.constant(tag.name, constants) {
@@ -576,7 +576,7 @@ struct MemoPlan {
                 continue
             }
             guard isName(tag.name) else { return nil }
-            let path = tag.name.split(separator: ".").map(String.init)
+            let path = tag.name.dotParts()
             switch tag.kind {
             case .variable:
                 add(.value(path: path, escaped: tag.escaped), for: tag)
@@ -665,7 +665,7 @@ struct MemoPlan {
             if index < range.upperBound, tags[index].alone, tags[index].kind != .variable,
                !bytes[stop..<tags[index].range.lowerBound].contains(UInt8(ascii: "\n")) { continue }
             let number = result.count
-            result.append(Section(template: template, name: open.name, path: open.name.split(separator: ".").map(String.init), lines: start..<stop,
+            result.append(Section(template: template, name: open.name, path: open.name.dotParts(), lines: start..<stop,
                                   text: String(decoding: bytes[start..<stop], as: UTF8.self),
                                   body: "", inner: "", splittable: splittable, parent: parent))
             // The body's lines, with the sections in them (a level deeper) replaced.
@@ -689,7 +689,7 @@ struct MemoPlan {
     /// A name to look up: words joined by dots (`page.date`), no transform, not `.`.
     private static func isName(_ name: String) -> Bool {
         // Each part between dots a plain name (none empty: no leading, trailing or double dot).
-        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isPlainName(String($0)) }
+        name.dotParts(keepingEmpty: true).allSatisfy { isPlainName($0) }
     }
 
     /// A name without dots, transforms or spaces, and not `.`.

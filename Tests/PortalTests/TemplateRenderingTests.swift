@@ -491,6 +491,18 @@ struct TemplateRenderingTests {
         #expect(has("has") == nil)
     }
 
+    @Test("a dotted name is split where Swift splits it at its dots, empty parts kept or not")
+    func dottedNames() {
+        let names = ["page.date", "title", "", ".", "..", "a..b", ".a", "a.", "t.more.x", "łódź.miasto", "a.\u{301}b",
+                     "e\u{301}.x", "x.\u{1F1F5}\u{1F1F1}.y", "a\r\n.b", "🇸🇮.sl"]
+        for name in names {
+            #expect(name.dotParts() == name.split(separator: ".").map(String.init), "\(name.debugDescription)")
+            #expect(name.dotParts(keepingEmpty: true) == name.split(separator: ".", omittingEmptySubsequences: false).map(String.init), "\(name.debugDescription)")
+        }
+        // A dot with a combining accent on it is one character, and no dot to split at.
+        #expect("a.\u{301}b".dotParts() == ["a.\u{301}b"])
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
