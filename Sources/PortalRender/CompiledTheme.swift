@@ -187,22 +187,49 @@ final class CompiledTheme: @unchecked Sendable {
             partials[tag] = name
             partialNumbers[tag] = number
         }
-        // A section's body, rendered at the top, has runs of its own (numbered after the templates').
+        // A section's body, rendered at the top, has runs of its own (numbered after the
+        // templates' and those of the sections before it). The sections, the tags of the
+        // runs and the line runs are parsed as Mustache templates too, for what the build
+        // cannot write: all at once, on every core, numbered as if every section parses.
         var runs = plan.runs.map(\.pieces)
-        self.sections = plan.sections.compactMap { section in
-            let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
-            guard let template = try? MustacheTemplate(string: HTMLEscaping.pragma + section.text),
-                  let body = try? MustacheTemplate(string: HTMLEscaping.pragma + bodyAtTop) else { return nil }
-            runs += bodyRuns.map(\.pieces)
-            return (section, template, body)
+        var numbered: [(section: MemoPlan.Section, runs: [[MemoPlan.Run.Piece]], bodyAtTop: String)] = []
+        var runCount = runs.count
+        for section in plan.sections {
+            let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runCount)
+            runCount += bodyRuns.count
+            numbered.append((section, bodyRuns.map(\.pieces), bodyAtTop))
+        }
+        let lineTexts = plan.lineRuns.map { run in
+            plan.sources[run.template].map { String(decoding: Array($0.utf8)[run.lines], as: UTF8.self) }
+        }
+        let runTags = (runs + numbered.flatMap(\.runs)).joined().compactMap { piece -> String? in
+            if case .value(_, _, let tag) = piece { return tag } else { return nil }
+        }
+        var fallbacks = Self.parse(Array(Set(numbered.flatMap { [$0.section.text, $0.bodyAtTop] } + runTags + lineTexts.compactMap { $0 })))
+        if numbered.allSatisfy({ fallbacks[$0.section.text] != nil && fallbacks[$0.bodyAtTop] != nil }) {
+            self.sections = numbered.map { ($0.section, fallbacks[$0.section.text]!, fallbacks[$0.bodyAtTop]!) }
+            for entry in numbered { runs += entry.runs }
+        } else {
+            // A section that does not parse is left out, and those after it are numbered
+            // again, one by one.
+            self.sections = plan.sections.compactMap { section in
+                let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
+                guard let template = try? MustacheTemplate(string: HTMLEscaping.pragma + section.text),
+                      let body = try? MustacheTemplate(string: HTMLEscaping.pragma + bodyAtTop) else { return nil }
+                runs += bodyRuns.map(\.pieces)
+                return (section, template, body)
+            }
+            for case .value(_, _, let tag) in runs.joined() where fallbacks[tag] == nil {
+                if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + tag) { fallbacks[tag] = template }
+            }
         }
         let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
         var tagTemplates: [String: MustacheTemplate] = [:]
         var unparsed = false
         for case .value(_, _, let tag) in runs.joined() where tagTemplates[tag] == nil {
-            if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + tag) { tagTemplates[tag] = template } else { unparsed = true }
+            if let template = fallbacks[tag] { tagTemplates[tag] = template } else { unparsed = true }
         }
-        self.runs = languages.mapValues { values in
+        self.runs = Self.mapValuesOnEveryCore(languages) { values in
             runs.map { pieces in
                 MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
                     switch piece {
@@ -225,12 +252,11 @@ final class CompiledTheme: @unchecked Sendable {
         }
         var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
         for (number, run) in plan.lineRuns.enumerated() {
-            guard let text = plan.sources[run.template] else { unparsed = true; continue }
-            let lines = String(decoding: Array(text.utf8)[run.lines], as: UTF8.self)
-            if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + lines) { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
+            guard let lines = lineTexts[number] else { unparsed = true; continue }
+            if let template = fallbacks[lines] { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
         }
         self.lineTemplates = lineTemplates
-        self.lineNodes = languages.mapValues { values in
+        self.lineNodes = Self.mapValuesOnEveryCore(languages) { values in
             plan.lineRuns.map { run in plan.lineNodes(run, constants: values).map { Interned.nodes($0.0) } }
         }
         // Every tag the build answers must be answerable.
@@ -238,7 +264,7 @@ final class CompiledTheme: @unchecked Sendable {
         var libraries: [String: MustacheLibrary] = [:]
         var originals: [String: MustacheLibrary] = [:]
         var direct: [String: MustacheLibrary] = [:]
-        let texts = languages.mapValues { values in
+        let texts = Self.mapValuesOnEveryCore(languages) { values in
             (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
         }
         // The templates as written serve the memo's renderings of partials: only those a
@@ -281,7 +307,7 @@ final class CompiledTheme: @unchecked Sendable {
         sectionWrites.initialize(repeating: 0, count: max(self.sections.count, 1))
         listCopies = .allocate(capacity: max(self.sections.count, 1))
         listCopies.initialize(repeating: 0, count: max(self.sections.count, 1))
-        self.partialBodies = texts.mapValues { _, withTags in
+        self.partialBodies = Self.mapValuesOnEveryCore(texts) { _, withTags in
             var bodies: [String: WriteNodes] = [:]
             for name in partials.values {
                 guard let text = withTags[name] ?? plan.sources[name] else { continue }
@@ -289,7 +315,7 @@ final class CompiledTheme: @unchecked Sendable {
             }
             return bodies
         }
-        self.pageBodies = texts.mapValues { _, withTags in
+        self.pageBodies = Self.mapValuesOnEveryCore(texts) { _, withTags in
             withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true).map(Interned.nodes) }
         }
     }
@@ -314,6 +340,24 @@ final class CompiledTheme: @unchecked Sendable {
         var parsed: [String: MustacheTemplate] = [:]
         for (text, template) in zip(texts, results) { parsed[text] = template }
         return parsed
+    }
+
+    /// `transform` of each value of `values`, the values on every core (what the theme
+    /// makes for each language).
+    private static func mapValuesOnEveryCore<Value, Result>(_ values: [String: Value], _ transform: (Value) -> Result) -> [String: Result] {
+        nonisolated(unsafe) let entries = Array(values)
+        let results = withoutActuallyEscaping(transform) { transform in
+            [Result](unsafeUninitializedCapacity: entries.count) { buffer, count in
+                guard let start = buffer.baseAddress else { return }
+                // Each index is written by one iteration only; `transform` only reads.
+                nonisolated(unsafe) let base = start, work = transform
+                DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+                    (base + index).initialize(to: work(entries[index].value))
+                }
+                count = entries.count
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(entries.map(\.key), results))
     }
 
     /// The templates for a page of `language` ("" for the templates as written).
