@@ -113,3 +113,21 @@ private final class ThreadedMap<T: Sendable, R: Sendable>: @unchecked Sendable {
         finished?.resume(returning: array)
     }
 }
+
+/// Runs `transform` over `items` on every core, keeping the order, and returns when all
+/// are done: for work that is not async (compiling the theme), where each item is
+/// independent and `transform` only reads what it shares.
+public func mapOnEveryCore<T, R>(_ items: [T], _ transform: (T) -> R) -> [R] {
+    nonisolated(unsafe) let items = items
+    return withoutActuallyEscaping(transform) { transform in
+        [R](unsafeUninitializedCapacity: items.count) { buffer, count in
+            guard let start = buffer.baseAddress else { return }
+            // Each index is written by one iteration only.
+            nonisolated(unsafe) let base = start, work = transform
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                (base + index).initialize(to: work(items[index]))
+            }
+            count = items.count
+        }
+    }
+}

@@ -328,15 +328,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// Template texts parsed on every core (with the content type of every template).
     private static func parse(_ texts: [String]) -> [String: MustacheTemplate] {
-        let results = [MustacheTemplate?](unsafeUninitializedCapacity: texts.count) { buffer, count in
-            guard let start = buffer.baseAddress else { return }
-            // Each index is written by one iteration only.
-            nonisolated(unsafe) let base = start
-            DispatchQueue.concurrentPerform(iterations: texts.count) { index in
-                (base + index).initialize(to: try? MustacheTemplate(string: HTMLEscaping.pragma + texts[index]))
-            }
-            count = texts.count
-        }
+        let results = mapOnEveryCore(texts) { try? MustacheTemplate(string: HTMLEscaping.pragma + $0) }
         var parsed: [String: MustacheTemplate] = [:]
         for (text, template) in zip(texts, results) { parsed[text] = template }
         return parsed
@@ -345,19 +337,8 @@ final class CompiledTheme: @unchecked Sendable {
     /// `transform` of each value of `values`, the values on every core (what the theme
     /// makes for each language).
     private static func mapValuesOnEveryCore<Value, Result>(_ values: [String: Value], _ transform: (Value) -> Result) -> [String: Result] {
-        nonisolated(unsafe) let entries = Array(values)
-        let results = withoutActuallyEscaping(transform) { transform in
-            [Result](unsafeUninitializedCapacity: entries.count) { buffer, count in
-                guard let start = buffer.baseAddress else { return }
-                // Each index is written by one iteration only; `transform` only reads.
-                nonisolated(unsafe) let base = start, work = transform
-                DispatchQueue.concurrentPerform(iterations: entries.count) { index in
-                    (base + index).initialize(to: work(entries[index].value))
-                }
-                count = entries.count
-            }
-        }
-        return Dictionary(uniqueKeysWithValues: zip(entries.map(\.key), results))
+        let entries = Array(values)
+        return Dictionary(uniqueKeysWithValues: zip(entries.map(\.key), mapOnEveryCore(entries) { transform($0.value) }))
     }
 
     /// The templates for a page of `language` ("" for the templates as written).
