@@ -200,7 +200,7 @@ final class CompiledTheme: @unchecked Sendable {
             numbered.append((section, bodyRuns.map(\.pieces), bodyAtTop))
         }
         let lineTexts = plan.lineRuns.map { run in
-            plan.sources[run.template].map { String(decoding: Array($0.utf8)[run.lines], as: UTF8.self) }
+            plan.sources[run.template].map { text in text.withUTF8Bytes { String(decoding: UnsafeBufferPointer(rebasing: $0[run.lines]), as: UTF8.self) } }
         }
         let runTags = (runs + numbered.flatMap(\.runs)).joined().compactMap { piece -> String? in
             if case .value(_, _, let tag) = piece { return tag } else { return nil }
