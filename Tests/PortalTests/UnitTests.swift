@@ -628,18 +628,10 @@ struct ThreadedMapTests {
                 if await result.value() == 42 { received.add() }
             }
         }
-        var polls = 0
-        while result.waiters < 3 && polls < 60_000 {
-            try? await Task.sleep(nanoseconds: 1_000_000)
-            polls += 1
-        }
+        _ = await eventually(60) { result.waiters == 3 }
         #expect(result.waiters == 3)
         gate.signal()
-        polls = 0
-        while received.value < 3 && polls < 60_000 {
-            try? await Task.sleep(nanoseconds: 1_000_000)
-            polls += 1
-        }
+        _ = await eventually(60) { received.value == 3 }
         #expect(received.value == 3)
         #expect(result.waiters == 0)
         #expect(await result.value() == 42)
