@@ -655,7 +655,7 @@ struct MemoPlan {
             }
             guard qualifies else { continue }
             let splittable = Self.isPlainName(open.name) && !tags[bodyTags].contains { tag in
-                tag.name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) == open.name
+                tag.name.dotParts(keepingEmpty: true).first == open.name
             }
             // Whole lines: from the start of the opening tag's line to the end of the closing tag's.
             let start = Self.lineStart(open.range.lowerBound, in: bytes)
