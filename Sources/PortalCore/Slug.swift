@@ -66,14 +66,7 @@ public enum Slug {
     /// The same from a String's UTF-8, read a byte at a time: heading ids are made for
     /// every heading of every page.
     private static func make(utf8 input: UnsafeBufferPointer<UInt8>) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(input.count + 8)
-        var pendingDash = false
-        @inline(__always) func put(_ byte: UInt8) {
-            if pendingDash && !out.isEmpty { out.append(UInt8(ascii: "-")) }
-            pendingDash = false
-            out.append(byte)
-        }
+        var out = SlugBytes(capacity: input.count + 8)
         let table = foldTable
         var index = 0
         while index < input.count {
@@ -81,7 +74,7 @@ public enum Slug {
             if lead < 0x80 {
                 // ASCII letters and digits through the table (lower case), anything else a space.
                 let folded = UInt8(truncatingIfNeeded: table[Int(lead)] >> 8)
-                if folded == UInt8(ascii: " ") { pendingDash = true } else { put(folded) }
+                if folded == UInt8(ascii: " ") { out.pendingDash = true } else { out.put(folded) }
                 index += 1
                 continue
             }
@@ -91,9 +84,9 @@ public enum Slug {
             }
             guard let packed = latinFold(value, table) else {
                 if let folded = slowFold(Character(Unicode.Scalar(value)!)) {
-                    for byte in folded.utf8 { put(byte) }
+                    for byte in folded.utf8 { out.put(byte) }
                 } else {
-                    pendingDash = true
+                    out.pendingDash = true
                 }
                 continue
             }
@@ -101,11 +94,27 @@ public enum Slug {
             var bytes = packed >> 8
             for _ in 0..<Int(packed & 0xFF) {
                 let byte = UInt8(truncatingIfNeeded: bytes)
-                if byte == UInt8(ascii: " ") { pendingDash = true } else { put(byte) }
+                if byte == UInt8(ascii: " ") { out.pendingDash = true } else { out.put(byte) }
                 bytes >>= 8
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// A slug as it is written: a `-` goes in before the next letter or digit after a
+    /// separator, never first. (A struct, not a closure over local variables: those
+    /// are checked for overlapping access at run time, on every byte of every heading.)
+    private struct SlugBytes {
+        var bytes: [UInt8] = []
+        var pendingDash = false
+
+        init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
+        @inline(__always) mutating func put(_ byte: UInt8) {
+            if pendingDash && !bytes.isEmpty { bytes.append(UInt8(ascii: "-")) }
+            pendingDash = false
+            bytes.append(byte)
+        }
     }
 
     /// ASCII as search folds it: letters lower-cased, digits kept, everything else a space.
