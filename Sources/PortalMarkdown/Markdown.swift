@@ -136,6 +136,25 @@ public struct MarkdownRenderer: Sendable {
         ]
     }
 
+    /// Whether footnotes (CMARK_OPT_FOOTNOTES) can change what the document renders to:
+    /// only where it has a `^`, or an entity that could stand for one (`&#94;`, `&#x5E;`,
+    /// `&Hat;`): cmark-gfm takes `[` followed by a text that starts with `^` as a
+    /// footnote reference, and even an escaped or encoded `^` starts such a text. Without
+    /// them the HTML is the same, and the two walks of the whole tree the option adds
+    /// to every document (definitions, then references) are left out.
+    public static func footnotesNeeded(by bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return false }
+        if memchr(start, Int32(UInt8(ascii: "^")), bytes.count) != nil { return true }
+        var index = 0
+        while index + 1 < bytes.count, let next = memchr(start + index, Int32(UInt8(ascii: "&")), bytes.count - 1 - index) {
+            index = start.distance(to: UnsafeRawPointer(next))
+            let after = bytes[index + 1]
+            if after == UInt8(ascii: "#") || after == UInt8(ascii: "H") { return true }
+            index += 1
+        }
+        return false
+    }
+
     private static let inlineLock = InlineLock()
 
     public func render(_ markdown: String) -> RenderedMarkdown { render(Substring(markdown)) }
@@ -145,8 +164,12 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ markdown: Substring) -> RenderedMarkdown {
         let inParallel = Self.inlinesInParallel
         // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
-        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_SOURCEPOS
+        var options = CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
+        var text = markdown
+        if attachingEveryExtension || text.withUTF8({ Self.footnotesNeeded(by: UnsafeRawBufferPointer($0)) }) {
+            options |= CMARK_OPT_FOOTNOTES
+        }
         // Everything cmark-gfm allocates for the document comes from this thread's arena
         // and goes at once when the render is done (what is kept is copied out first):
         // the parser and the tree are not freed piece by piece.
@@ -155,7 +178,6 @@ public struct MarkdownRenderer: Sendable {
         guard let parser = cmark_parser_new_with_mem(options, memory) else {
             return .empty
         }
-        var text = markdown
         text.withUTF8 { bytes in
             if bytes.isEmpty { return }
             Self.attachExtensions(to: parser, attachingEveryExtension ? nil : Self.extensionsNeeded(by: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafeHTML))

@@ -532,6 +532,38 @@ struct MarkdownTests {
         #expect(rendered.contains("<input type=\"checkbox\" disabled=\"\" />"))
     }
 
+    @Test("footnotes are parsed only in documents where a ^ can start one, with the same HTML")
+    func neededFootnotes() {
+        func needed(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { MarkdownRenderer.footnotesNeeded(by: UnsafeRawBufferPointer($0)) }
+        }
+        #expect(!needed("Plain *text*, [a link](/pl/), Wrocław & Łódź, &amp; and &lt;"))
+        #expect(!needed(""))
+        #expect(needed("A note[^1].\n\n[^1]: The note."))
+        #expect(needed("[\\^a] b"))
+        #expect(needed("2^10"))
+        #expect(needed("[&#94;a]"))
+        #expect(needed("[&#x5E;a]"))
+        #expect(needed("[&Hat;a]"))
+        // Footnotes written every way cmark-gfm reads a `^` after `[`: as with the option
+        // always on. (cmark-gfm 0.29.0.gfm.6 renders an escaped or encoded `^` after `[`
+        // otherwise with footnotes on than off: `[^a]]`, or the text cut short.)
+        let documents = [
+            "A note[^1] and another[^two].\n\n[^1]: The first.\n[^two]: The second.\n",
+            "[\\^escaped] and [&#94;decimal] and [&#x5E;hex] and [&Hat;named]\n\n[^escaped]: e\n[^decimal]: d\n[^hex]: h\n[^named]: n\n",
+            "Only a definition:\n\n[^unused]: never referenced\n",
+            "An escaped [\\^a] b, a decimal [&#94;ab] c and a named [&Hat;d] e, defined nowhere\n",
+            "Wrocław &amp; Łódź [a link](/pl/) &copy; 2024",
+        ]
+        var every = MarkdownRenderer()
+        every.attachingEveryExtension = true
+        for document in documents {
+            #expect(MarkdownRenderer().render(document) == every.render(document), "\(document)")
+        }
+        #expect(MarkdownRenderer().render(documents[0]).html.contains("<sup class=\"footnote-ref\">"))
+    }
+
     @Test("a document renders the same whatever the thread rendered before it (found by fuzzing)")
     func sameAfterAnyDocument() throws {
         // A text that starts with `ilto:` after a table row: cmark-gfm's autolink extension

@@ -1,13 +1,14 @@
 // The parse-and-render floor of the benchmark: cmark-gfm called from Swift on every
 // Markdown file of a content folder, on every core, with the GFM extensions the portal
 // attaches to each document (those its characters can start:
-// MarkdownRenderer.extensionsNeeded), and nothing else: no front matter, no templates,
+// MarkdownRenderer.extensionsNeeded) and footnotes where it turns them on
+// (MarkdownRenderer.footnotesNeeded), and nothing else: no front matter, no templates,
 // no writes. The files are read before the clock starts. Prints the wall time of the
 // fastest of the runs asked for, in seconds, and what was rendered. With
-// --every-extension, all five extensions attached to every document (the same HTML,
-// more work); with --without-extensions, plain CommonMark: less work, and other HTML
-// (the corpus' tables and strikethrough are not rendered as the portal renders them),
-// for comparison only.
+// --every-extension, all five extensions and footnotes on for every document (the same
+// HTML, more work); with --without-extensions, CommonMark with footnotes on and no
+// extension: less work, and other HTML (the corpus' tables and strikethrough are not
+// rendered as the portal renders them), for comparison only.
 //
 // usage: cmark-floor CONTENT_FOLDER [RUNS] [--every-extension | --without-extensions]
 import CCmarkGFM
@@ -51,9 +52,14 @@ let attached: [[Bool]] = documents.map { document in
     return document.withUnsafeBytes { MarkdownRenderer.extensionsNeeded(by: $0, unsafeHTML: false) }
 }
 
+// Whether each document gets footnotes, found as the portal finds it.
+let footnotes: [Bool] = documents.map { document in
+    withoutExtensions || everyExtension || document.withUnsafeBytes { MarkdownRenderer.footnotesNeeded(by: $0) }
+}
+
 /// Parses and renders one document to HTML; the number of bytes of HTML.
-@Sendable func render(_ document: [CChar], _ attach: [Bool]) -> Int {
-    let options = CMARK_OPT_FOOTNOTES
+@Sendable func render(_ document: [CChar], _ attach: [Bool], footnotes: Bool) -> Int {
+    let options = footnotes ? CMARK_OPT_FOOTNOTES : CMARK_OPT_DEFAULT
     guard let parser = cmark_parser_new(options) else { return 0 }
     defer { cmark_parser_free(parser) }
     for (syntaxExtension, used) in zip(extensions, attach) where used { cmark_parser_attach_syntax_extension(parser, syntaxExtension) }
@@ -86,7 +92,7 @@ for _ in 0..<runs {
     // Each core takes every core-th document.
     DispatchQueue.concurrentPerform(iterations: cores) { core in
         var total = 0
-        for index in stride(from: core, to: documents.count, by: cores) { total += render(documents[index], attached[index]) }
+        for index in stride(from: core, to: documents.count, by: cores) { total += render(documents[index], attached[index], footnotes: footnotes[index]) }
         totals[core] = total
     }
     best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
