@@ -11,19 +11,25 @@ public struct FrontMatter: Sendable {
     public var yaml: String?
     /// Line of the file on which the YAML starts (the line after the opening `---`).
     public var yamlLine: Int
-    /// The rest of the file's text (not a copy of it).
-    public var body: Substring
+    /// The rest of the file, as UTF-8 (not a copy of it).
+    public var body: ArraySlice<UInt8>
     /// Line of the file on which the body starts.
     public var bodyLine: Int
 
     /// `text` must already be free of a BOM and of CR line ends.
     public static func split(_ text: String, file: String) throws(BuildFailure) -> FrontMatter {
-        guard text.hasPrefix("---\n") || text == "---" else {
-            return FrontMatter(yaml: nil, yamlLine: 1, body: text[...], bodyLine: 1)
+        try split(ArraySlice(text.utf8), file: file)
+    }
+
+    /// The same from a file's bytes, checked UTF-8 (`SourceText.readBytes`): the body is
+    /// a part of them, not a copy.
+    public static func split(_ bytes: ArraySlice<UInt8>, file: String) throws(BuildFailure) -> FrontMatter {
+        guard bytes.starts(with: "---\n".utf8) || bytes.elementsEqual("---".utf8) else {
+            return FrontMatter(yaml: nil, yamlLine: 1, body: bytes, bodyLine: 1)
         }
         // Lines are found on the UTF-8 bytes (a line feed always ends a character), by
         // the C library; the closing line is `---` or `...`.
-        let found = text.withUTF8Bytes { bytes -> (yamlEnd: Int, bodyStart: Int, line: Int)? in
+        let found = bytes.withUnsafeBufferPointer { bytes -> (yamlEnd: Int, bodyStart: Int, line: Int)? in
             guard let base = bytes.baseAddress else { return nil }
             var lineNumber = 1
             var index = min(4, bytes.count)
@@ -45,12 +51,11 @@ public struct FrontMatter: Sendable {
             throw BuildFailure([.error(file, line: 1, column: 1, "front matter starts with '---' but has no closing '---' line",
                                        hint: "add a line with only '---' after the last front matter key")])
         }
-        let utf8 = text.utf8
-        let yamlStart = utf8.index(utf8.startIndex, offsetBy: min(4, utf8.count))
+        let start = bytes.startIndex
         return FrontMatter(
-            yaml: String(text[yamlStart..<utf8.index(utf8.startIndex, offsetBy: found.yamlEnd)]),
+            yaml: String(decoding: bytes[(start + min(4, bytes.count))..<(start + found.yamlEnd)], as: UTF8.self),
             yamlLine: 2,
-            body: text[utf8.index(utf8.startIndex, offsetBy: found.bodyStart)...],
+            body: bytes[(start + found.bodyStart)...],
             bodyLine: found.line + 1
         )
     }
@@ -63,18 +68,29 @@ public enum SourceText {
     public static let maximumSize = 16 * 1024 * 1024
 
     public static func read(_ path: String, display: String) throws(BuildFailure) -> String {
-        // Read into the string at once (no copy of the bytes first); read again as bytes
-        // only where Swift repaired a byte, to point at it.
-        if let (text, repaired) = FileSystem.readText(path, maximumSize: maximumSize), !repaired { return normalized(text) }
+        String(decoding: try readBytes(path, display: display), as: UTF8.self)
+    }
+
+    /// The same as UTF-8 bytes, checked: a page's Markdown goes to cmark-gfm as bytes, and
+    /// only its front matter is made a string (Swift checks the bytes of every string it
+    /// makes, one by one wherever a letter is not ASCII: the C library's check is several
+    /// times faster).
+    public static func readBytes(_ path: String, display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
         switch FileSystem.read(path, maximumSize: maximumSize) {
-        case .bytes(let data): return try decode(data, display: display)
+        case .bytes(let data): return try checked(data, display: display)
         case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
         case .unreadable: throw BuildFailure([.error(display, "cannot read the file")])
         }
     }
 
     public static func decode(_ bytes: [UInt8], display: String) throws(BuildFailure) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return normalized(text) }
+        String(decoding: try checked(bytes, display: display), as: UTF8.self)
+    }
+
+    /// `bytes` as the loaders take them (see `normalized`), or an error at the first byte
+    /// that is not UTF-8.
+    public static func checked(_ bytes: [UInt8], display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
+        if UTF8Check.isValid(bytes) { return normalized(bytes) }
         var slice = bytes[...]
         if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
         // Point at the first byte that is not UTF-8.
@@ -91,7 +107,7 @@ public enum SourceText {
             default: length = 0
             }
             let end = index + length
-            if length == 0 || end > slice.endIndex || String(validating: slice[index..<end], as: UTF8.self) == nil { break }
+            if length == 0 || end > slice.endIndex || !UTF8Check.isValid(Array(slice[index..<end])) { break }
             if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
             index = end
         }
@@ -100,22 +116,19 @@ public enum SourceText {
 
     /// A text as the loaders take it: without a byte order mark, CR LF and lone CR as LF.
     /// Most texts have neither, and are returned as they are.
-    static func normalized(_ text: String) -> String {
-        text.withUTF8Bytes { utf8 -> String? in
-            let marked = utf8.starts(with: [0xEF, 0xBB, 0xBF])
-            let slice = UnsafeBufferPointer(rebasing: utf8.dropFirst(marked ? 3 : 0))
-            // A carriage return found by the C library: most files have none.
-            let hasCR = slice.baseAddress.map { memchr($0, 0x0D, slice.count) != nil } ?? false
-            guard hasCR else { return marked ? String(decoding: slice, as: UTF8.self) : nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(slice.count)
-            var previousCR = false
-            for byte in slice {
-                if byte == 0x0D { bytes.append(0x0A); previousCR = true; continue }
-                if !(byte == 0x0A && previousCR) { bytes.append(byte) }
-                previousCR = false
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        } ?? text
+    static func normalized(_ utf8: [UInt8]) -> ArraySlice<UInt8> {
+        let slice = utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8[...]
+        // A carriage return found by the C library: most files have none.
+        let hasCR = slice.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0x0D, slice.count) != nil } ?? false }
+        guard hasCR else { return slice }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(slice.count)
+        var previousCR = false
+        for byte in slice {
+            if byte == 0x0D { bytes.append(0x0A); previousCR = true; continue }
+            if !(byte == 0x0A && previousCR) { bytes.append(byte) }
+            previousCR = false
+        }
+        return bytes[...]
     }
 }

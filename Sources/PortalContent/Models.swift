@@ -208,8 +208,8 @@ public final class Page: Sendable {
     public let layout: String?
     public let translationKey: String?
     public let params: [String: DataValue]
-    /// The Markdown after the front matter: a part of the file's text, not a copy.
-    public let body: Substring
+    /// The Markdown after the front matter, as UTF-8: a part of the file's bytes, not a copy.
+    public let body: ArraySlice<UInt8>
     /// Line of the file on which the Markdown body starts.
     public let bodyLine: Int
 
@@ -219,7 +219,7 @@ public final class Page: Sendable {
         public let column: Int
     }
 
-    public init(language: String, file: String, contentPath: String, kind: PageKind, urlPath: String, title: String, description: String?, summary: String?, date: PageDate?, lastmod: PageDate?, draft: Bool, weight: Int, tags: [String], aliases: [Alias], layout: String?, translationKey: String?, params: [String: DataValue], body: Substring, bodyLine: Int) {
+    public init(language: String, file: String, contentPath: String, kind: PageKind, urlPath: String, title: String, description: String?, summary: String?, date: PageDate?, lastmod: PageDate?, draft: Bool, weight: Int, tags: [String], aliases: [Alias], layout: String?, translationKey: String?, params: [String: DataValue], body: ArraySlice<UInt8>, bodyLine: Int) {
         self.language = language
         self.file = file
         self.contentPath = contentPath

@@ -66,8 +66,7 @@ extension SiteLoader {
     }
 
     func loadPage(_ path: String, relative: String, language: Language, display file: String, _ diagnostics: inout DiagnosticList) throws(BuildFailure) -> Page? {
-        let text = try SourceText.read(path, display: file)
-        let split = try FrontMatter.split(text, file: file)
+        let split = try FrontMatter.split(try SourceText.readBytes(path, display: file), file: file)
         guard let yaml = split.yaml else {
             throw BuildFailure([.error(file, line: 1, column: 1, "the page has no front matter", hint: "start the file with a '---' line, 'title: …', and another '---' line")])
         }

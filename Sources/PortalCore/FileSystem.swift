@@ -45,37 +45,6 @@ public enum FileSystem {
         return .bytes(bytes)
     }
 
-    /// A regular file read straight into a string's storage, as Swift takes it: invalid
-    /// UTF-8 repaired with U+FFFD. `repaired` is false when no byte was replaced: the text
-    /// has the bytes' length and no U+FFFD (EF BF BD), which is what a repair writes.
-    /// Nil for a file `read(_:maximumSize:)` reads otherwise: one larger than
-    /// `maximumSize`, unreadable, not a regular file, or grown while it was read.
-    public static func readText(_ path: String, maximumSize: Int) -> (text: String, repaired: Bool)? {
-        guard case .file(let file) = OpenFile.open(path, maximumSize: maximumSize) else { return nil }
-        guard file.regular else { close(file.fd); return nil }
-        defer { close(file.fd) }
-        var count: Int?
-        // One byte more than the file's size: a read that fills it means the file grew.
-        var text = String(unsafeUninitializedCapacity: file.size + 1) { buffer in
-            count = file.read(into: buffer)
-            return count ?? 0
-        }
-        guard let count, count <= file.size else { return nil }
-        let repaired = text.withUTF8 { bytes -> Bool in
-            guard bytes.count == count else { return true }
-            guard let base = bytes.baseAddress else { return false }
-            // Each byte 0xEF found by the C library (most texts have none), then the two after it.
-            var offset = 0
-            while offset < bytes.count, let found = memchr(base + offset, 0xEF, bytes.count - offset) {
-                let index = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                if index + 2 < bytes.count && bytes[index + 1] == 0xBF && bytes[index + 2] == 0xBD { return true }
-                offset = index + 1
-            }
-            return false
-        }
-        return (text, repaired)
-    }
-
     /// A file opened to be read whole: its descriptor and size.
     private struct OpenFile {
         var fd: Int32

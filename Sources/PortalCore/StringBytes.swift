@@ -1,3 +1,5 @@
+import CPortalSystem
+
 extension String {
     /// Calls `body` with the string's UTF-8 bytes, read in place: a native string's are
     /// contiguous, and no copy of the string is made to call `withUTF8` on (a copy costs
@@ -19,5 +21,14 @@ extension String {
         let ascii = withUTF8Bytes { bytes in !bytes.contains { $0 >= 0x80 } }
         guard ascii else { return split(separator: ".", omittingEmptySubsequences: !keepingEmpty).map(String.init) }
         return utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: !keepingEmpty).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// Whether bytes are UTF-8, checked by the C library (32 bytes at a time where the
+/// processor can): Swift's own check, when it makes a string, goes byte by byte once a
+/// text has a letter that is not ASCII.
+public enum UTF8Check {
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 }
     }
 }

@@ -159,15 +159,26 @@ public struct MarkdownRenderer: Sendable {
 
     public func render(_ markdown: String) -> RenderedMarkdown { render(Substring(markdown)) }
 
-    /// The same for a part of a text (a page's body is the part of its file after the
-    /// front matter, not a copy of it).
+    /// The same for a part of a text.
     public func render(_ markdown: Substring) -> RenderedMarkdown {
+        var text = markdown
+        return text.withUTF8 { render(utf8: $0) }
+    }
+
+    /// The same for UTF-8 bytes (a page's body is the part of its file after the front
+    /// matter, not a copy of it).
+    public func render(_ markdown: ArraySlice<UInt8>) -> RenderedMarkdown {
+        markdown.withUnsafeBufferPointer { render(utf8: $0) }
+    }
+
+    /// The same for UTF-8 bytes the caller holds: a string's, or a file's that were
+    /// checked (`UTF8Check`). cmark-gfm is given no CMARK_OPT_VALIDATE_UTF8 (it replaces
+    /// NUL either way); what it writes is checked again (`wellFormed`).
+    private func render(utf8 bytes: UnsafeBufferPointer<UInt8>) -> RenderedMarkdown {
         let inParallel = Self.inlinesInParallel
-        // No CMARK_OPT_VALIDATE_UTF8: a Swift string is valid UTF-8 (cmark-gfm replaces NUL either way).
         var options = CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
-        var text = markdown
-        if attachingEveryExtension || text.withUTF8({ Self.footnotesNeeded(by: UnsafeRawBufferPointer($0)) }) {
+        if attachingEveryExtension || Self.footnotesNeeded(by: UnsafeRawBufferPointer(bytes)) {
             options |= CMARK_OPT_FOOTNOTES
         }
         // Everything cmark-gfm allocates for the document comes from this thread's arena
@@ -178,8 +189,7 @@ public struct MarkdownRenderer: Sendable {
         guard let parser = cmark_parser_new_with_mem(options, memory) else {
             return .empty
         }
-        text.withUTF8 { bytes in
-            if bytes.isEmpty { return }
+        if !bytes.isEmpty {
             Self.attachExtensions(to: parser, attachingEveryExtension ? nil : Self.extensionsNeeded(by: UnsafeRawBufferPointer(bytes), unsafeHTML: unsafeHTML))
             bytes.withMemoryRebound(to: CChar.self) { cmark_parser_feed(parser, $0.baseAddress, $0.count) }
         }
@@ -197,7 +207,7 @@ public struct MarkdownRenderer: Sendable {
 
         var walk = TreeWalk()
         // The plain text is about as long as the Markdown at most: room for it at once.
-        walk.text.reserveCapacity(markdown.utf8.count)
+        walk.text.reserveCapacity(bytes.count)
         walk.visit(document)
         // The renderer must not add CMARK_OPT_SOURCEPOS attributes to the output.
         let renderOptions = options & ~CMARK_OPT_SOURCEPOS
@@ -234,7 +244,7 @@ public struct MarkdownRenderer: Sendable {
     /// two in the text it keeps of a footnote reference that is not one (`[^a` and a NUL
     /// on the next line of a setext heading): its HTML and its text are then not UTF-8.
     static func wellFormed(_ bytes: [UInt8]) -> [UInt8] {
-        let valid = bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 }
+        let valid = UTF8Check.isValid(bytes)
         return valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
     }
 

@@ -32,9 +32,15 @@ struct FuzzRegressionTests {
     @Test("front matter", arguments: inputs("FuzzFrontMatter"))
     func frontMatter(_ input: Input) {
         let bytes = input.bytes
-        guard let text = try? SourceText.decode(bytes, display: "fuzz.md") else { return }
-        if let split = try? FrontMatter.split(text, file: "fuzz.md") {
+        guard let checked = try? SourceText.checked(bytes, display: "fuzz.md") else {
+            #expect(String(validating: bytes, as: UTF8.self) == nil)
+            return
+        }
+        #expect(String(validating: checked, as: UTF8.self) != nil)
+        if let split = try? FrontMatter.split(checked, file: "fuzz.md") {
             #expect(split.bodyLine >= 1)
+            let fromText = try? FrontMatter.split(String(decoding: checked, as: UTF8.self), file: "fuzz.md")
+            #expect(fromText?.yaml == split.yaml && fromText?.body == split.body && fromText?.bodyLine == split.bodyLine)
             if let yaml = split.yaml { _ = try? YAMLDocument.parse(yaml, file: "fuzz.md", lineOffset: split.yamlLine - 1) }
         }
     }

@@ -32,8 +32,8 @@ let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 1) : 1
 // the portal reads them.
 let documents: [[CChar]] = FileSystem.walk(arguments[1]).files.filter { $0.hasSuffix(".md") }.compactMap { relative in
     let path = arguments[1] + "/" + relative
-    guard let text = try? SourceText.read(path, display: path), let split = try? FrontMatter.split(text, file: path) else { return nil }
-    return Array(split.body.utf8).map { CChar(bitPattern: $0) }
+    guard let bytes = try? SourceText.readBytes(path, display: path), let split = try? FrontMatter.split(bytes, file: path) else { return nil }
+    return split.body.map { CChar(bitPattern: $0) }
 }
 cmark_gfm_core_extensions_ensure_registered()
 // All of them, in `extensionNames`' order (the flags below are by position).
