@@ -322,6 +322,7 @@ struct YAMLTypeTests {
 
     static let flatSample = "# comment\ntitle: \"R&D *now* — Łódź\"\nkey_2: 'single # not a comment'\nurl: https://example.org/a?b=c\n"
         + "Yes: no\nn: 012\nlist: []\nlist2: [ a , \"b c\" ,'d', krajowe huby , Łódź ]\nspaced:    value with  spaces   \n\ntime: 2024-11-09T10:30:00+01:00\nlast: Łódź, Kraków\n"
+        + "long: \"Climate-neutral cities by 2030: plans, money (EUR) and people; 112 of them!\"\nlong2: 'It is \"quoted\" twice, then -- all of it'\n"
 
     @Test("the commonest front matter is read without libyaml, as libyaml reads it; anything else is left to libyaml")
     func flatFrontMatter() throws {
@@ -335,7 +336,8 @@ struct YAMLTypeTests {
         #expect(read["title"]?.string == "R&D *now* — Łódź" && read["Yes"]?.bool == false && read["n"]?.int == 12)
         #expect(read["list2"]?.sequence?.map(\.column) == [10, 14, 21, 26, 41])
         let declined = ["nested:\n  a: 1\n", "a: b # c\n", "a: \"x\\ty\"\n", "a: 'it''s'\n", "a: [x, ]\n", "a: 1\na: 2\n", "a:\n", "- x\n",
-                        "a: x\u{85}y\n", "a: \"x\ty\"\n", "a: &anchor x\n", "a: |\n  x\n", "a: b\n  c\n", "a: {b: c}\n", "a: b: c\n", "# only a comment\n"]
+                        "a: x\u{85}y\n", "a: \"x\ty\"\n", "a: \"abc\\tdefghijklmnopq\"\n", "a: \"abcd\tefghijklmnopq\"\n", "a: \"ab\u{7F}cdefghijklmnop\"\n",
+                        "a: 'abcde'fghijklmnopq'\n", "a: \"abcdef\"ghijklmnopq\"\n", "a: \"abcdefghijk\\tz\"\n", "a: &anchor x\n", "a: |\n  x\n", "a: b\n  c\n", "a: {b: c}\n", "a: b: c\n", "# only a comment\n"]
         for text in declined { #expect(flat(text) == nil, "\(text.debugDescription)") }
         // Every front matter of the portal's content is of the commonest form.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
