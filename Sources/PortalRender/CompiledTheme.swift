@@ -16,8 +16,9 @@ import PortalCore
 /// language's shared values renders with the templates as written.
 ///
 /// **Partials rendered once.** Rendering is a pure function of what the template asks
-/// the page's root object for. The first time a partial renders, the root records
-/// every name the partial asks it for (its "reads"); the HTML is stored under the
+/// the page's root object for. The first time a partial renders, every name it asks the
+/// root for is noted (its "reads": the build writes it and notes them where it can, else
+/// Mustache renders it through a recording root); the HTML is stored under the
 /// language and a fingerprint of those names and their values. Another page of the
 /// language whose root holds the same values under the same names would ask the same
 /// questions and get the same answers, so it gets the stored HTML. A page where a name
@@ -86,6 +87,10 @@ final class CompiledTheme: @unchecked Sendable {
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
     private let partialBodies: [String: [String: WriteNodes]]
+    /// The same from the text its memo's renderings are recorded from (constants written
+    /// in, no build tags): written by the build, which notes the names it reads from the
+    /// root, where it can (see `writePartial`).
+    private let recordingBodies: [String: [String: WriteNodes]]
     /// Per language code (and ""), per template: the whole template as the build writes
     /// it for a page, when it can.
     private let pageBodies: [String: [String: WriteNodes]]
@@ -123,6 +128,8 @@ final class CompiledTheme: @unchecked Sendable {
         var outputs: [RenderKey: String] = [:]
         var hits = 0
         var misses = 0
+        /// Renderings for the memo that Mustache made (the build wrote the others).
+        var missesByMustache = 0
         /// A partial rendered by Mustache after its memo stopped (the build could not write it).
         var rendered = 0
         /// Stops storing when nearly every page differs (a switcher that names the page).
@@ -315,6 +322,14 @@ final class CompiledTheme: @unchecked Sendable {
             }
             return bodies
         }
+        self.recordingBodies = Self.mapValuesOnEveryCore(texts) { plain, _ in
+            var bodies: [String: WriteNodes] = [:]
+            for name in partials.values {
+                guard let text = plain[name] ?? plan.sources[name] else { continue }
+                bodies[name] = MemoPlan.nodes(ofBody: text, whole: true).map(Interned.nodes)
+            }
+            return bodies
+        }
         self.pageBodies = Self.mapValuesOnEveryCore(texts) { _, withTags in
             withTags.compactMapValues { MemoPlan.nodes(ofBody: $0, tags: sectionTags, whole: true).map(Interned.nodes) }
         }
@@ -348,11 +363,12 @@ final class CompiledTheme: @unchecked Sendable {
     var memoizedPartials: [String] { partials.values.sorted() }
 
     /// How often each partial's stored HTML was used, how often it was rendered for the
-    /// memo, and how often Mustache rendered it after the memo stopped (else the build wrote it).
-    var counts: [String: (hits: Int, misses: Int, mustache: Int)] {
+    /// memo (and of those, how often by Mustache, else the build wrote it), and how often
+    /// Mustache rendered it after the memo stopped (else the build wrote it).
+    var counts: [String: (hits: Int, misses: Int, missesByMustache: Int, mustache: Int)] {
         lock.withLock {
-            var counts: [String: (hits: Int, misses: Int, mustache: Int)] = [:]
-            for (tag, table) in tables { if let name = partials[tag] { counts[name] = (table.hits, table.misses, table.rendered) } }
+            var counts: [String: (hits: Int, misses: Int, missesByMustache: Int, mustache: Int)] = [:]
+            for (tag, table) in tables { if let name = partials[tag] { counts[name] = (table.hits, table.misses, table.missesByMustache, table.rendered) } }
             return counts
         }
     }
@@ -430,6 +446,17 @@ final class CompiledTheme: @unchecked Sendable {
         seed.add(language)
         // A long `serve` session keeps one memo: what edits made obsolete goes now and then.
         html.append(contentsOf: memoized(tag, seed: seed.key, values: values, capacity: 4096, stopAfter: partialMemoLimit) {
+            // Written by the build, which notes each name it asks the root for, as the
+            // recorder below notes what Mustache asks: the HTML is a function of those.
+            if let nodes = (recordingBodies[language] ?? recordingBodies[""])?[name] {
+                let reads = RootReads()
+                var items: [ItemFields] = []
+                var written: [UInt8] = []
+                if write(nodes, values: values, items: &items, language: language, into: &written, reads: reads) {
+                    return (String(decoding: written, as: UTF8.self), reads.names)
+                }
+            }
+            lock.withLock { tables[tag, default: Table()].missesByMustache += 1 }
             let recorder = RecordingRoot(values: values)
             let original = originals[language] ?? originals[""]!
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
@@ -640,7 +667,11 @@ final class CompiledTheme: @unchecked Sendable {
     /// flag, text, an object, a list of objects or texts, or absent. (A section over
     /// `true` puts nothing on the stack; over text, a value that answers no name and
     /// that `{{.}}` prints.)
-    func write(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+    ///
+    /// With `reads`, each name asked of the root is noted in it, and the build's own tags
+    /// (whose HTML may come from a memo or from Mustache, reading what is not noted) make it
+    /// return false.
+    func write(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8], reads: RootReads? = nil) -> Bool {
         func look(_ path: UnsafeBufferPointer<String>) -> LookUp {
             guard let first = path.first else { return .absent }
             // By index: iterating the stack would copy each item out of it.
@@ -649,6 +680,7 @@ final class CompiledTheme: @unchecked Sendable {
                 index -= 1
                 if let value = items[index].field(first) { return Self.follow(path.dropFirst(), from: value) }
             }
+            reads?.note(first)
             return Self.lookUp(path: path, in: values)
         }
         // By index: `for node in nodes` copies every node out of the array (retaining what it holds).
@@ -656,7 +688,7 @@ final class CompiledTheme: @unchecked Sendable {
             // The build's own tags stand only at the top (or in sections over text).
             switch nodes[index] {
             case .planned, .run, .partial, .lines:
-                if items.contains(where: { !$0.isPushedText }) { return false }
+                if reads != nil || items.contains(where: { !$0.isPushedText }) { return false }
             default: break
             }
             switch nodes[index] {
@@ -677,15 +709,15 @@ final class CompiledTheme: @unchecked Sendable {
                 @inline(__always) func within(_ item: ItemFields) -> Bool {
                     items.append(item)
                     defer { items.removeLast() }
-                    return write(body, values: values, items: &items, language: language, into: &html)
+                    return write(body, values: values, items: &items, language: language, into: &html, reads: reads)
                 }
                 switch look(path) {
                 case .absent:
-                    if inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
+                    if inverted && !write(body, values: values, items: &items, language: language, into: &html, reads: reads) { return false }
                 case .value(let value):
                     switch ContextValueType(of: value) {
                     case .bool:
-                        if (ContextValueType.take(value, as: Bool.self)) != inverted && !write(body, values: values, items: &items, language: language, into: &html) { return false }
+                        if (ContextValueType.take(value, as: Bool.self)) != inverted && !write(body, values: values, items: &items, language: language, into: &html, reads: reads) { return false }
                     case .string:
                         // The text on the stack: it answers no name.
                         if !inverted && !within(ItemFields(pushed: ContextValueType.take(value, as: String.self))) { return false }
@@ -701,7 +733,7 @@ final class CompiledTheme: @unchecked Sendable {
                         // A list: each item on the stack in turn; inverted, the body once if it is empty.
                         guard let list = ListItems(value) else { return false }
                         if inverted {
-                            if list.count == 0 && !write(body, values: values, items: &items, language: language, into: &html) { return false }
+                            if list.count == 0 && !write(body, values: values, items: &items, language: language, into: &html, reads: reads) { return false }
                             continue
                         }
                         for index in 0..<list.count {
@@ -1078,6 +1110,17 @@ struct TemplateRoot: MustacheParent {
 
 /// A root that writes down every name it is asked for, in order, once each. With an
 /// item, the section's name gives a list of that item alone and is not written down.
+/// The names a rendering written by the build asked the root for, each once, in the
+/// order first asked (as `RecordingRoot` notes Mustache's).
+final class RootReads {
+    private(set) var names: [String] = []
+    private var seen = Set<String>()
+
+    func note(_ name: String) {
+        if seen.insert(name).inserted { names.append(name) }
+    }
+}
+
 private final class RecordingRoot: MustacheParent {
     let values: [String: Any]
     var item: (name: String, list: Any)?

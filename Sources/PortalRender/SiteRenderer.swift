@@ -38,7 +38,7 @@ public struct SiteRenderer: Sendable {
     var compiled: CompiledTheme?
 
     /// Per memoized partial: how often its stored HTML was used, and how often it was rendered.
-    public var partialMemoCounts: [String: (hits: Int, misses: Int, mustache: Int)] { compiled?.counts ?? [:] }
+    public var partialMemoCounts: [String: (hits: Int, misses: Int, missesByMustache: Int, mustache: Int)] { compiled?.counts ?? [:] }
     /// The same for sections rendered item by item (`template:name`).
     public var sectionMemoCounts: [String: (hits: Int, misses: Int, written: Int, copied: Int)] { compiled?.sectionCounts ?? [:] }
 
