@@ -192,6 +192,15 @@ struct FrontMatterTests {
     func bomAndCRLF() throws {
         let text = try SourceText.decode([0xEF, 0xBB, 0xBF] + Array("---\r\ntitle: A\r\n---\r\nBody\r\n".utf8), display: "x.md")
         #expect(text == "---\ntitle: A\n---\nBody\n")
+        // A page's bytes, as the loader splits them: after a BOM alone (the bytes kept, a
+        // part of them from the fourth on) and with CR LF too (made again without the CRs).
+        for bytes in [[0xEF, 0xBB, 0xBF] + Array("---\ntitle: Łódź\n---\nCiało\n".utf8),
+                      [0xEF, 0xBB, 0xBF] + Array("---\r\ntitle: Łódź\r\n---\r\nCiało\r\n".utf8)] {
+            let split = try FrontMatter.split(SourceText.checked(bytes, display: "x.md"), file: "x.md")
+            #expect(split.yaml == "title: Łódź\n")
+            #expect(String(decoding: split.body, as: UTF8.self) == "Ciało\n")
+            #expect(split.bodyLine == 4)
+        }
     }
 
     @Test("invalid UTF-8 is reported at its line and column")
