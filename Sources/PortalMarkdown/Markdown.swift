@@ -96,18 +96,7 @@ public struct MarkdownRenderer: Sendable {
         guard let start = bytes.baseAddress, !bytes.isEmpty else { return Array(repeating: false, count: extensionNames.count) }
         let count = bytes.count
         func has(_ character: Unicode.Scalar) -> Bool { memchr(start, Int32(character.value), count) != nil }
-        /// Whether `text` is in the document, found from the C library's search for its
-        /// first byte (a static text: nothing made for each document).
-        func has(sequence text: StaticString) -> Bool {
-            let length = text.utf8CodeUnitCount, first = text.utf8Start
-            var index = 0
-            while index + length <= count, let next = memchr(start + index, Int32(first.pointee), count - length + 1 - index) {
-                index = start.distance(to: UnsafeRawPointer(next))
-                if memcmp(start + index, first, length) == 0 { return true }
-                index += 1
-            }
-            return false
-        }
+        func has(sequence text: StaticString) -> Bool { contains(bytes, text) }
         var taskBox = false
         var index = 0
         // `[` then `x`, `X` or a space of any kind, then `]` (the box; where it stands is the extension's to check).
@@ -136,23 +125,29 @@ public struct MarkdownRenderer: Sendable {
         ]
     }
 
-    /// Whether footnotes (CMARK_OPT_FOOTNOTES) can change what the document renders to:
-    /// only where it has a `^`, or an entity that could stand for one (`&#94;`, `&#x5E;`,
-    /// `&Hat;`): cmark-gfm takes `[` followed by a text that starts with `^` as a
-    /// footnote reference, and even an escaped or encoded `^` starts such a text. Without
-    /// them the HTML is the same, and the two walks of the whole tree the option adds
-    /// to every document (definitions, then references) are left out.
-    public static func footnotesNeeded(by bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let start = bytes.baseAddress, !bytes.isEmpty else { return false }
-        if memchr(start, Int32(UInt8(ascii: "^")), bytes.count) != nil { return true }
+    /// Whether `text` is in `bytes`, found from the C library's search for its first byte
+    /// (a static text: nothing made for each document).
+    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        guard let start = bytes.baseAddress else { return false }
+        let count = bytes.count, length = text.utf8CodeUnitCount, first = text.utf8Start
         var index = 0
-        while index + 1 < bytes.count, let next = memchr(start + index, Int32(UInt8(ascii: "&")), bytes.count - 1 - index) {
+        while index + length <= count, let next = memchr(start + index, Int32(first.pointee), count - length + 1 - index) {
             index = start.distance(to: UnsafeRawPointer(next))
-            let after = bytes[index + 1]
-            if after == UInt8(ascii: "#") || after == UInt8(ascii: "H") { return true }
+            if memcmp(start + index, first, length) == 0 { return true }
             index += 1
         }
         return false
+    }
+
+    /// Whether footnotes (CMARK_OPT_FOOTNOTES) are turned on for a document: only where it
+    /// has a `[^`, which starts every footnote definition and every reference to one.
+    /// Without it they change nothing but what cmark-gfm 0.29.0.gfm.6 does wrong: it also
+    /// takes a `[` before an escaped or encoded caret (`[\^a]`, `[&#94;a]`) for a
+    /// reference, and with no definition for it writes `[^a]]`, or cuts the paragraph
+    /// short there. Left off, they also spare every other document two walks of its tree
+    /// (definitions, then references).
+    public static func footnotesNeeded(by bytes: UnsafeRawBufferPointer) -> Bool {
+        contains(bytes, "[^")
     }
 
     private static let inlineLock = InlineLock()
@@ -178,7 +173,7 @@ public struct MarkdownRenderer: Sendable {
         let inParallel = Self.inlinesInParallel
         var options = CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
-        if attachingEveryExtension || Self.footnotesNeeded(by: UnsafeRawBufferPointer(bytes)) {
+        if Self.footnotesNeeded(by: UnsafeRawBufferPointer(bytes)) {
             options |= CMARK_OPT_FOOTNOTES
         }
         // Everything cmark-gfm allocates for the document comes from this thread's arena

@@ -6,7 +6,7 @@
 // no writes. The files are read before the clock starts. Prints the wall time of the
 // fastest of the runs asked for, in seconds, and what was rendered. With
 // --every-extension, all five extensions and footnotes on for every document (the same
-// HTML, more work); with --without-extensions, CommonMark with footnotes on and no
+// HTML on the benchmark's corpus, which has no caret, more work); with --without-extensions, CommonMark with footnotes on and no
 // extension: less work, and other HTML (the corpus' tables and strikethrough are not
 // rendered as the portal renders them), for comparison only.
 //
