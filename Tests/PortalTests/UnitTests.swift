@@ -10,6 +10,13 @@ import Yams
 
 @Suite("Slugs and transliteration")
 struct SlugTests {
+    @Test("a page's address gives the file it is written to", arguments: [
+        ("/pl/about/", "pl/about/index.html"), ("/", "index.html"), ("/old.html", "old.html"), ("/feed.xml", "feed.xml"),
+        ("/pl/search/index.json", "pl/search/index.json"), ("pl/x/", "pl/x/index.html"), ("/stare/Łódź.html", "stare/Łódź.html"),
+        ("/pl/html/", "pl/html/index.html"), ("/pl/x.html/", "pl/x.html/index.html"),
+    ])
+    func outputPath(_ urlPath: String, _ file: String) { #expect(SitePlan.outputPath(urlPath) == file) }
+
     @Test("Polish", arguments: [("Łódź Transport Plan", "lodz-transport-plan"), ("Zażółć gęślą jaźń", "zazolc-gesla-jazn"), ("Kraków", "krakow"), ("Wrocław", "wroclaw")])
     func polish(_ input: String, _ expected: String) { #expect(Slug.make(input) == expected) }
 
