@@ -1108,10 +1108,9 @@ struct TemplateRoot: MustacheParent {
     }
 }
 
-/// A root that writes down every name it is asked for, in order, once each. With an
-/// item, the section's name gives a list of that item alone and is not written down.
-/// The names a rendering written by the build asked the root for, each once, in the
-/// order first asked (as `RecordingRoot` notes Mustache's).
+/// The names a rendering asked the page's root for, each once, in the order first
+/// asked: noted by the build as it writes (`CompiledTheme.write`), or by `RecordingRoot`
+/// as Mustache renders.
 final class RootReads {
     private(set) var names: [String] = []
     private var seen = Set<String>()
@@ -1121,11 +1120,13 @@ final class RootReads {
     }
 }
 
+/// A root that writes down every name it is asked for, in order, once each. With an
+/// item, the section's name gives a list of that item alone and is not written down.
 private final class RecordingRoot: MustacheParent {
     let values: [String: Any]
     var item: (name: String, list: Any)?
-    private(set) var reads: [String] = []
-    private var seen = Set<String>()
+    private let noted = RootReads()
+    var reads: [String] { noted.names }
 
     init(values: [String: Any], item: (name: String, list: Any)? = nil) {
         self.values = values
@@ -1138,9 +1139,7 @@ private final class RecordingRoot: MustacheParent {
         return CompiledTheme.rootValue(name, in: values).map(TemplateValue.wrap)
     }
 
-    func note(_ name: String) {
-        if seen.insert(name).inserted { reads.append(name) }
-    }
+    func note(_ name: String) { noted.note(name) }
 }
 
 /// An object item that writes down, in its recorder's list and marked as the item's,
