@@ -22,8 +22,7 @@ extension SiteLoader {
             }
             for relative in files where relative != "_language.yaml" {
                 let shown = shownFolder + relative
-                // The name's bytes: a file name is not text to compare as characters.
-                if relative.utf8.count >= 3, relative.utf8.suffix(3).elementsEqual(".md".utf8) {
+                if relative.hasUTF8Suffix(".md") {
                     jobs.append(Job(path: folder + "/" + relative, relative: relative, language: language, shown: shown))
                 } else {
                     staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))

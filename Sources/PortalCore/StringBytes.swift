@@ -10,6 +10,16 @@ extension String {
         var copy = self
         return try copy.withUTF8(body)
     }
+
+    /// Whether the string's UTF-8 ends with `suffix`'s, compared as bytes: a file name or
+    /// path is not text to compare as characters (and a comparison of characters costs
+    /// thousands of instructions where it runs for every page).
+    public func hasUTF8Suffix(_ suffix: StaticString) -> Bool {
+        let count = suffix.utf8CodeUnitCount
+        return withUTF8Bytes { bytes in
+            bytes.count >= count && bytes[(bytes.count - count)...].elementsEqual(UnsafeBufferPointer(start: suffix.utf8Start, count: count))
+        }
+    }
 }
 
 extension String {

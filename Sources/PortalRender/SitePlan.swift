@@ -199,13 +199,7 @@ public struct SitePlan: Sendable {
     public static func outputPath(_ urlPath: String) -> String {
         let bytes = urlPath.utf8
         let path = bytes.first == UInt8(ascii: "/") ? String(Substring(bytes.dropFirst())) : urlPath
-        func ends(with suffix: StaticString) -> Bool {
-            let count = suffix.utf8CodeUnitCount
-            return path.withUTF8Bytes { bytes in
-                bytes.count >= count && bytes[(bytes.count - count)...].elementsEqual(UnsafeBufferPointer(start: suffix.utf8Start, count: count))
-            }
-        }
-        if ends(with: ".html") || ends(with: ".xml") || ends(with: ".json") { return path }
+        if path.hasUTF8Suffix(".html") || path.hasUTF8Suffix(".xml") || path.hasUTF8Suffix(".json") { return path }
         return path + "index.html"
     }
 
