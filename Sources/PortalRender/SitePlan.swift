@@ -9,6 +9,10 @@ public struct PlannedPage: Sendable {
     public var language: String
     /// Site-relative URL path: `/pl/about/`.
     public var urlPath: String
+    /// The file it is written to, below the output folder (`outputPath(urlPath)`): found
+    /// once, when the site is planned, for the plan's check that no two outputs collide
+    /// and for the build.
+    public var outputPath: String
     /// True when the text is another language's (a fallback page).
     public var isFallback: Bool
     /// Its translation set's index in `SitePlan.setPages`.
@@ -122,7 +126,7 @@ public struct SitePlan: Sendable {
             pageLookup[page.language, default: [:]][id] = planned.count
             pathLookup[page.language, default: [:]][page.contentPath] = planned.count
             setPages[set][position] = planned.count
-            planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, isFallback: false, set: set))
+            planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, outputPath: outputPath(page.urlPath), isFallback: false, set: set))
         }
         for (set, id) in setOrder.enumerated() {
             guard let defaultIndex = sets[id]?[defaultLanguage] else { continue }
@@ -137,7 +141,7 @@ public struct SitePlan: Sendable {
                 if pathLookup[language.code]?[original.contentPath] == nil {
                     pathLookup[language.code, default: [:]][original.contentPath] = planned.count
                 }
-                planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, isFallback: true, set: set))
+                planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, outputPath: outputPath(urlPath), isFallback: true, set: set))
             }
         }
         for language in outputLanguages where pathLookup[language.code]?[""] == nil {
@@ -159,7 +163,7 @@ public struct SitePlan: Sendable {
         }
         for entry in planned {
             let page = site.pages[entry.pageIndex]
-            claim(outputPath(entry.urlPath), entry.isFallback ? "\(page.file) (fallback)" : page.file)
+            claim(entry.outputPath, entry.isFallback ? "\(page.file) (fallback)" : page.file)
         }
         for language in outputLanguages {
             let code = language.code
@@ -194,8 +198,7 @@ public struct SitePlan: Sendable {
     }
 
     /// `/pl/about/` → `pl/about/index.html`; `/old.html` → `old.html`. On the bytes, as
-    /// the file name it becomes (once for every page when the site is planned, and again
-    /// when it is written: compared as characters, 3,000 instructions a path).
+    /// the file name it becomes (compared as characters, 3,000 instructions a path).
     public static func outputPath(_ urlPath: String) -> String {
         let bytes = urlPath.utf8
         let path = bytes.first == UInt8(ascii: "/") ? String(Substring(bytes.dropFirst())) : urlPath

@@ -193,7 +193,7 @@ public struct SiteRenderer: Sendable {
     /// Where a job's file goes, below the output folder; known before rendering.
     public func path(for job: OutputJob) -> String {
         switch job {
-        case .page(let index): return SitePlan.outputPath(plan.plannedPages[index].urlPath)
+        case .page(let index): return plan.plannedPages[index].outputPath
         case .cityIndex(let language): return SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/")
         case .cityMap(let language): return "\(language)/\(SitePlan.citiesPath)/map.svg"
         case .city(let index, let language): return SitePlan.outputPath("/\(language)/\(SitePlan.citiesPath)/\(site.cities[index].id)/")
