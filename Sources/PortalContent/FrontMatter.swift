@@ -107,7 +107,7 @@ public enum SourceText {
             default: length = 0
             }
             let end = index + length
-            if length == 0 || end > slice.endIndex || !UTF8Check.isValid(Array(slice[index..<end])) { break }
+            if length == 0 || end > slice.endIndex || !UTF8Check.isValid(slice[index..<end]) { break }
             if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
             index = end
         }

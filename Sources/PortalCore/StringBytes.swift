@@ -38,7 +38,7 @@ extension String {
 /// processor can): Swift's own check, when it makes a string, goes byte by byte once a
 /// text has a letter that is not ASCII.
 public enum UTF8Check {
-    public static func isValid(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 }
+    public static func isValid(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.withContiguousStorageIfAvailable { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 } ?? isValid(Array(bytes))
     }
 }
