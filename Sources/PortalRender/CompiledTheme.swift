@@ -857,12 +857,20 @@ final class CompiledTheme: @unchecked Sendable {
         // By exact type: a cast of a dictionary to a class would bridge it (a copy).
         func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (ContextValueType.take(value, as: SharedValue.self)).value : value }
         var value = unshared(start)
-        for part in path {
+        var parts = path.makeIterator()
+        while let part = parts.next() {
             let next: Any?
             switch ContextValueType(of: value) {
             case .object: next = (ContextValueType.take(value, as: [String: Any].self))[part]
             case .page: next = ContextValueType.take(value, as: PageFields.self).field(part)
             case .strings: next = (ContextValueType.take(value, as: [String: String].self))[part]
+            case .number:
+                // `n.plural.key`: the plural string `key` for n, as LocalizedNumber's
+                // `plural` child gives it to Mustache; `n.value`, `n.isZero` … as they are.
+                let number = value as! LocalizedNumber
+                guard part == "plural" else { next = number.child(named: part); break }
+                guard let key = parts.next() else { return .unknown }
+                next = number.strings.plural(key, number.value)
             case .string, .html, .bool, .int, .double: next = nil  // no children
             default: return .unknown
             }

@@ -1,5 +1,7 @@
 import Foundation
 import Mustache
+@testable import PortalContent
+import PortalCore
 import Testing
 @testable import PortalBuild
 @testable import PortalRender
@@ -60,6 +62,10 @@ struct TemplateRenderingTests {
         // (The switcher partial is memoized as a whole on this small site.)
         // (Their bodies are text and names only: the build writes them itself.)
         #expect((renderer.sectionMemoCounts["base:alternates"]?.written ?? 0) > 0)
+        // The directory's countries with their plural city counts (`count.plural.cityCount`):
+        // written by the build, none rendered by Mustache.
+        #expect((renderer.sectionMemoCounts["cities:countries"]?.written ?? 0) > 0)
+        #expect(renderer.sectionMemoCounts["cities:countries"]?.misses == 0)
     }
 
     @Test("a list many pages share is written once and copied, unless its items leave a name to the page")
@@ -601,6 +607,34 @@ struct TemplateRenderingTests {
         #expect(value("page.date.x") == "absent")
         #expect(value("count") == "3")
         #expect(value("count.x") == "absent")
+    }
+
+    @Test("a number's plural string read from the page as Mustache reads it: n.plural.key")
+    func pluralValues() {
+        let polish = Language(code: "pl", name: "Polski", languageCode: "pl-PL", direction: "ltr", weight: 0, strings: [:], file: "")
+        let strings = LanguageStrings(language: polish, values: [
+            "cityCount": .plural([.one: "{count} miasto", .few: "{count} miasta", .many: "{count} miast", .other: "{count} miasta"]),
+            "title": .text("Miasta ({count})"),
+        ], format: LocaleFormat(identifier: "pl-PL"))
+        func value(_ name: String, _ count: Int) -> String {
+            switch CompiledTheme.lookUp(name, in: ["n": LocalizedNumber(value: count, strings: strings)]) {
+            case .value(let found): return String(describing: found)
+            case .absent: return "absent"
+            case .unknown: return "unknown"
+            }
+        }
+        #expect(value("n.plural.cityCount", 1) == "1 miasto")
+        #expect(value("n.plural.cityCount", 3) == "3 miasta")
+        #expect(value("n.plural.cityCount", 112) == "112 miast")
+        #expect(value("n.plural.cityCount", 22) == "22 miasta")
+        // A string of one form takes the number too, as Mustache gives it.
+        #expect(value("n.plural.title", 5) == "Miasta (5)")
+        #expect(value("n.plural.missing", 5) == "absent")
+        #expect(value("n.value", 5) == "5")
+        #expect(value("n.isZero", 0) == "true")
+        #expect(value("n.x", 5) == "absent")
+        // The lookup object alone is not text: Mustache renders it.
+        #expect(value("n.plural", 5) == "unknown")
     }
 
     @Test("a partial whose output depends on the page is rendered for each page that differs")
