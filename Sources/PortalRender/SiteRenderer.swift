@@ -219,8 +219,11 @@ public struct SiteRenderer: Sendable {
         switch job {
         case .cityMap(let language):
             let cities = sortedCityIndices(language).map { cityObject($0, language) }
-            let text = theme.library.render(TemplateRoot(values: ["map": mapObject(language, cities: cities)]), withTemplate: "cities-map") ?? ""
-            return Array(text.utf8)
+            let values: [String: Any] = ["map": mapObject(language, cities: cities)]
+            // Written by the build where it can (the templates without a language's
+            // constants: the map names none), else rendered by Mustache.
+            if let html = compiled?.page("cities-map", values: values, language: "") { return html }
+            return Array((theme.library.render(TemplateRoot(values: values), withTemplate: "cities-map") ?? "").utf8)
         case .searchIndex(let language):
             return searchIndex(language)
         case .feed(let language):
