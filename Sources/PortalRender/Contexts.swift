@@ -61,7 +61,7 @@ extension SiteRenderer {
                 "direction": language.direction,
                 "isDefault": language.code == defaultLanguage,
             ] as [String: Any]),
-            "t": SharedValue(tables[code]!.strings),
+            "t": SharedValue(strings[code]!.templateObject),
             "data": SharedValue(dataObject(code)),
             "asset": SharedValue(assetURLs),
             "homeURL": SharedValue(url("/\(code)/")),

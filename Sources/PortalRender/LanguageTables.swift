@@ -10,8 +10,6 @@ import PortalCore
 final class LanguageTables: @unchecked Sendable {
     /// Main menu: title and site-relative path.
     let menu: [(title: String, path: String)]
-    /// The `t` object of templates.
-    let strings: [String: String]
     /// Section content path (`` for the home) → planned pages listed in it, in list order.
     let children: [String: [Int]]
     /// Dated real pages of the language, newest first (indices into plannedPages).
@@ -39,9 +37,9 @@ final class LanguageTables: @unchecked Sendable {
     /// Country codes in the reader's alphabetical order, with their names.
     let countries: [(code: String, name: String)]
 
-    init(menu: [(title: String, path: String)], strings: [String: String], children: [String: [Int]], dated: [Int], searchOrder: [Int],
+    init(menu: [(title: String, path: String)], children: [String: [Int]], dated: [Int], searchOrder: [Int],
          dates: [PageDate: String], cityOrder: [Int], cities: [CityFacts], countries: [(code: String, name: String)]) {
-        (self.menu, self.strings, self.children, self.dated, self.searchOrder) = (menu, strings, children, dated, searchOrder)
+        (self.menu, self.children, self.dated, self.searchOrder) = (menu, children, dated, searchOrder)
         (self.dates, self.cityOrder, self.cities, self.countries) = (dates, cityOrder, cities, countries)
     }
 }
@@ -135,7 +133,6 @@ extension SiteRenderer {
 
         return LanguageTables(
             menu: menuItems(plan: plan, code: code, strings: languageStrings),
-            strings: languageStrings.templateObject,
             children: children, dated: dated, searchOrder: sortForList(entries, plan: plan), dates: dates,
             cityOrder: cityOrder, cities: facts, countries: countries
         )

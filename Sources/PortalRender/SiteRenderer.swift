@@ -120,26 +120,28 @@ public struct SiteRenderer: Sendable {
 
         clock.lap("  city summaries, assets")
         let projection = MapProjection(cities: site.cities)
-        let tables = await makeTables(plan: plan, strings: strings, projection: projection)
         var result = SiteRenderer(
             plan: plan, theme: theme, strings: strings, markdown: [], citySummaries: citySummaries,
             assetURLs: assetURLs, fingerprintedAssets: fingerprinted,
             basePath: site.config.basePath, origin: site.config.origin,
             languageCodes: Set(site.languages.map(\.code)),
             mapProjection: projection,
-            tables: tables,
+            tables: [:],
             searchEntries: [],
             warnings: []
         )
+        // The values every page of a language shares come from the strings and the
+        // configuration alone: the theme is planned with them while the tables, the search
+        // texts and the links are made (none of which uses it).
+        let shared = Dictionary(uniqueKeysWithValues: plan.outputLanguages.map { ($0.code, result.sharedValues($0.code)) })
+        async let compiled = CompiledTheme(theme: theme, constants: shared.mapValues { $0.mapValues(\.value) })
+        result.tables = await makeTables(plan: plan, strings: strings, projection: projection)
         for code in result.tables.keys {
-            result.tables[code]!.shared = result.sharedValues(code)
+            result.tables[code]!.shared = shared[code]!
             result.tables[code]!.menuForms = result.menuForms(code)
         }
         result.sharedAlternates = await result.sharedAlternateLinks()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
-        // The theme is planned while the search texts and links are made (they do not use it).
-        let constants = result.tables.mapValues { $0.shared.mapValues(\.value) }
-        async let compiled = CompiledTheme(theme: theme, constants: constants)
         clock.lap("  tables")
         result.markdown = await markdown()
         clock.lap("  markdown awaited")
