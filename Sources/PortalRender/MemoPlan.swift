@@ -281,20 +281,44 @@ struct MemoPlan {
         return sources.mapValues { expand($0, depth: 0) }
     }
 
-    /// A child's blocks (name → the lines between its tags), when the child is only
-    /// `{{<parent}}`, blocks and `{{/parent}}`, each tag alone at the start of its line.
-    private static func filledBlocks(text: String, tags: [Tag]) -> [String: String]? {
+    /// What a child's block holds: the lines between its tags, or for a block on one line
+    /// (`{{$title}}…{{/title}}`), the text and names between them.
+    private struct Filling {
+        var text: String
+        var inline: Bool
+    }
+
+    /// A child's blocks, when the child is only `{{<parent}}`, blocks and `{{/parent}}`,
+    /// each tag alone at the start of its line, or a block on a line of its own with text
+    /// and names only.
+    private static func filledBlocks(text: String, tags: [Tag]) -> [String: Filling]? {
         let bytes = Array(text.utf8)
         func atLineStart(_ tag: Tag) -> Bool { tag.alone && lineStart(tag.range.lowerBound, in: bytes) == tag.range.lowerBound }
         guard let open = tags.first, open.kind == .parent, open.range.lowerBound == 0, atLineStart(open),
               let close = tags.last, close.kind == .close, close.name == open.name, atLineStart(close),
               bytes[close.range.upperBound...].allSatisfy({ $0 == 0x0A }) else { return nil }
-        var blocks: [String: String] = [:]
+        var blocks: [String: Filling] = [:]
         var index = 1
         var expected = nextLine(open.range.upperBound, in: bytes)  // where the next block must start
         while index < tags.count - 1 {
             let block = tags[index]
-            guard block.kind == .block, atLineStart(block), block.range.lowerBound == expected, blocks[block.name] == nil else { return nil }
+            guard block.kind == .block, block.range.lowerBound == expected, blocks[block.name] == nil else { return nil }
+            if !block.alone {
+                // On one line: Mustache keeps what stands between the tags as it is (no
+                // line of it is dropped); the line's end is outside the block.
+                var stop = index + 1
+                while stop < tags.count - 1 && tags[stop].kind == .variable && isName(tags[stop].name) { stop += 1 }
+                let end = tags[stop]
+                let lineEnd = nextLine(block.range.upperBound, in: bytes)
+                // Its close ends the line (nothing after it, the newline right after).
+                guard end.kind == .close, end.name == block.name, !end.alone,
+                      end.range.upperBound == lineEnd - 1, bytes[lineEnd - 1] == UInt8(ascii: "\n") else { return nil }
+                blocks[block.name] = Filling(text: String(decoding: bytes[block.range.upperBound..<end.range.lowerBound], as: UTF8.self), inline: true)
+                expected = lineEnd
+                index = stop + 1
+                continue
+            }
+            guard atLineStart(block) else { return nil }
             // Its close: the first close of that name outside sections opened inside it.
             var nesting = 0
             var end: Int?
@@ -311,7 +335,7 @@ struct MemoPlan {
             }
             guard let stop = end, tags[stop].name == block.name, atLineStart(tags[stop]) else { return nil }
             let start = nextLine(block.range.upperBound, in: bytes)
-            blocks[block.name] = String(decoding: bytes[start..<max(start, tags[stop].range.lowerBound)], as: UTF8.self)
+            blocks[block.name] = Filling(text: String(decoding: bytes[start..<max(start, tags[stop].range.lowerBound)], as: UTF8.self), inline: false)
             expected = nextLine(tags[stop].range.upperBound, in: bytes)
             index = stop + 1
         }
@@ -319,9 +343,10 @@ struct MemoPlan {
         return blocks
     }
 
-    /// A parent's text with `blocks` written in: a filled block must be empty and start
-    /// its line; an unfilled one keeps its text and names, its tags dropped.
-    private static func fill(_ text: String, tags: [Tag], with blocks: [String: String]) -> String? {
+    /// A parent's text with `blocks` written in: a block filled with lines must be empty
+    /// and start its line, one filled from a single line must stand within its line; an
+    /// unfilled one keeps its text and names, its tags dropped.
+    private static func fill(_ text: String, tags: [Tag], with blocks: [String: Filling]) -> String? {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var last = 0
@@ -340,10 +365,16 @@ struct MemoPlan {
             guard stop < tags.count, tags[stop].kind == .close, tags[stop].name == open.name else { return nil }
             let close = tags[stop]
             if let filling = blocks[open.name] {
-                guard stop == index, close.range.lowerBound == open.range.upperBound,
-                      lineStart(open.range.lowerBound, in: bytes) == open.range.lowerBound else { return nil }
+                if filling.inline {
+                    // A block on one line, in a block of the parent within its line: what
+                    // the child's holds replaces what the parent's holds.
+                    guard !open.alone, !close.alone else { return nil }
+                } else {
+                    guard stop == index, close.range.lowerBound == open.range.upperBound,
+                          lineStart(open.range.lowerBound, in: bytes) == open.range.lowerBound else { return nil }
+                }
                 out += bytes[last..<open.range.lowerBound]
-                out += filling.utf8
+                out += filling.text.utf8
             } else {
                 guard !open.alone, !close.alone else { return nil }
                 out += bytes[last..<open.range.lowerBound]
