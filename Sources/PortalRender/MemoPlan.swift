@@ -576,7 +576,9 @@ struct MemoPlan {
     /// indented partial's lines are indented).
     static func nodes(ofBody body: String, tags buildTags: Bool = false, whole: Bool = false) -> [Node]? {
         let tags = tags(in: body)
-        guard tags.contains(where: { $0.kind == .variable }) else { return nil }
+        // A body without names is not worth planning; a whole template (a partial whose
+        // text has its language's constants written in, the footer) is written as it is.
+        guard whole || tags.contains(where: { $0.kind == .variable }) else { return nil }
         let bytes = Array(body.utf8)
         // Open sections: their name, whether inverted, and the nodes so far.
         var stack: [(name: String, inverted: Bool, nodes: [Node])] = [("", false, [])]

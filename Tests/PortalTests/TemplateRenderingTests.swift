@@ -57,6 +57,8 @@ struct TemplateRenderingTests {
         // they read of the root, not rendered by Mustache through a recorder.
         #expect((counts["partials/menu"]?.misses ?? 0) > 0)
         #expect(counts["partials/menu"]?.missesByMustache == 0)
+        // So are the footer's, text only once the language's strings are written in.
+        #expect(counts["partials/footer"]?.missesByMustache == 0)
         // The switcher's and the head's links to other languages, item by item: a page
         // shares the items of its translations.
         // (The switcher partial is memoized as a whole on this small site.)
