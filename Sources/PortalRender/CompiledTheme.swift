@@ -50,14 +50,32 @@ import PortalCore
 /// top of a page, unindented (an indented partial is indented line by line); memoized
 /// partials have no blocks or partials of their own.
 final class CompiledTheme: @unchecked Sendable {
-    /// Per language code (and "" for none): the templates with the language's constants
-    /// written in, each memoized partial replaced by one tag that asks the root for its HTML.
-    private let libraries: [String: MustacheLibrary]
-    /// The same without the replacements: memoized partials are rendered with these
-    /// while their reads are recorded.
-    private let originals: [String: MustacheLibrary]
-    /// With sections replaced but not partials: a partial whose memo stopped renders with these.
-    private let direct: [String: MustacheLibrary]
+    /// Per language code (and "" for none), the templates Mustache renders with where the
+    /// build cannot write a page, a partial or a section itself: parsed when first asked
+    /// for (a build of the portal's theme never asks), under `librariesLock`.
+    private var parsedLibraries: [String: Libraries] = [:]
+    private let librariesLock = NSLock()
+    /// Per language code (and ""): the templates' texts with the language's constants
+    /// written in, as they are (`plain`) and with the build's section tags (`withTags`).
+    private let libraryTexts: [String: (plain: [String: String], withTags: [String: String])]
+    /// The templates a partial or parent tag names (the plain texts serve only those).
+    private let namedTemplates: Set<String>
+    /// Memoized partial name → the template of the one tag that asks the root for its HTML.
+    private let replacements: [String: MustacheTemplate]
+    /// The templates as written.
+    private let themeLibrary: MustacheLibrary
+    /// Template texts parsed so far (a text the same in several languages is parsed once).
+    private var parsedTexts: [String: MustacheTemplate?] = [:]
+
+    private struct Libraries {
+        /// With each memoized partial replaced by one tag that asks the root for its HTML.
+        var library: MustacheLibrary
+        /// Without the replacements, from the plain texts: memoized partials are rendered
+        /// with these while their reads are recorded.
+        var original: MustacheLibrary
+        /// With sections replaced but not partials: a partial whose memo stopped renders with these.
+        var direct: MustacheLibrary
+    }
     /// Tag name → partial name.
     private let partials: [String: String]
     /// Per section tag number: the section, its lines and its body as templates.
@@ -268,43 +286,21 @@ final class CompiledTheme: @unchecked Sendable {
         }
         // Every tag the build answers must be answerable.
         let sectionTags = self.sections.count == plan.sections.count && !unparsed
-        var libraries: [String: MustacheLibrary] = [:]
-        var originals: [String: MustacheLibrary] = [:]
-        var direct: [String: MustacheLibrary] = [:]
         let texts = Self.mapValuesOnEveryCore(languages) { values in
-            (plan.specialized(constants: values), plan.specialized(constants: values, sectionTags: sectionTags))
+            (plain: plan.specialized(constants: values), withTags: plan.specialized(constants: values, sectionTags: sectionTags))
         }
-        // The templates as written serve the memo's renderings of partials: only those a
-        // partial or parent tag names (and those they name) are needed, not the pages.
+        // The plain texts serve the memo's renderings of partials: only those a partial or
+        // parent tag names (and those they name) are needed, not the pages.
         var named = Set<String>()
         for text in theme.sources.values {
             for reference in TemplateScanner.references(in: text) where reference.kind == .partial || reference.kind == .parent {
                 named.insert(reference.name)
             }
         }
-        // A text the same in several libraries (most are) is parsed once, on every core.
-        let distinct = Array(Set(texts.values.flatMap { plain, withTags in
-            plain.filter { named.contains($0.key) }.map(\.value) + Array(withTags.values)
-        }))
-        let parsed = Self.parse(distinct)
-        for (code, (plain, withTags)) in texts {
-            var original = theme.library
-            for (name, text) in plain where named.contains(name) {
-                if let template = parsed[text] { original.register(template, named: name) }
-            }
-            var withSections = theme.library
-            for (name, text) in withTags {
-                if let template = parsed[text] { withSections.register(template, named: name) }
-            }
-            var library = withSections
-            for (name, template) in replacements { library.register(template, named: name) }
-            libraries[code] = library
-            originals[code] = original
-            direct[code] = withSections
-        }
-        self.libraries = libraries
-        self.originals = originals
-        self.direct = direct
+        self.libraryTexts = texts
+        self.namedTemplates = named
+        self.replacements = replacements
+        self.themeLibrary = theme.library
         self.partials = partials
         self.partialNumbers = partialNumbers
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { tag, name in (name, (tag, partialNumbers[tag]!)) })
@@ -357,7 +353,40 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The templates for a page of `language` ("" for the templates as written).
-    func library(_ language: String) -> MustacheLibrary { libraries[language] ?? libraries[""]! }
+    func library(_ language: String) -> MustacheLibrary { libraries(language).library }
+
+    /// The number of languages whose templates Mustache has been given so far (parsed
+    /// when a page, partial or section first needs them).
+    var librariesParsed: Int { librariesLock.withLock { parsedLibraries.count } }
+
+    /// The Mustache templates of `language` (or of "" for a language without its own),
+    /// parsed the first time they are asked for.
+    private func libraries(_ language: String) -> Libraries {
+        let code = libraryTexts[language] != nil ? language : ""
+        return librariesLock.withLock {
+            if let made = parsedLibraries[code] { return made }
+            let (plain, withTags) = libraryTexts[code]!
+            func parsed(_ text: String) -> MustacheTemplate? {
+                if let known = parsedTexts[text] { return known }
+                let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text)
+                parsedTexts[text] = template
+                return template
+            }
+            var original = themeLibrary
+            for (name, text) in plain where namedTemplates.contains(name) {
+                if let template = parsed(text) { original.register(template, named: name) }
+            }
+            var withSections = themeLibrary
+            for (name, text) in withTags {
+                if let template = parsed(text) { withSections.register(template, named: name) }
+            }
+            var library = withSections
+            for (name, template) in replacements { library.register(template, named: name) }
+            let made = Libraries(library: library, original: original, direct: withSections)
+            parsedLibraries[code] = made
+            return made
+        }
+    }
 
     /// The partials rendered once for many pages.
     var memoizedPartials: [String] { partials.values.sorted() }
@@ -394,7 +423,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The templates with sections replaced but not partials.
-    private func direct(_ language: String) -> MustacheLibrary { direct[language] ?? direct[""]! }
+    private func direct(_ language: String) -> MustacheLibrary { libraries(language).direct }
 
     /// The number of the section behind a tag.
     private static func sectionNumber(_ tag: String) -> Int? {
@@ -458,7 +487,7 @@ final class CompiledTheme: @unchecked Sendable {
             }
             lock.withLock { tables[tag, default: Table()].missesByMustache += 1 }
             let recorder = RecordingRoot(values: values)
-            let original = originals[language] ?? originals[""]!
+            let original = libraries(language).original
             return (original.render(recorder, withTemplate: name) ?? "", recorder.reads)
         }.utf8)
     }

@@ -41,6 +41,9 @@ public struct SiteRenderer: Sendable {
     public var partialMemoCounts: [String: (hits: Int, misses: Int, missesByMustache: Int, mustache: Int)] { compiled?.counts ?? [:] }
     /// The same for sections rendered item by item (`template:name`).
     public var sectionMemoCounts: [String: (hits: Int, misses: Int, written: Int, copied: Int)] { compiled?.sectionCounts ?? [:] }
+    /// How many languages' templates were parsed for Mustache (for what the build could
+    /// not write itself).
+    public var mustacheLanguages: Int { compiled?.librariesParsed ?? 0 }
 
     var site: Site { plan.site }
     var defaultLanguage: String { plan.defaultLanguage }

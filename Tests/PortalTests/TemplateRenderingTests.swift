@@ -59,6 +59,8 @@ struct TemplateRenderingTests {
         #expect(counts["partials/menu"]?.missesByMustache == 0)
         // So are the footer's, text only once the language's strings are written in.
         #expect(counts["partials/footer"]?.missesByMustache == 0)
+        // Nothing is left to Mustache, whose templates are then never parsed.
+        #expect(renderer.mustacheLanguages == 0)
         // The switcher's and the head's links to other languages, item by item: a page
         // shares the items of its translations.
         // (The switcher partial is memoized as a whole on this small site.)
@@ -68,6 +70,20 @@ struct TemplateRenderingTests {
         // written by the build, none rendered by Mustache.
         #expect((renderer.sectionMemoCounts["cities:countries"]?.written ?? 0) > 0)
         #expect(renderer.sectionMemoCounts["cities:countries"]?.misses == 0)
+    }
+
+    @Test("Mustache's templates are parsed for the languages whose pages need them, and render as the build writes")
+    func mustacheWhereNeeded() async throws {
+        // An indented partial (Mustache indents each of its lines) in the news pages only:
+        // those pages go to Mustache whole, the others are written by the build.
+        let page = try String(contentsOfFile: Fixture.repositoryTemplates + "/page.mustache", encoding: .utf8)
+        #expect(page.contains("\n{{>partials/fallback-notice}}\n"))
+        let indented = page.replacingOccurrences(of: "\n{{>partials/fallback-notice}}\n", with: "\n  {{>partials/fallback-notice}}\n")
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/page-news.mustache": indented]) { $1 })
+        let languages = Set(renderer.plan.plannedPages.filter { $0.urlPath.contains("/news/") }.map(\.language))
+        #expect(!languages.isEmpty)
+        #expect(renderer.mustacheLanguages == languages.count)
+        #expect(String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self).contains("<h1>Lodz plan (keyed)</h1>"))
     }
 
     @Test("a list many pages share is written once and copied, unless its items leave a name to the page")
