@@ -292,7 +292,7 @@ public struct Builder: Sendable {
                 for (name, count) in renderer.partialMemoCounts.sorted(by: { $0.key < $1.key }) {
                     FileHandle.standardError.write(Data("  partial \(name): \(count.hits) stored HTML used, \(count.misses) rendered (\(count.missesByMustache) of them by Mustache), \(count.mustache) rendered by Mustache after the memo stopped\n".utf8))
                 }
-                FileHandle.standardError.write(Data("  Mustache's templates parsed for \(renderer.mustacheLanguages) languages\n".utf8))
+                FileHandle.standardError.write(Data("  languages whose templates were parsed for Mustache: \(renderer.mustacheLanguages)\n".utf8))
                 for (name, count) in renderer.sectionMemoCounts.sorted(by: { $0.key < $1.key }) {
                     FileHandle.standardError.write(Data("  section \(name): \(count.hits) items' stored HTML used, \(count.misses) rendered, \(count.written) written directly, \(count.copied) times copied whole from a page before\n".utf8))
                 }
