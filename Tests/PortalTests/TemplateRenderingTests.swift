@@ -79,11 +79,19 @@ struct TemplateRenderingTests {
         let page = try String(contentsOfFile: Fixture.repositoryTemplates + "/page.mustache", encoding: .utf8)
         #expect(page.contains("\n{{>partials/fallback-notice}}\n"))
         let indented = page.replacingOccurrences(of: "\n{{>partials/fallback-notice}}\n", with: "\n  {{>partials/fallback-notice}}\n")
-        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite().merging(["Templates/page-news.mustache": indented]) { $1 })
+        let sources = fiveLanguageSite().merging(["Templates/page-news.mustache": indented]) { $1 }
+        let (files, renderer) = try await renderedTheSameBothWays(sources)
         let languages = Set(renderer.plan.plannedPages.filter { $0.urlPath.contains("/news/") }.map(\.language))
         #expect(!languages.isEmpty)
         #expect(renderer.mustacheLanguages == languages.count)
         #expect(String(decoding: files["en/news/lodz-plan-key/index.html"] ?? [], as: UTF8.self).contains("<h1>Lodz plan (keyed)</h1>"))
+        // Rendered on every core, pages of one language asking for its templates at once:
+        // the same files.
+        let fixture = try Fixture(sources)
+        defer { fixture.remove() }
+        let site = try await Builder(options: fixture.options()).renderSite()
+        let rendered = Dictionary(uniqueKeysWithValues: site.files.map { ($0.path, $0.bytes) })
+        #expect(files.keys.filter { rendered[$0] != files[$0] }.isEmpty)
     }
 
     @Test("a list many pages share is written once and copied, unless its items leave a name to the page")
