@@ -239,13 +239,12 @@ final class CompiledTheme: @unchecked Sendable {
             // again, one by one.
             self.sections = plan.sections.compactMap { section in
                 let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
-                guard let template = try? MustacheTemplate(string: HTMLEscaping.pragma + section.text),
-                      let body = try? MustacheTemplate(string: HTMLEscaping.pragma + bodyAtTop) else { return nil }
+                guard let template = Self.template(section.text), let body = Self.template(bodyAtTop) else { return nil }
                 runs += bodyRuns.map(\.pieces)
                 return (section, template, body)
             }
             for case .value(_, _, let tag) in runs.joined() where fallbacks[tag] == nil {
-                if let template = try? MustacheTemplate(string: HTMLEscaping.pragma + tag) { fallbacks[tag] = template }
+                if let template = Self.template(tag) { fallbacks[tag] = template }
             }
         }
         let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
@@ -337,9 +336,15 @@ final class CompiledTheme: @unchecked Sendable {
         listCopies.deallocate()
     }
 
-    /// Template texts parsed on every core (with the content type of every template).
+    /// A template text parsed as every template is (with its content type); nil where it
+    /// does not parse.
+    private static func template(_ text: String) -> MustacheTemplate? {
+        try? MustacheTemplate(string: HTMLEscaping.pragma + text)
+    }
+
+    /// Template texts parsed on every core.
     private static func parse(_ texts: [String]) -> [String: MustacheTemplate] {
-        let results = mapOnEveryCore(texts) { try? MustacheTemplate(string: HTMLEscaping.pragma + $0) }
+        let results = mapOnEveryCore(texts, template)
         var parsed: [String: MustacheTemplate] = [:]
         for (text, template) in zip(texts, results) { parsed[text] = template }
         return parsed
@@ -368,7 +373,7 @@ final class CompiledTheme: @unchecked Sendable {
             let (plain, withTags) = libraryTexts[code]!
             func parsed(_ text: String) -> MustacheTemplate? {
                 if let known = parsedTexts[text] { return known }
-                let template = try? MustacheTemplate(string: HTMLEscaping.pragma + text)
+                let template = Self.template(text)
                 parsedTexts[text] = template
                 return template
             }
