@@ -306,8 +306,7 @@ struct MemoPlan {
             if !block.alone {
                 // On one line: Mustache keeps what stands between the tags as it is (no
                 // line of it is dropped); the line's end is outside the block.
-                var stop = index + 1
-                while stop < tags.count - 1 && tags[stop].kind == .variable && isName(tags[stop].name) { stop += 1 }
+                let stop = pastNames(tags, from: index + 1, before: tags.count - 1)
                 let end = tags[stop]
                 let lineEnd = nextLine(block.range.upperBound, in: bytes)
                 // Its close ends the line (nothing after it, the newline right after).
@@ -343,6 +342,14 @@ struct MemoPlan {
         return blocks
     }
 
+    /// The first tag from `start` (before `end`) that is not a variable tag of a name:
+    /// what stands after a block's text and names.
+    private static func pastNames(_ tags: [Tag], from start: Int, before end: Int) -> Int {
+        var index = start
+        while index < end && tags[index].kind == .variable && isName(tags[index].name) { index += 1 }
+        return index
+    }
+
     /// A parent's text with `blocks` written in: a block filled with lines must be empty
     /// and start its line, one filled from a single line must stand within its line; an
     /// unfilled one keeps its text and names, its tags dropped.
@@ -360,8 +367,7 @@ struct MemoPlan {
             default: continue
             }
             // Its close: the next tag, or after text and names only.
-            var stop = index
-            while stop < tags.count && tags[stop].kind == .variable && isName(tags[stop].name) { stop += 1 }
+            let stop = pastNames(tags, from: index, before: tags.count)
             guard stop < tags.count, tags[stop].kind == .close, tags[stop].name == open.name else { return nil }
             let close = tags[stop]
             if let filling = blocks[open.name] {
