@@ -64,8 +64,13 @@ final class CompiledTheme: @unchecked Sendable {
     private let replacements: [String: MustacheTemplate]
     /// The templates as written.
     private let themeLibrary: MustacheLibrary
-    /// Template texts parsed so far (a text the same in several languages is parsed once).
+    /// Template texts parsed so far, under `librariesLock`: the libraries' (a text the
+    /// same in several languages is parsed once) and the fallbacks' below.
     private var parsedTexts: [String: MustacheTemplate?] = [:]
+    /// 1 once a fallback's text (a section, a run's tag, a line run) did not parse when
+    /// it was first needed: what the build wrote since may miss its part, so pages render
+    /// from the templates as written from then on (see `isSound`).
+    private let fallbackFailed: UnsafeMutablePointer<UInt8>
 
     private struct Libraries {
         /// With each memoized partial replaced by one tag that asks the root for its HTML.
@@ -78,8 +83,9 @@ final class CompiledTheme: @unchecked Sendable {
     }
     /// Tag name → partial name.
     private let partials: [String: String]
-    /// Per section tag number: the section, its lines and its body as templates.
-    private let sections: [(section: MemoPlan.Section, template: MustacheTemplate, body: MustacheTemplate)]
+    /// Per section tag number: the section, and the texts Mustache renders where the
+    /// build cannot write it: its lines and its body at the top (parsed when first needed).
+    private let sections: [(section: MemoPlan.Section, text: String, body: String)]
     /// Per section tag number: its tag's name (what its stored HTML is kept under).
     private let sectionTagNames: [String]
     /// Per section tag number: its name split at the dots, and whether its items may be
@@ -99,7 +105,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// language's constants written in; and per number the lines as written (Mustache
     /// renders them where the build cannot write them) and whether a newline follows.
     private let lineNodes: [String: [WriteNodes?]]
-    private let lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)]
+    private let lineTemplates: [Int: (text: String, newline: Bool)]
     /// Partial name → its tag and number.
     private let partialTags: [String: (tag: String, number: Int)]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
@@ -113,13 +119,13 @@ final class CompiledTheme: @unchecked Sendable {
     /// it for a page, when it can.
     private let pageBodies: [String: [String: WriteNodes]]
     /// Per language code (and "" for none), per run tag number: its pieces, the
-    /// language's constants written in, a value's tag parsed to print what the build does not.
+    /// language's constants written in, a value's tag kept to print what the build does not.
     private let runs: [String: [[RunPiece]]]
 
     /// Text and names kept as `WriteNode` keeps them.
     enum RunPiece {
         case text(UnsafeBufferPointer<UInt8>)
-        case value(path: UnsafeBufferPointer<String>, escaped: Bool, tag: MustacheTemplate)
+        case value(path: UnsafeBufferPointer<String>, escaped: Bool, tag: String)
     }
     private let lock = NSLock()
     /// Per tag (a partial's or a section's): the HTML stored for it.
@@ -214,51 +220,27 @@ final class CompiledTheme: @unchecked Sendable {
         }
         // A section's body, rendered at the top, has runs of its own (numbered after the
         // templates' and those of the sections before it). The sections, the tags of the
-        // runs and the line runs are parsed as Mustache templates too, for what the build
-        // cannot write: all at once, on every core, numbered as if every section parses.
+        // runs and the line runs are kept as texts for what the build cannot write, parsed
+        // by Mustache when first needed (a build of the portal's theme needs none): parts
+        // of templates that parsed, at their tags' bounds.
         var runs = plan.runs.map(\.pieces)
-        var numbered: [(section: MemoPlan.Section, runs: [[MemoPlan.Run.Piece]], bodyAtTop: String)] = []
-        var runCount = runs.count
+        var sections: [(section: MemoPlan.Section, text: String, body: String)] = []
         for section in plan.sections {
-            let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runCount)
-            runCount += bodyRuns.count
-            numbered.append((section, bodyRuns.map(\.pieces), bodyAtTop))
+            let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
+            runs += bodyRuns.map(\.pieces)
+            sections.append((section, section.text, bodyAtTop))
         }
+        self.sections = sections
         let lineTexts = plan.lineRuns.map { run in
             plan.sources[run.template].map { text in text.withUTF8Bytes { String(decoding: UnsafeBufferPointer(rebasing: $0[run.lines]), as: UTF8.self) } }
         }
-        let runTags = (runs + numbered.flatMap(\.runs)).joined().compactMap { piece -> String? in
-            if case .value(_, _, let tag) = piece { return tag } else { return nil }
-        }
-        var fallbacks = Self.parse(Array(Set(numbered.flatMap { [$0.section.text, $0.bodyAtTop] } + runTags + lineTexts.compactMap { $0 })))
-        if numbered.allSatisfy({ fallbacks[$0.section.text] != nil && fallbacks[$0.bodyAtTop] != nil }) {
-            self.sections = numbered.map { ($0.section, fallbacks[$0.section.text]!, fallbacks[$0.bodyAtTop]!) }
-            for entry in numbered { runs += entry.runs }
-        } else {
-            // A section that does not parse is left out, and those after it are numbered
-            // again, one by one.
-            self.sections = plan.sections.compactMap { section in
-                let (bodyRuns, bodyAtTop) = MemoPlan.runs(inBody: section.body, numberedFrom: runs.count)
-                guard let template = Self.template(section.text), let body = Self.template(bodyAtTop) else { return nil }
-                runs += bodyRuns.map(\.pieces)
-                return (section, template, body)
-            }
-            for case .value(_, _, let tag) in runs.joined() where fallbacks[tag] == nil {
-                if let template = Self.template(tag) { fallbacks[tag] = template }
-            }
-        }
         let languages = constants.merging(["": [:]], uniquingKeysWith: { a, _ in a })
-        var tagTemplates: [String: MustacheTemplate] = [:]
-        var unparsed = false
-        for case .value(_, _, let tag) in runs.joined() where tagTemplates[tag] == nil {
-            if let template = fallbacks[tag] { tagTemplates[tag] = template } else { unparsed = true }
-        }
         self.runs = Self.mapValuesOnEveryCore(languages) { values in
             runs.map { pieces in
-                MemoPlan.Run.resolved(pieces, constants: values).compactMap { piece -> RunPiece? in
+                MemoPlan.Run.resolved(pieces, constants: values).map { piece -> RunPiece in
                     switch piece {
                     case .text(let text): return .text(Interned.text(text))
-                    case .value(let path, let escaped, let tag): return tagTemplates[tag].map { .value(path: Interned.path(path), escaped: escaped, tag: $0) }
+                    case .value(let path, let escaped, let tag): return .value(path: Interned.path(path), escaped: escaped, tag: tag)
                     }
                 }
             }
@@ -274,17 +256,18 @@ final class CompiledTheme: @unchecked Sendable {
         self.wholeSections = self.sections.map { entry in
             entry.section.splittable ? nil : MemoPlan.nodes(ofBody: entry.section.text).map(Interned.nodes)
         }
-        var lineTemplates: [Int: (template: MustacheTemplate, newline: Bool)] = [:]
+        var lineTemplates: [Int: (text: String, newline: Bool)] = [:]
+        var unparsed = false
         for (number, run) in plan.lineRuns.enumerated() {
             guard let lines = lineTexts[number] else { unparsed = true; continue }
-            if let template = fallbacks[lines] { lineTemplates[number] = (template, run.newline) } else { unparsed = true }
+            lineTemplates[number] = (lines, run.newline)
         }
         self.lineTemplates = lineTemplates
         self.lineNodes = Self.mapValuesOnEveryCore(languages) { values in
             plan.lineRuns.map { run in plan.lineNodes(run, constants: values).map { Interned.nodes($0.0) } }
         }
         // Every tag the build answers must be answerable.
-        let sectionTags = self.sections.count == plan.sections.count && !unparsed
+        let sectionTags = !unparsed
         let texts = Self.mapValuesOnEveryCore(languages) { values in
             (plain: plan.specialized(constants: values), withTags: plan.specialized(constants: values, sectionTags: sectionTags))
         }
@@ -303,6 +286,8 @@ final class CompiledTheme: @unchecked Sendable {
         self.partials = partials
         self.partialNumbers = partialNumbers
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { tag, name in (name, (tag, partialNumbers[tag]!)) })
+        fallbackFailed = .allocate(capacity: 1)
+        fallbackFailed.initialize(to: 0)
         stoppedPartials = .allocate(capacity: max(plan.memoizable.count, 1))
         stoppedPartials.initialize(repeating: 0, count: max(plan.memoizable.count, 1))
         sectionWrites = .allocate(capacity: max(self.sections.count, 1))
@@ -331,6 +316,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     deinit {
+        fallbackFailed.deallocate()
         stoppedPartials.deallocate()
         sectionWrites.deallocate()
         listCopies.deallocate()
@@ -342,20 +328,38 @@ final class CompiledTheme: @unchecked Sendable {
         try? MustacheTemplate(string: HTMLEscaping.pragma + text)
     }
 
-    /// Template texts parsed on every core.
-    private static func parse(_ texts: [String]) -> [String: MustacheTemplate] {
-        let results = mapOnEveryCore(texts, template)
-        var parsed: [String: MustacheTemplate] = [:]
-        for (text, template) in zip(texts, results) { parsed[text] = template }
-        return parsed
-    }
-
     /// `transform` of each value of `values`, the values on every core (what the theme
     /// makes for each language).
     private static func mapValuesOnEveryCore<Value, Result>(_ values: [String: Value], _ transform: (Value) -> Result) -> [String: Result] {
         let entries = Array(values)
         return Dictionary(uniqueKeysWithValues: zip(entries.map(\.key), mapOnEveryCore(entries) { transform($0.value) }))
     }
+
+    /// `text` parsed, once (called with `librariesLock` held).
+    private func parsed(_ text: String) -> MustacheTemplate? {
+        if let known = parsedTexts[text] { return known }
+        let template = Self.template(text)
+        parsedTexts[text] = template
+        return template
+    }
+
+    /// A fallback's text parsed for Mustache to render what the build cannot write.
+    /// Such a text is part of a template that parsed, cut at its tags' bounds; should
+    /// one not parse all the same, it renders as nothing and the theme is no longer
+    /// sound: the page it was for, and every page after, renders from the templates as
+    /// written (`SiteRenderer.renderHTML`).
+    func fallback(_ text: String) -> MustacheTemplate {
+        if let template = librariesLock.withLock({ parsed(text) }) { return template }
+        portal_flag_set(fallbackFailed)
+        return Self.nothing
+    }
+
+    /// What a fallback that does not parse renders.
+    private static let nothing = try! MustacheTemplate(string: "")
+
+    /// False once a fallback's text did not parse (see `fallback`): HTML written with
+    /// the compiled theme since then may lack its part.
+    var isSound: Bool { portal_flag_is_set(fallbackFailed) == 0 }
 
     /// The templates for a page of `language` ("" for the templates as written).
     func library(_ language: String) -> MustacheLibrary { libraries(language).library }
@@ -371,12 +375,6 @@ final class CompiledTheme: @unchecked Sendable {
         return librariesLock.withLock {
             if let made = parsedLibraries[code] { return made }
             let (plain, withTags) = libraryTexts[code]!
-            func parsed(_ text: String) -> MustacheTemplate? {
-                if let known = parsedTexts[text] { return known }
-                let template = Self.template(text)
-                parsedTexts[text] = template
-                return template
-            }
             var original = themeLibrary
             for (name, text) in plain where namedTemplates.contains(name) {
                 if let template = parsed(text) { original.register(template, named: name) }
@@ -516,7 +514,7 @@ final class CompiledTheme: @unchecked Sendable {
     private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
         func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
         // Rendered by Mustache as the section's lines.
-        func rendered() -> String { sections[number].template.render(root(), library: direct(language)) }
+        func rendered() -> String { fallback(sections[number].text).render(root(), library: direct(language)) }
         // Looked up as `lookUp` does, the root's own value kept: a list many pages share
         // is told by it (below).
         let path = sectionPaths[number]
@@ -533,7 +531,7 @@ final class CompiledTheme: @unchecked Sendable {
                 var items: [ItemFields] = []
                 if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
             }
-            html.append(contentsOf: sections[number].body.render(root(), library: direct(language)).utf8)
+            html.append(contentsOf: fallback(sections[number].body).render(root(), library: direct(language)).utf8)
         }
         switch ContextValueType(of: value) {
         case .bool: if ContextValueType.take(value, as: Bool.self) { top() }; return
@@ -593,7 +591,7 @@ final class CompiledTheme: @unchecked Sendable {
             }
             listKey = nil
             let section = sections[number].section
-            let template = sections[number].template
+            let template = fallback(sections[number].text)
             let library = direct(language)
             var seed = FingerprintHasher()
             seed.add(UInt64(number))
@@ -673,11 +671,11 @@ final class CompiledTheme: @unchecked Sendable {
         for piece in runs[number] {
             switch piece {
             case .text(let text): html.append(contentsOf: text)
-            case .value(let path, let escaped, let template):
+            case .value(let path, let escaped, let tag):
                 let found = Self.lookUp(path: path, in: values)
                 if case .absent = found { continue }
                 if case .value(let value) = found, Self.writeText(value, escaped: escaped, into: &html) { continue }
-                html.append(contentsOf: template.render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
+                html.append(contentsOf: fallback(tag).render(TemplateRoot(values: values, compiled: self, language: language)).utf8)
             }
         }
         return true
@@ -819,7 +817,7 @@ final class CompiledTheme: @unchecked Sendable {
             if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
         }
         guard let fallback = lineTemplates[number] else { return }
-        let text = fallback.template.render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
+        let text = self.fallback(fallback.text).render(TemplateRoot(values: values, compiled: self, language: language), library: library(language))
         html.append(contentsOf: text.utf8)
         if fallback.newline && text.hasSuffix("\n") { html.removeLast() }
     }

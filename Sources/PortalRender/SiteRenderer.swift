@@ -227,7 +227,7 @@ public struct SiteRenderer: Sendable {
             let values: [String: Any] = ["map": mapObject(language, cities: cities)]
             // Written by the build where it can (the templates without a language's
             // constants: the map names none), else rendered by Mustache.
-            if let html = compiled?.page("cities-map", values: values, language: "") { return html }
+            if let compiled, compiled.isSound, let html = compiled.page("cities-map", values: values, language: ""), compiled.isSound { return html }
             return Array((theme.library.render(TemplateRoot(values: values), withTemplate: "cities-map") ?? "").utf8)
         case .searchIndex(let language):
             return searchIndex(language)
@@ -271,9 +271,12 @@ public struct SiteRenderer: Sendable {
     public func renderHTML(_ input: HTMLInput) -> [UInt8] {
         // `hasPages` … are found when asked for (`CompiledTheme.rootValue`).
         let context = input.context
-        guard let compiled else {
-            return Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
+        // The templates as written, where nothing is compiled or the compiled theme is
+        // not sound (checked again after: it may have become so while writing this page).
+        func asWritten() -> [UInt8] {
+            Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
         }
+        guard let compiled, compiled.isSound else { return asWritten() }
         // The language's templates have its shared values written in: only for a context
         // that holds exactly those.
         let shared = tables[input.language]?.shared ?? [:]
@@ -283,8 +286,9 @@ public struct SiteRenderer: Sendable {
             return ContextValueType.take(entry, as: SharedValue.self) === value
         } ? input.language : ""
         // Room for most pages at once: a page written into a growing array is copied at every doubling.
-        if let html = compiled.page(input.template, values: context, language: language, capacity: 8192) { return html }
-        return Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
+        let html = compiled.page(input.template, values: context, language: language, capacity: 8192)
+            ?? Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
+        return compiled.isSound ? html : asWritten()
     }
 
     /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`

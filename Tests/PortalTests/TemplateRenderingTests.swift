@@ -42,7 +42,26 @@ struct TemplateRenderingTests {
         #expect(compiled.count == plain.count)
         let different = plain.keys.filter { compiled[$0] != plain[$0] }.sorted()
         #expect(different.isEmpty, "differs with compiled templates and the memo: \(different.prefix(5))")
+        // Written with the compiled theme, whose every fallback parsed when it was needed
+        // (else the pages would have come from the templates as written).
+        #expect(renderer.compiled?.isSound == true)
         return (compiled, renderer)
+    }
+
+    @Test("a fallback's text that does not parse: the pages after it render from the templates as written")
+    func unsoundFallback() async throws {
+        let (files, renderer) = try await renderedTheSameBothWays(fiveLanguageSite())
+        let compiled = try #require(renderer.compiled)
+        let hits = renderer.partialMemoCounts["partials/footer"]?.hits ?? 0
+        #expect(hits > 0)
+        // A section's lines cut where they do not parse (the build's own never are: they
+        // are parts of templates that parsed, at their tags' bounds).
+        _ = compiled.fallback("{{#page}}<p>{{title}}</p>")
+        #expect(!compiled.isSound)
+        let again = renderer.jobs.filter { renderer.bytes(of: $0) != files[renderer.path(for: $0)] }.map(renderer.path(for:))
+        #expect(again.isEmpty, "differs once the compiled theme is not sound: \(again.prefix(5))")
+        // The same files, none from the compiled theme's memo.
+        #expect(renderer.partialMemoCounts["partials/footer"]?.hits == hits)
     }
 
     @Test("the repository theme: every page is the same with and without the memo, and the menu and footer are reused")
