@@ -28,9 +28,25 @@ extension String {
     /// is split on its bytes, where each character is one byte; any other is split as
     /// characters (a dot followed by a combining mark is not a dot).
     public func dotParts(keepingEmpty: Bool = false) -> [String] {
-        let ascii = withUTF8Bytes { bytes in !bytes.contains { $0 >= 0x80 } }
-        guard ascii else { return split(separator: ".", omittingEmptySubsequences: !keepingEmpty).map(String.init) }
-        return utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: !keepingEmpty).map { String(decoding: $0, as: UTF8.self) }
+        // One pass over the bytes (nil at the first that is not ASCII).
+        let parts = withUTF8Bytes { bytes -> [String]? in
+            var parts: [String] = []
+            var start = 0
+            func part(upTo end: Int) {
+                if keepingEmpty || end > start { parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)) }
+            }
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte >= 0x80 { return nil }
+                if byte == UInt8(ascii: ".") {
+                    part(upTo: index)
+                    start = index + 1
+                }
+            }
+            part(upTo: bytes.count)
+            return parts
+        }
+        return parts ?? split(separator: ".", omittingEmptySubsequences: !keepingEmpty).map(String.init)
     }
 }
 

@@ -275,9 +275,7 @@ final class CompiledTheme: @unchecked Sendable {
         // parent tag names (and those they name) are needed, not the pages.
         var named = Set<String>()
         for text in theme.sources.values {
-            for reference in TemplateScanner.references(in: text) where reference.kind == .partial || reference.kind == .parent {
-                named.insert(reference.name)
-            }
+            for tag in MemoPlan.tags(in: text) where tag.kind == .partial || tag.kind == .parent { named.insert(tag.name) }
         }
         self.libraryTexts = texts
         self.namedTemplates = named

@@ -807,11 +807,25 @@ struct MemoPlan {
     /// template as it is: no `{` or `}` (no tag made), not empty or only spaces (a line
     /// would become standalone). Names with transforms or starting with `.` are left.
     static func constant(_ name: String, _ constants: [String: Any]) -> String? {
-        guard !name.isEmpty, !name.hasPrefix("."), !name.utf8.contains(UInt8(ascii: "(")), !name.utf8.contains(UInt8(ascii: " ")) else { return nil }
+        // Read on the bytes; a first dot asked of the characters (it may carry a mark).
+        guard let first = name.utf8.first, !(first == UInt8(ascii: ".") && name.hasPrefix(".")),
+              !name.withUTF8Bytes({ $0.contains { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: " ") } }) else { return nil }
         guard case .value(let value) = CompiledTheme.lookUp(name, in: constants), ContextValueType(of: value) == .string else { return nil }
-        let text = value as! String
-        guard !text.allSatisfy(\.isWhitespace),
-              !text.utf8.contains(UInt8(ascii: "{")), !text.utf8.contains(UInt8(ascii: "}")) else { return nil }
+        let text = ContextValueType.take(value, as: String.self)
+        // Read on the bytes; whether it is only spaces asked of the characters where it is not ASCII.
+        let (braces, ascii, blank) = text.withUTF8Bytes { bytes in
+            var braces = false, ascii = true, blank = true
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "{"), UInt8(ascii: "}"): braces = true
+                case 0x09...0x0D, 0x20: break
+                case 0x80...: ascii = false
+                default: blank = false
+                }
+            }
+            return (braces, ascii, blank)
+        }
+        guard !braces, !(ascii ? blank : text.allSatisfy(\.isWhitespace)) else { return nil }
         return text
     }
 
@@ -850,6 +864,15 @@ struct MemoPlan {
     /// `text` without the blanks around it: tabs and space separators (what Foundation's
     /// `.whitespaces` holds), trimmed without bridging to Foundation's strings.
     static func trimmingBlanks(_ text: Substring) -> String {
+        // ASCII (nearly every tag's text): the blanks are spaces and tabs, trimmed on the bytes.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            if bytes.contains(where: { $0 >= 0x80 }) { return nil }
+            var lower = 0, upper = bytes.count
+            while lower < upper && (bytes[lower] == 0x20 || bytes[lower] == 0x09) { lower += 1 }
+            while upper > lower && (bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09) { upper -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[lower..<upper]), as: UTF8.self)
+        }
+        if let ascii, let trimmed = ascii { return trimmed }
         func blank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
@@ -876,8 +899,13 @@ struct MemoPlan {
             var closeEnd = end + 2
             if triple, closeEnd < bytes.count, bytes[closeEnd] == UInt8(ascii: "}") { closeEnd += 1 }
             let sigil = triple ? nil : inner.first
-            let body = Self.trimmingBlanks((sigil.map { "#^/>!<$=&%".contains($0) } ?? false) ? inner.dropFirst() : Substring(inner))
-            let depth = openers.filter { $0 == .section }.count
+            let signed: Bool
+            switch sigil {
+            case "#", "^", "/", ">", "!", "<", "$", "=", "&", "%": signed = true
+            default: signed = false
+            }
+            let body = Self.trimmingBlanks(signed ? inner.dropFirst() : Substring(inner))
+            let depth = openers.reduce(0) { $1 == .section ? $0 + 1 : $0 }
             let inBlock = openers.contains(.block)
             var kind = Tag.Kind.variable
             switch sigil {

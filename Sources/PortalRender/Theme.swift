@@ -160,6 +160,8 @@ enum TemplateScanner {
             default: body = Substring("!" + tag.name)
             }
             for (marker, kind) in [("t.", Reference.Kind.string), ("plural.", .plural)] {
+                // Most names hold neither marker: looked for in the bytes first.
+                guard Self.contains(body, marker) else { continue }
                 var rest = body[...]
                 while let range = rest.range(of: marker) {
                     let before = range.lowerBound == body.startIndex ? nil : body[body.index(before: range.lowerBound)]
@@ -172,5 +174,17 @@ enum TemplateScanner {
             }
         }
         return references
+    }
+
+    /// Whether `text`'s UTF-8 holds `marker`'s (ASCII).
+    private static func contains(_ text: Substring, _ marker: String) -> Bool {
+        marker.withUTF8Bytes { pattern in
+            text.utf8.withContiguousStorageIfAvailable { bytes in
+                guard let first = pattern.first, bytes.count >= pattern.count else { return false }
+                return (0...(bytes.count - pattern.count)).contains { start in
+                    bytes[start] == first && UnsafeBufferPointer(rebasing: bytes[start..<(start + pattern.count)]).elementsEqual(pattern)
+                }
+            } ?? true
+        }
     }
 }

@@ -573,6 +573,23 @@ struct TemplateRenderingTests {
         #expect("a.\u{301}b".dotParts() == ["a.\u{301}b"])
     }
 
+    @Test("a tag's text is trimmed of spaces and tabs, of any Unicode space separator, of nothing else")
+    func tagTextTrimmed() {
+        #expect(MemoPlan.trimmingBlanks(" \t page.title \t") == "page.title")
+        #expect(MemoPlan.trimmingBlanks("  ") == "")
+        #expect(MemoPlan.trimmingBlanks("a b") == "a b")
+        #expect(MemoPlan.trimmingBlanks("\nname\r") == "\nname\r")
+        #expect(MemoPlan.trimmingBlanks("\u{00A0}łódź\u{2003}") == "łódź")
+        #expect(MemoPlan.trimmingBlanks(" \u{301}x ") == "\u{301}x")
+        // A part of a longer text, as the tags are read.
+        let text = "{{  t.more  }}"
+        #expect(MemoPlan.trimmingBlanks(text.dropFirst(2).dropLast(2)) == "t.more")
+        let tags = MemoPlan.tags(in: "a {{# list }}{{ . }}{{/list}}\n{{! note }}{{>  partials/x }}{{{ html }}}{{& raw}}")
+        #expect(tags.map(\.name) == ["list", ".", "list", "note", "partials/x", "html", "raw"])
+        #expect(tags.map(\.depth) == [0, 1, 1, 0, 0, 0, 0])  // a close tag counted inside its section
+        #expect(tags.map(\.escaped) == [true, true, true, true, true, false, false])
+    }
+
     @Test("which sections are rendered item by item or as their body, read from the templates")
     func sectionPlan() {
         let sources = [
