@@ -277,18 +277,24 @@ public struct SiteRenderer: Sendable {
             Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
         }
         guard let compiled, compiled.isSound else { return asWritten() }
-        // The language's templates have its shared values written in: only for a context
-        // that holds exactly those.
-        let shared = tables[input.language]?.shared ?? [:]
-        // Told by type and identity, without a dynamic cast for each value of each page.
-        let language = shared.allSatisfy { key, value in
-            guard let entry = context[key], ContextValueType(of: entry) == .shared else { return false }
-            return ContextValueType.take(entry, as: SharedValue.self) === value
-        } ? input.language : ""
+        // The language's templates have its shared values written in: for a context that
+        // holds exactly those, as every context `htmlInput` makes does (each starts from
+        // them, and none writes one of their names), which every page a test renders checks.
+        assert(holdsSharedValues(input), "\(input.template) for \(input.language): a context without its language's shared values")
+        let language = input.language
         // Room for most pages at once: a page written into a growing array is copied at every doubling.
         let html = compiled.page(input.template, values: context, language: language, capacity: 8192)
             ?? Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
         return compiled.isSound ? html : asWritten()
+    }
+
+    /// Whether a context holds its language's shared values, each the very one.
+    func holdsSharedValues(_ input: HTMLInput) -> Bool {
+        // Told by type and identity, without a dynamic cast for each value.
+        (tables[input.language]?.shared ?? [:]).allSatisfy { key, value in
+            guard let entry = input.context[key], ContextValueType(of: entry) == .shared else { return false }
+            return ContextValueType.take(entry, as: SharedValue.self) === value
+        }
     }
 
     /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`

@@ -80,6 +80,11 @@ struct TemplateRenderingTests {
         #expect(counts["partials/footer"]?.missesByMustache == 0)
         // Nothing is left to Mustache, whose templates are then never parsed.
         #expect(renderer.mustacheLanguages == 0)
+        // Every page's context holds its language's shared values, which the language's
+        // templates have written in.
+        let inputs = renderer.jobs.compactMap(renderer.htmlInput(for:))
+        #expect(inputs.count > 20)
+        #expect(inputs.allSatisfy(renderer.holdsSharedValues))
         // The switcher's and the head's links to other languages, item by item: a page
         // shares the items of its translations.
         // (The switcher partial is memoized as a whole on this small site.)
