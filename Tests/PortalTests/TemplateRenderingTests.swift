@@ -578,6 +578,29 @@ struct TemplateRenderingTests {
         #expect("a.\u{301}b".dotParts() == ["a.\u{301}b"])
     }
 
+    @Test("a menu entry is active on its page and the pages below it, current only on its own; the home entry only on the home page")
+    func menuMarks() {
+        func marks(_ path: String, _ current: String, _ code: String = "pl") -> [Bool] {
+            let found = SiteRenderer.marks(path, code, current: current)
+            return [found.active, found.current]
+        }
+        #expect(marks("/pl/news/", "/pl/news/") == [true, true])
+        #expect(marks("/pl/news/", "/pl/news/plan-lodz/") == [true, false])
+        #expect(marks("/pl/news/", "/pl/newsletter/") == [false, false])
+        #expect(marks("/pl/news/", "/pl/") == [false, false])
+        #expect(marks("/pl/", "/pl/") == [true, true])
+        #expect(marks("/pl/", "/pl/news/") == [false, false])
+        #expect(marks("/sl/", "/sl/mesta/", "sl") == [false, false])
+        #expect(marks("/pl/", "/pl/news/", "sl") == [true, false])
+        #expect(marks("/", "/pl/") == [true, false])
+        #expect(marks("", "/pl/") == [true, false])
+        // Text that is not ASCII, compared as Swift compares strings (a precomposed
+        // letter is the same as the letter and its mark).
+        #expect(marks("/pl/łódź/", "/pl/łódź/plan/") == [true, false])
+        #expect(marks("/pl/caf\u{E9}/", "/pl/cafe\u{301}/") == [true, true])
+        #expect(marks("/pl/a/", "/pl/a/\u{301}x/") == [false, false])
+    }
+
     @Test("a tag's text is trimmed of spaces and tabs, of any Unicode space separator, of nothing else")
     func tagTextTrimmed() {
         #expect(MemoPlan.trimmingBlanks(" \t page.title \t") == "page.title")
