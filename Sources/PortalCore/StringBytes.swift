@@ -1,4 +1,5 @@
 import CPortalSystem
+import Foundation
 
 extension String {
     /// Calls `body` with the string's UTF-8 bytes, read in place: a native string's are
@@ -56,5 +57,21 @@ extension String {
 public enum UTF8Check {
     public static func isValid(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.withContiguousStorageIfAvailable { portal_utf8_valid($0.baseAddress, UInt($0.count)) == 1 } ?? isValid(Array(bytes))
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether `text`'s bytes stand in these, found from the C library's search for its
+    /// first byte (a static text: nothing made for each search).
+    public func contains(bytesOf text: StaticString) -> Bool {
+        guard let start = baseAddress else { return false }
+        let length = text.utf8CodeUnitCount, first = text.utf8Start
+        var index = 0
+        while index + length <= count, let next = memchr(start + index, Int32(first.pointee), count - length + 1 - index) {
+            index = start.distance(to: UnsafeRawPointer(next))
+            if memcmp(start + index, first, length) == 0 { return true }
+            index += 1
+        }
+        return false
     }
 }

@@ -96,7 +96,7 @@ public struct MarkdownRenderer: Sendable {
         guard let start = bytes.baseAddress, !bytes.isEmpty else { return Array(repeating: false, count: extensionNames.count) }
         let count = bytes.count
         func has(_ character: Unicode.Scalar) -> Bool { memchr(start, Int32(character.value), count) != nil }
-        func has(sequence text: StaticString) -> Bool { contains(bytes, text) }
+        func has(sequence text: StaticString) -> Bool { bytes.contains(bytesOf: text) }
         var taskBox = false
         var index = 0
         // `[` then `x`, `X` or a space of any kind, then `]` (the box; where it stands is the extension's to check).
@@ -125,20 +125,6 @@ public struct MarkdownRenderer: Sendable {
         ]
     }
 
-    /// Whether `text` is in `bytes`, found from the C library's search for its first byte
-    /// (a static text: nothing made for each document).
-    static func contains(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        guard let start = bytes.baseAddress else { return false }
-        let count = bytes.count, length = text.utf8CodeUnitCount, first = text.utf8Start
-        var index = 0
-        while index + length <= count, let next = memchr(start + index, Int32(first.pointee), count - length + 1 - index) {
-            index = start.distance(to: UnsafeRawPointer(next))
-            if memcmp(start + index, first, length) == 0 { return true }
-            index += 1
-        }
-        return false
-    }
-
     /// Whether footnotes (CMARK_OPT_FOOTNOTES) are turned on for a document: only where it
     /// has a `[^`, which starts every footnote definition and every reference to one.
     /// Without it they change nothing but what cmark-gfm 0.29.0.gfm.6 does wrong: it also
@@ -147,7 +133,7 @@ public struct MarkdownRenderer: Sendable {
     /// short there. Left off, they also spare every other document two walks of its tree
     /// (definitions, then references).
     public static func footnotesNeeded(by bytes: UnsafeRawBufferPointer) -> Bool {
-        contains(bytes, "[^")
+        bytes.contains(bytesOf: "[^")
     }
 
     private static let inlineLock = InlineLock()

@@ -159,11 +159,11 @@ enum TemplateScanner {
             case .variable, .open, .inverted, .close: body = Substring(tag.name)
             default: body = Substring("!" + tag.name)
             }
-            for (marker, kind) in [("t.", Reference.Kind.string), ("plural.", .plural)] {
+            for (marker, kind) in [("t." as StaticString, Reference.Kind.string), ("plural.", .plural)] {
                 // Most names hold neither marker: looked for in the bytes first.
-                guard Self.contains(body, marker) else { continue }
+                guard body.utf8.withContiguousStorageIfAvailable({ UnsafeRawBufferPointer($0).contains(bytesOf: marker) }) ?? true else { continue }
                 var rest = body[...]
-                while let range = rest.range(of: marker) {
+                while let range = rest.range(of: marker.description) {
                     let before = range.lowerBound == body.startIndex ? nil : body[body.index(before: range.lowerBound)]
                     let key = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
                     if (before == nil || before == "." || before == " ") && !key.isEmpty {
@@ -174,17 +174,5 @@ enum TemplateScanner {
             }
         }
         return references
-    }
-
-    /// Whether `text`'s UTF-8 holds `marker`'s (ASCII).
-    private static func contains(_ text: Substring, _ marker: String) -> Bool {
-        marker.withUTF8Bytes { pattern in
-            text.utf8.withContiguousStorageIfAvailable { bytes in
-                guard let first = pattern.first, bytes.count >= pattern.count else { return false }
-                return (0...(bytes.count - pattern.count)).contains { start in
-                    bytes[start] == first && UnsafeBufferPointer(rebasing: bytes[start..<(start + pattern.count)]).elementsEqual(pattern)
-                }
-            } ?? true
-        }
     }
 }
