@@ -359,6 +359,13 @@ final class CompiledTheme: @unchecked Sendable {
     /// the compiled theme since then may lack its part.
     var isSound: Bool { portal_flag_is_set(fallbackFailed) == 0 }
 
+    /// What `write` writes with the theme, where it is sound before and after; nil
+    /// otherwise, for the templates as written to render instead.
+    func whileSound(_ write: (CompiledTheme) -> [UInt8]?) -> [UInt8]? {
+        guard isSound, let html = write(self), isSound else { return nil }
+        return html
+    }
+
     /// The templates for a page of `language` ("" for the templates as written).
     func library(_ language: String) -> MustacheLibrary { libraries(language).library }
 

@@ -227,7 +227,7 @@ public struct SiteRenderer: Sendable {
             let values: [String: Any] = ["map": mapObject(language, cities: cities)]
             // Written by the build where it can (the templates without a language's
             // constants: the map names none), else rendered by Mustache.
-            if let compiled, compiled.isSound, let html = compiled.page("cities-map", values: values, language: ""), compiled.isSound { return html }
+            if let html = compiled?.whileSound({ $0.page("cities-map", values: values, language: "") }) { return html }
             return Array((theme.library.render(TemplateRoot(values: values), withTemplate: "cities-map") ?? "").utf8)
         case .searchIndex(let language):
             return searchIndex(language)
@@ -271,21 +271,18 @@ public struct SiteRenderer: Sendable {
     public func renderHTML(_ input: HTMLInput) -> [UInt8] {
         // `hasPages` … are found when asked for (`CompiledTheme.rootValue`).
         let context = input.context
-        // The templates as written, where nothing is compiled or the compiled theme is
-        // not sound (checked again after: it may have become so while writing this page).
-        func asWritten() -> [UInt8] {
-            Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
-        }
-        guard let compiled, compiled.isSound else { return asWritten() }
         // The language's templates have its shared values written in: for a context that
         // holds exactly those, as every context `htmlInput` makes does (each starts from
         // them, and none writes one of their names), which every page a test renders checks.
-        assert(holdsSharedValues(input), "\(input.template) for \(input.language): a context without its language's shared values")
+        assert(compiled == nil || holdsSharedValues(input), "\(input.template) for \(input.language): a context without its language's shared values")
         let language = input.language
-        // Room for most pages at once: a page written into a growing array is copied at every doubling.
-        let html = compiled.page(input.template, values: context, language: language, capacity: 8192)
-            ?? Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
-        return compiled.isSound ? html : asWritten()
+        let html = compiled?.whileSound { compiled in
+            // Room for most pages at once: a page written into a growing array is copied at every doubling.
+            compiled.page(input.template, values: context, language: language, capacity: 8192)
+                ?? Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
+        }
+        // Else the templates as written (nothing compiled, or the compiled theme not sound).
+        return html ?? Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
     }
 
     /// Whether a context holds its language's shared values, each the very one.
