@@ -273,12 +273,8 @@ final class CompiledTheme: @unchecked Sendable {
         }
         // The plain texts serve the memo's renderings of partials: only those a partial or
         // parent tag names (and those they name) are needed, not the pages.
-        var named = Set<String>()
-        for text in theme.sources.values {
-            for tag in MemoPlan.tags(in: text) where tag.kind == .partial || tag.kind == .parent { named.insert(tag.name) }
-        }
         self.libraryTexts = texts
-        self.namedTemplates = named
+        self.namedTemplates = theme.includedTemplates
         self.replacements = replacements
         self.themeLibrary = theme.library
         self.partials = partials

@@ -17,6 +17,8 @@ public struct Theme: Sendable {
     public var assets: [String]
     /// Template name → its text.
     public var sources: [String: String] = [:]
+    /// The templates a partial or parent tag names (read with the references below).
+    public var includedTemplates: Set<String> = []
 
     public struct StringUse: Sendable, Hashable {
         public var file: String
@@ -66,12 +68,14 @@ public struct Theme: Sendable {
 
         // Partials and parents must exist: Mustache would silently render nothing.
         var usedStrings: [String: StringUse] = [:]
+        var included = Set<String>()
         for name in sources.keys.sorted() {
             let text = sources[name]!
             let file = files[name]!
             for reference in TemplateScanner.references(in: text) {
                 switch reference.kind {
                 case .partial, .parent:
+                    included.insert(reference.name)
                     if files[reference.name] == nil {
                         diagnostics.error(file, line: reference.line, column: reference.column,
                                           "\(reference.kind == .partial ? "partial" : "parent template") '\(reference.name)' does not exist",
@@ -100,7 +104,7 @@ public struct Theme: Sendable {
         }
         let assets = FileSystem.walk(directory + "/assets").files
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
-        return Theme(directory: directory, library: library, templateFiles: files, strings: strings, usedStrings: usedStrings, assets: assets, sources: sources)
+        return Theme(directory: directory, library: library, templateFiles: files, strings: strings, usedStrings: usedStrings, assets: assets, sources: sources, includedTemplates: included)
     }
 
     private static func describe(_ error: Error) -> String {
