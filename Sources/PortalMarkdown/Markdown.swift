@@ -70,6 +70,11 @@ public struct MarkdownRenderer: Sendable {
         return portal_cmark_fix_inline_characters(UnsafeMutableRawPointer(parser)) == 1
     }()
 
+    /// cmark-gfm's renderer escapes text with the program's function, which writes the
+    /// same bytes as the library's and looks for what it escapes sixteen bytes at a time
+    /// (see cmark_escape.c in CPortalSystem).
+    static let fastEscape: Void = portal_cmark_fast_escape(1)
+
     /// The extensions, looked up once, in `extensionNames`' order (cmark-gfm's
     /// registered extensions are never changed or freed).
     nonisolated(unsafe) private static let syntaxExtensions: [OpaquePointer?] = {
@@ -157,6 +162,7 @@ public struct MarkdownRenderer: Sendable {
     /// NUL either way); what it writes is checked again (`wellFormed`).
     private func render(utf8 bytes: UnsafeBufferPointer<UInt8>) -> RenderedMarkdown {
         let inParallel = Self.inlinesInParallel
+        Self.fastEscape
         var options = CMARK_OPT_SOURCEPOS
         if unsafeHTML { options |= CMARK_OPT_UNSAFE }
         if Self.footnotesNeeded(by: UnsafeRawBufferPointer(bytes)) {

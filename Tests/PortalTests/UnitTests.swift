@@ -616,6 +616,47 @@ struct MarkdownTests {
         let wrong = rendered.filter { !($0.contains("<del>old</del>") && $0.contains("<del>x</del>") && $0.contains("<a href=\"https://example.eu\">")) }
         #expect(wrong.isEmpty, "\(wrong.count) of \(documents.count) documents lost an extension")
     }
+
+    @Test("cmark-gfm's renderer escapes text with the program's function, byte for byte as the library's own")
+    func escapingAsTheLibrary() throws {
+        // The library's calls reach the program's function, and a page's text comes out escaped.
+        #expect(portal_cmark_escape_is_interposed() == 1)
+        let html = MarkdownRenderer().render("Łódź < Kraków & \"Wrocław\" > 'Gdańsk' / <b>x</b> &amp; ok\n\n    if a < b && c > d { \"x\" }\n").html
+        #expect(html == "<p>Łódź &lt; Kraków &amp; &quot;Wrocław&quot; &gt; 'Gdańsk' / <!-- raw HTML omitted -->x<!-- raw HTML omitted --> &amp; ok</p>\n<pre><code>if a &lt; b &amp;&amp; c &gt; d { &quot;x&quot; }\n</code></pre>\n")
+        // Against the library's function: every byte alone, and texts of every length up to
+        // 70 with what is escaped at every place (around each run of sixteen bytes).
+        var texts: [[UInt8]] = [[], Array(0...255)] + (0...255).map { [UInt8($0)] }
+        let pieces: [[UInt8]] = ["a", "\"", "&", "<", ">", "'", "/", "ł", "ź", " ", "\u{0}"].map { Array($0.utf8) }
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...70 {
+            for _ in 0..<40 {
+                texts.append(Array((0..<length).flatMap { _ in pieces.randomElement(using: &generator)! }.prefix(length)))
+            }
+            for place in 0..<length {
+                for special in "\"&<>'/".utf8 {
+                    var text = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+                    text[place] = special
+                    texts.append(text)
+                }
+            }
+        }
+        for text in texts {
+            for secure: Int32 in [0, 1] {
+                #expect(portal_cmark_escape_matches_library(text, Int32(text.count), secure) == 1, "\(text) secure \(secure)")
+            }
+        }
+        // A text that ends where the next page of memory cannot be read: nothing is read past it.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 2 * page, alignment: page)
+        defer { memory.deallocate() }
+        try #require(mprotect(memory + page, page, PROT_NONE) == 0)
+        defer { mprotect(memory + page, page, PROT_READ | PROT_WRITE) }
+        for length in 0...40 {
+            let start = (memory + page - length).assumingMemoryBound(to: UInt8.self)
+            for index in 0..<length { start[index] = index % 7 == 3 ? UInt8(ascii: "<") : UInt8(ascii: "a") }
+            #expect(portal_cmark_escape_matches_library(start, Int32(length), 0) == 1)
+        }
+    }
 }
 
 @Suite("Work on threads of its own (files read and compared)")

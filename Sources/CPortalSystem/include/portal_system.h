@@ -38,6 +38,15 @@ long portal_cmark_inline_character_calls(void);
 /// (see above). Returns 1 when that is done, 0 when the library's function is not found.
 int portal_cmark_fix_inline_characters(void *parser);
 
+/// Turns the program's HTML escaping for cmark-gfm's renderer on (1) or off (0, the
+/// library's own, as at start). Both write the same bytes.
+void portal_cmark_fast_escape(int on);
+/// Whether cmark-gfm's escaping function resolves to the program's (1) or not (0).
+int portal_cmark_escape_is_interposed(void);
+/// Whether the program's escaping writes what the library's own does for the `size`
+/// bytes at `source`: 1 or 0, -1 when the library's function is not found.
+int portal_cmark_escape_matches_library(const unsigned char *source, int size, int secure);
+
 /// A cmark-gfm allocator (a `cmark_mem`) that hands out memory from the calling thread's
 /// chunks and frees nothing on its own: everything a document allocated goes at once
 /// with portal_markdown_arena_reset, called on the same thread when it is done.
