@@ -711,7 +711,8 @@ final class CompiledTheme: @unchecked Sendable {
             var index = items.count
             while index > 0 {
                 index -= 1
-                if let value = items[index].field(first) { return Self.follow(path.dropFirst(), from: value) }
+                // A name of one part (most are) is its value: no rest to follow.
+                if let value = items[index].field(first) { return path.count == 1 ? .value(Self.unshared(value)) : Self.follow(path.dropFirst(), from: value) }
             }
             reads?.note(first)
             return Self.lookUp(path: path, in: values)
@@ -844,7 +845,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// The same for a name already split at its dots.
     static func lookUp<Path: Collection<String>>(path: Path, in values: [String: Any]) -> LookUp {
         guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
-        return follow(path.dropFirst(), from: value)
+        return path.count == 1 ? .value(unshared(value)) : follow(path.dropFirst(), from: value)
     }
 
     /// A name at the top of a page: its value; for `hasPages`, `hasBreadcrumbs` … whether
@@ -887,8 +888,6 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The rest of a dotted name, read from the value its first part gave.
     static func follow<Path: Collection<String>>(_ path: Path, from start: Any) -> LookUp {
-        // By exact type: a cast of a dictionary to a class would bridge it (a copy).
-        func unshared(_ value: Any) -> Any { ContextValueType(of: value) == .shared ? (ContextValueType.take(value, as: SharedValue.self)).value : value }
         var value = unshared(start)
         var parts = path.makeIterator()
         while let part = parts.next() {
@@ -911,6 +910,13 @@ final class CompiledTheme: @unchecked Sendable {
             value = unshared(next)
         }
         return .value(value)
+    }
+
+    /// A value shared by many pages as the value it holds; any other as it is. Told by
+    /// exact type: a cast of a dictionary to a class would bridge it (a copy).
+    @inline(__always)
+    static func unshared(_ value: Any) -> Any {
+        ContextValueType(of: value) == .shared ? (ContextValueType.take(value, as: SharedValue.self)).value : value
     }
 
     /// A list of the types contexts are made of: each item, and a list of that item
