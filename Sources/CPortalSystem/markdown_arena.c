@@ -52,9 +52,11 @@ static void *portal_arena_allocate(size_t size) {
 }
 
 static void *portal_arena_calloc(size_t count, size_t size) {
-    if (size != 0 && count > SIZE_MAX / size) abort();
-    void *memory = portal_arena_allocate(count * size);
-    memset(memory, 0, count * size);
+    // Checked without a division: three million calls for the 10k corpus.
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) abort();
+    void *memory = portal_arena_allocate(total);
+    memset(memory, 0, total);
     return memory;
 }
 
