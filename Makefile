@@ -54,7 +54,7 @@ screenshots: site
 ## Benchmark against Hugo on the reference corpus (../shared/bench).
 bench: build
 	$(SWIFT) build $(RELEASE) --product cmark-floor
-	@command -v hugo >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
+	@command -v hugo >/dev/null && command -v cmark-gfm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo cmark-gfm >/dev/null; }
 	python3 bench/bench.py
 
 ## libFuzzer on the front matter splitter, the YAML loaders, transliteration and the

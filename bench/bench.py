@@ -16,7 +16,9 @@
      attaches to each document (those its characters can start), and the full build's
      time over it; and, for comparison, the same with all five extensions attached to
      every document (the same HTML, more work) and without any (plain CommonMark: less
-     work, and HTML without the corpus' tables and strikethrough).
+     work, and HTML without the corpus' tables and strikethrough); and the reference's
+     floor (0.21 s) as it would be on this machine, scaled by the cmark-gfm program and
+     by Hugo measured in the same run (the reference gives 0.72 s and 4.67 s for them).
 
 usage: bench/bench.py [--runs 5] [--sizes 250,2500,10000] [--work .bench]
 """
@@ -139,6 +141,41 @@ def floor(folder, variant=None):
     return float(output[0]), int(output[1])
 
 
+# The reference figures (../shared/bench/README.md): Hugo, the cmark-gfm program over
+# all the Markdown concatenated on one core, and cmark-gfm called from Swift on both
+# cores. Absolute times drift between machines: the floor is also given as the
+# reference's, scaled by what Hugo and the program take here in the same run.
+REFERENCE = {"hugo": 4.67, "program": 0.72, "floor": 0.21}
+# The extensions with which the program's peak here is the reference's 378 MiB (261 MiB
+# without any).
+PROGRAM_EXTENSIONS = ["table", "strikethrough", "autolink"]
+
+
+def concatenated_markdown(folder):
+    """The corpus' Markdown files, front matter and all, one after the other in one file
+    (22 MB): what the reference ran the cmark-gfm program over (its peak is the
+    reference's 378 MiB over these bytes)."""
+    path = os.path.join(folder, "markdown-concatenated.md")
+    if not os.path.exists(path):
+        with open(path + ".part", "wb") as out:
+            for root, folders, files in os.walk(os.path.join(folder, "portal", "Content")):
+                folders.sort()
+                for name in sorted(files):
+                    if name.endswith(".md"):
+                        with open(os.path.join(root, name), "rb") as file:
+                            out.write(file.read())
+        os.replace(path + ".part", path)
+    return path
+
+
+def cmark_program(folder):
+    """The cmark-gfm program (Debian's cmark-gfm package) over all the corpus' Markdown
+    concatenated, one core, its HTML thrown away: (wall s, cpu s, peak MiB, faults)."""
+    extensions = [flag for name in PROGRAM_EXTENSIONS for flag in ("-e", name)]
+    os.sync()
+    return timed(["sh", "-c", 'exec cmark-gfm "$@" > /dev/null', "cmark-gfm"] + extensions + [concatenated_markdown(folder)], folder)
+
+
 def medians(samples):
     return tuple(statistics.median(column) for column in zip(*samples))
 
@@ -217,6 +254,8 @@ def main():
     floors = []
     every_floors = []
     plain_floors = []
+    programs = []
+    has_program = shutil.which("cmark-gfm") is not None
     for _ in range(2):  # the output folder and the previous site beside it
         portal_build(ten)
         portal_build(ten, templates=minimal)
@@ -227,6 +266,8 @@ def main():
         floors.append(floor(ten))
         every_floors.append(floor(ten, "every"))
         plain_floors.append(floor(ten, "plain"))
+        if has_program:
+            programs.append(cmark_program(ten))
         if not args.no_hugo:
             rows["hugo"].append(hugo_build(ten))
         portal_build(ten, "rebuild")  # the render cache knows both copies again
@@ -276,6 +317,24 @@ def main():
     plain_wall = statistics.median(wall for wall, _ in plain_floors)
     print(f"  the same without the GFM extensions (plain CommonMark: other HTML, no tables): {plain_wall:.2f} s; "
           f"full build / that: {medians(rows['full'])[0] / plain_wall:.1f} ({paired(plain_floors)})")
+    # The reference's floor as it would be here: scaled by the cmark-gfm program, run
+    # after every full build, and by Hugo.
+    full_wall = medians(rows["full"])[0]
+    if programs:
+        program_wall, _, program_peak, _ = medians(programs)
+        scaled = [(REFERENCE["floor"] * wall / REFERENCE["program"], 0) for wall, *_ in programs]
+        scaled_wall = REFERENCE["floor"] * program_wall / REFERENCE["program"]
+        print(f"the reference's floor ({REFERENCE['floor']} s beside {REFERENCE['program']} s for the cmark-gfm program) scaled by the program here "
+              f"({program_wall:.2f} s, {program_peak:.0f} MiB, with {', '.join(PROGRAM_EXTENSIONS)}): {scaled_wall:.2f} s; "
+              f"full build / that: {full_wall / scaled_wall:.1f} ({paired(scaled)})")
+    else:
+        print("the reference's floor scaled by the cmark-gfm program: not measured (apt-get install cmark-gfm)")
+    if rows["hugo"]:
+        hugo_wall = medians(rows["hugo"])[0]
+        scaled = [(REFERENCE["floor"] * wall / REFERENCE["hugo"], 0) for wall, *_ in rows["hugo"]]
+        scaled_wall = REFERENCE["floor"] * hugo_wall / REFERENCE["hugo"]
+        print(f"the reference's floor ({REFERENCE['floor']} s beside {REFERENCE['hugo']} s for Hugo) scaled by Hugo here: {scaled_wall:.2f} s; "
+              f"full build / that: {full_wall / scaled_wall:.1f} ({paired(scaled)})")
     print()
 
     print("Scaling: full builds, every page rendered (median of runs)")
