@@ -711,8 +711,7 @@ final class CompiledTheme: @unchecked Sendable {
             var index = items.count
             while index > 0 {
                 index -= 1
-                // A name of one part (most are) is its value: no rest to follow.
-                if let value = items[index].field(first) { return path.count == 1 ? .value(Self.unshared(value)) : Self.follow(path.dropFirst(), from: value) }
+                if let value = items[index].field(first) { return Self.rest(of: path, from: value) }
             }
             reads?.note(first)
             return Self.lookUp(path: path, in: values)
@@ -845,7 +844,14 @@ final class CompiledTheme: @unchecked Sendable {
     /// The same for a name already split at its dots.
     static func lookUp<Path: Collection<String>>(path: Path, in values: [String: Any]) -> LookUp {
         guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
-        return path.count == 1 ? .value(unshared(value)) : follow(path.dropFirst(), from: value)
+        return rest(of: path, from: value)
+    }
+
+    /// What a dotted name gives from the value its first part found: that value itself
+    /// for a name of one part (most are), without the walk over an empty rest.
+    @inline(__always)
+    static func rest<Path: Collection<String>>(of path: Path, from value: Any) -> LookUp {
+        path.count == 1 ? .value(unshared(value)) : follow(path.dropFirst(), from: value)
     }
 
     /// A name at the top of a page: its value; for `hasPages`, `hasBreadcrumbs` … whether
