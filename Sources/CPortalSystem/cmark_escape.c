@@ -10,8 +10,8 @@
 
 // cmark-gfm's HTML renderer escapes every text of a document through
 // houdini_escape_html0, which looks each byte up in a table and leaves the loop for
-// every run: a seventh of the time the library takes to render a page, most of it
-// over text that has nothing to escape. The library calls the function through its
+// every run: over a third of the instructions of the library's renderer on the 10k
+// corpus (164 million of 435), most of them over text that has nothing to escape. The library calls the function through its
 // procedure linkage table, so this definition in the program is the one it calls (as
 // for cmark_manage_extensions_special_characters). It writes the same bytes: `"`, `&`,
 // `<` and `>` as entities, and `'` and `/` too when `secure` is set (the library's
