@@ -108,6 +108,10 @@ final class CompiledTheme: @unchecked Sendable {
     private let lineTemplates: [Int: (text: String, newline: Bool)]
     /// Partial name → its tag and number.
     private let partialTags: [String: (tag: String, number: Int)]
+    /// The same by where each name is interned (`Interned`: once, at a fixed address), as
+    /// partial nodes hold it: found by comparing addresses, not by hashing the name on
+    /// every page (eleven partials a page).
+    private let partialAddresses: [(name: UnsafePointer<String>?, tag: String, number: Int)]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
     private let partialBodies: [String: [String: WriteNodes]]
@@ -280,6 +284,7 @@ final class CompiledTheme: @unchecked Sendable {
         self.partials = partials
         self.partialNumbers = partialNumbers
         self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { tag, name in (name, (tag, partialNumbers[tag]!)) })
+        self.partialAddresses = partials.map { tag, name in (Interned.path([name]).baseAddress, tag, partialNumbers[tag]!) }
         fallbackFailed = .allocate(capacity: 1)
         fallbackFailed.initialize(to: 0)
         stoppedPartials = .allocate(capacity: max(plan.memoizable.count, 1))
@@ -783,7 +788,7 @@ final class CompiledTheme: @unchecked Sendable {
                 guard writeRun(number, values: values, language: language, into: &html) else { return false }
             case .partial(let interned):
                 let name = interned[0]
-                if let partial = partialTags[name] {
+                if let partial = memoizedPartial(interned) {
                     writePartial(tag: partial.tag, number: partial.number, name: name, values: values, language: language, into: &html)
                 } else {
                     html.append(contentsOf: (library(language).render(TemplateRoot(values: values, compiled: self, language: language), withTemplate: name) ?? "").utf8)
@@ -791,6 +796,13 @@ final class CompiledTheme: @unchecked Sendable {
             }
         }
         return true
+    }
+
+    /// The memoized partial a partial node names, if any: by the address of its interned
+    /// name, else (a name interned apart, which `Interned` does not do) by the name.
+    private func memoizedPartial(_ interned: UnsafeBufferPointer<String>) -> (tag: String, number: Int)? {
+        for entry in partialAddresses where entry.name == interned.baseAddress { return (entry.tag, entry.number) }
+        return partialTags[interned[0]]
     }
 
     /// `write`, taking back what it appended when it returns false.
