@@ -436,7 +436,8 @@ public enum YAMLDocument {
 
     /// `2024-11-09`: the commonest value of front matter that is not text.
     private static func isDate(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        // Its bytes as they are (a copy into an array of its own cost an allocation per page).
+        let bytes = text.utf8
         guard bytes.count == 10 else { return false }
         for (index, byte) in bytes.enumerated() {
             if index == 4 || index == 7 {
