@@ -106,11 +106,10 @@ final class CompiledTheme: @unchecked Sendable {
     /// renders them where the build cannot write them) and whether a newline follows.
     private let lineNodes: [String: [WriteNodes?]]
     private let lineTemplates: [Int: (text: String, newline: Bool)]
-    /// Partial name → its tag and number.
-    private let partialTags: [String: (tag: String, number: Int)]
-    /// The same by where each name is interned (`Interned`: once, at a fixed address), as
-    /// partial nodes hold it: found by comparing addresses, not by hashing the name on
-    /// every page (eleven partials a page).
+    /// Each memoized partial's tag and number, by where its name is interned (`Interned`
+    /// keeps each name once, at a fixed address, and partial nodes hold that address):
+    /// found by comparing addresses, not by hashing the name on every page (eleven
+    /// partials a page).
     private let partialAddresses: [(name: UnsafePointer<String>?, tag: String, number: Int)]
     /// Per language code (and ""), per memoized partial: its text as the build writes it
     /// once its memo has stopped, when it can.
@@ -283,7 +282,6 @@ final class CompiledTheme: @unchecked Sendable {
         self.themeLibrary = theme.library
         self.partials = partials
         self.partialNumbers = partialNumbers
-        self.partialTags = Dictionary(uniqueKeysWithValues: partials.map { tag, name in (name, (tag, partialNumbers[tag]!)) })
         self.partialAddresses = partials.map { tag, name in (Interned.path([name]).baseAddress, tag, partialNumbers[tag]!) }
         fallbackFailed = .allocate(capacity: 1)
         fallbackFailed.initialize(to: 0)
@@ -798,11 +796,10 @@ final class CompiledTheme: @unchecked Sendable {
         return true
     }
 
-    /// The memoized partial a partial node names, if any: by the address of its interned
-    /// name, else (a name interned apart, which `Interned` does not do) by the name.
+    /// The memoized partial a partial node names, if any (by the address of its interned name).
     private func memoizedPartial(_ interned: UnsafeBufferPointer<String>) -> (tag: String, number: Int)? {
         for entry in partialAddresses where entry.name == interned.baseAddress { return (entry.tag, entry.number) }
-        return partialTags[interned[0]]
+        return nil
     }
 
     /// `write`, taking back what it appended when it returns false.
