@@ -320,19 +320,23 @@ def main():
     # The reference's floor as it would be here: scaled by the cmark-gfm program, run
     # after every full build, and by Hugo.
     full_wall = medians(rows["full"])[0]
+
+    def scaled_floor(samples, reference):
+        """The reference's floor times what `samples` took here over what the reference
+        gives for the same program: (median, run by run as samples for `paired`)."""
+        scale = REFERENCE["floor"] / REFERENCE[reference]
+        return medians(samples)[0] * scale, [(wall * scale, 0) for wall, *_ in samples]
+
     if programs:
         program_wall, _, program_peak, _ = medians(programs)
-        scaled = [(REFERENCE["floor"] * wall / REFERENCE["program"], 0) for wall, *_ in programs]
-        scaled_wall = REFERENCE["floor"] * program_wall / REFERENCE["program"]
+        scaled_wall, scaled = scaled_floor(programs, "program")
         print(f"the reference's floor ({REFERENCE['floor']} s beside {REFERENCE['program']} s for the cmark-gfm program) scaled by the program here "
               f"({program_wall:.2f} s, {program_peak:.0f} MiB, with {', '.join(PROGRAM_EXTENSIONS)}): {scaled_wall:.2f} s; "
               f"full build / that: {full_wall / scaled_wall:.1f} ({paired(scaled)})")
     else:
         print("the reference's floor scaled by the cmark-gfm program: not measured (apt-get install cmark-gfm)")
     if rows["hugo"]:
-        hugo_wall = medians(rows["hugo"])[0]
-        scaled = [(REFERENCE["floor"] * wall / REFERENCE["hugo"], 0) for wall, *_ in rows["hugo"]]
-        scaled_wall = REFERENCE["floor"] * hugo_wall / REFERENCE["hugo"]
+        scaled_wall, scaled = scaled_floor(rows["hugo"], "hugo")
         print(f"the reference's floor ({REFERENCE['floor']} s beside {REFERENCE['hugo']} s for Hugo) scaled by Hugo here: {scaled_wall:.2f} s; "
               f"full build / that: {full_wall / scaled_wall:.1f} ({paired(scaled)})")
     print()
