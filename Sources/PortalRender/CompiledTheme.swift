@@ -857,10 +857,17 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// What a dotted name gives from the value its first part found: that value itself
-    /// for a name of one part (most are), without the walk over an empty rest.
+    /// for a name of one part (most are), without the walk over an empty rest; a field of
+    /// a page (`page.title`, the commonest name of two parts) read from it directly.
     @inline(__always)
     static func rest<Path: Collection<String>>(of path: Path, from value: Any) -> LookUp {
-        path.count == 1 ? .value(unshared(value)) : follow(path.dropFirst(), from: value)
+        let count = path.count
+        if count == 1 { return .value(unshared(value)) }
+        if count == 2, ContextValueType(of: value) == .page {
+            guard let field = ContextValueType.take(value, as: PageFields.self).field(path[path.index(after: path.startIndex)]) else { return .absent }
+            return .value(unshared(field))
+        }
+        return follow(path.dropFirst(), from: value)
     }
 
     /// A name at the top of a page: its value; for `hasPages`, `hasBreadcrumbs` … whether

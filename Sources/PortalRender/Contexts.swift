@@ -509,32 +509,57 @@ final class PageFields: ContextRecord, @unchecked Sendable {
 
     /// The value of `name`, as `object[name]` is.
     func field(_ name: String) -> Any? {
-        switch name {
-        case "title": return summary.title
-        case "url": return summary.url
-        case "summary": return summary.summary
-        case "date": return summary.date
-        case "dateISO": return summary.dateISO
-        case "isFallback": return summary.isFallback
-        case "kind": return summary.kind
-        case "textLanguage": return summary.textLanguage
-        case "textLanguageCode": return summary.textLanguageCode
-        default: break
+        switch Field(name) {
+        case .title: summary.title
+        case .url: summary.url
+        case .summary: summary.summary
+        case .date: summary.date
+        case .dateISO: summary.dateISO
+        case .isFallback: summary.isFallback
+        case .kind: summary.kind
+        case .textLanguage: summary.textLanguage
+        case .textLanguageCode: summary.textLanguageCode
+        case .content: own?.content
+        case .description: own?.description
+        case .lastmod: own?.lastmod
+        case .lastmodISO: own?.lastmodISO
+        case .permalink: own?.permalink
+        case .tags: own?.tags
+        case .params: own?.params
+        case .toc: own.map { _ in [Any]() }
+        case .originalURL: own?.originalURL
+        case .originalLanguageName: own?.originalLanguageName
+        case .originalLanguageCode: own?.originalLanguageCode
+        case nil: nil
         }
-        guard let own else { return nil }
-        switch name {
-        case "content": return own.content
-        case "description": return own.description
-        case "lastmod": return own.lastmod
-        case "lastmodISO": return own.lastmodISO
-        case "permalink": return own.permalink
-        case "tags": return own.tags
-        case "params": return own.params
-        case "toc": return [Any]()
-        case "originalURL": return own.originalURL
-        case "originalLanguageName": return own.originalLanguageName
-        case "originalLanguageCode": return own.originalLanguageCode
-        default: return nil
+    }
+
+    /// The names a page answers. Found by the name's length first: a name compared with
+    /// a text of another length costs a call each time (the templates' names and these
+    /// are short, and two short texts are equal only when their bytes are).
+    enum Field {
+        case title, url, summary, date, dateISO, isFallback, kind, textLanguage, textLanguageCode
+        case content, description, lastmod, lastmodISO, permalink, tags, params, toc
+        case originalURL, originalLanguageName, originalLanguageCode
+
+        init?(_ name: String) {
+            let found: Field?
+            switch name.utf8.count {
+            case 3: found = name == "url" ? .url : name == "toc" ? .toc : nil
+            case 4: found = name == "date" ? .date : name == "kind" ? .kind : name == "tags" ? .tags : nil
+            case 5: found = name == "title" ? .title : nil
+            case 6: found = name == "params" ? .params : nil
+            case 7: found = name == "content" ? .content : name == "summary" ? .summary : name == "dateISO" ? .dateISO : name == "lastmod" ? .lastmod : nil
+            case 9: found = name == "permalink" ? .permalink : nil
+            case 10: found = name == "isFallback" ? .isFallback : name == "lastmodISO" ? .lastmodISO : nil
+            case 11: found = name == "description" ? .description : name == "originalURL" ? .originalURL : nil
+            case 12: found = name == "textLanguage" ? .textLanguage : nil
+            case 16: found = name == "textLanguageCode" ? .textLanguageCode : nil
+            case 20: found = name == "originalLanguageName" ? .originalLanguageName : name == "originalLanguageCode" ? .originalLanguageCode : nil
+            default: found = nil
+            }
+            guard let found else { return nil }
+            self = found
         }
     }
 
