@@ -534,9 +534,9 @@ final class PageFields: ContextRecord, @unchecked Sendable {
         }
     }
 
-    /// The names a page answers. Found by the name's length first: a name compared with
-    /// a text of another length costs a call each time (the templates' names and these
-    /// are short, and two short texts are equal only when their bytes are).
+    /// The names a page answers, found by the name's length first: each comparison of
+    /// two texts found different is a call into the standard library, and a name is
+    /// compared with the one to four names of its length, not with up to twenty.
     enum Field {
         case title, url, summary, date, dateISO, isFallback, kind, textLanguage, textLanguageCode
         case content, description, lastmod, lastmodISO, permalink, tags, params, toc

@@ -714,6 +714,37 @@ struct TemplateRenderingTests {
         #expect(value("count.x") == "absent")
     }
 
+    @Test("a page's field named in two parts (page.title) read as Mustache reads it, for a page and for a listed page")
+    func pageFieldValues() {
+        let own = PageFields(summary: .init(
+            title: "Kranj", url: "/sl/mesta/kranj/", summary: "", isFallback: false, kind: "page",
+            textLanguage: nil, textLanguageCode: nil, date: nil, dateISO: nil), own: .init(
+            content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
+            params: [:], permalink: "https://example.org/sl/mesta/kranj/",
+            lastmod: nil, lastmodISO: nil, originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
+        func value(_ name: String, _ page: PageFields) -> String {
+            switch CompiledTheme.lookUp(name, in: ["page": page, "listed": SharedValue(page)]) {
+            case .value(let found): return String(describing: found)
+            case .absent: return "absent"
+            case .unknown: return "unknown"
+            }
+        }
+        #expect(value("page.title", own) == "Kranj")
+        #expect(value("page.tags", own) == "[\"energija\"]")
+        #expect(value("page.isFallback", own) == "false")
+        #expect(value("page.lastmod", own) == "absent")
+        #expect(value("page.missing", own) == "absent")
+        #expect(value("page.title.x", own) == "absent")
+        #expect(value("page.title", Self.listedPage) == "Łódź")
+        #expect(value("page.date", Self.listedPage) == "9 listopada 2022")
+        // What only a page's own object has: absent for a listed page.
+        #expect(value("page.content", Self.listedPage) == "absent")
+        #expect(value("page.description", Self.listedPage) == "absent")
+        // A page shared by many pages is read as the page it holds.
+        #expect(value("listed.title", own) == "Kranj")
+        #expect(value("listed.content", Self.listedPage) == "absent")
+    }
+
     @Test("a number's plural string read from the page as Mustache reads it: n.plural.key")
     func pluralValues() {
         let polish = Language(code: "pl", name: "Polski", languageCode: "pl-PL", direction: "ltr", weight: 0, strings: [:], file: "")
@@ -889,7 +920,9 @@ struct TemplateRenderingTests {
             lastmod: "2. 12. 2026", lastmodISO: "2026-12-02", originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
         let names = ["title", "url", "summary", "isFallback", "kind", "textLanguage", "textLanguageCode", "date", "dateISO",
                      "content", "description", "tags", "params", "permalink", "lastmod", "lastmodISO", "toc",
-                     "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent"]
+                     "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent",
+                     // Of the lengths of names a page has, but none of them.
+                     "Url", "dates", "Kind", "tag", "contents", "lastmodIso", "permaLink", "originalUrl", "textLanguageCodes"]
         expectAnswersAsObject(Self.listedPage, others: names)
         expectAnswersAsObject(own, others: names)
         #expect(Self.listedPage.object.count == 9)
@@ -909,9 +942,13 @@ struct TemplateRenderingTests {
             return hasher.key
         }
         let html = Array("<h2 id=\"plan\">Plan</h2>\n<p>Kranj, Ljubljana in Velenje: podnebno nevtralna mesta do leta 2030.</p>\n".utf8)
+        // A page's HTML is longer: from `FingerprintHasher.longText` bytes on, a text is
+        // hashed whole (XXH3) and its hash added.
+        let long = Array(Array(repeating: html, count: 7).joined())
+        let limit = FingerprintHasher.longText
         var keys = Set<RenderKey>()
-        for length in [0, 7, 8, 31, 32, 63, 64, 65, 95, 96, 97, html.count] {
-            let text = Array(html.prefix(length))
+        for length in [0, 7, 8, 31, 32, 63, 64, 65, 95, 96, 97, html.count, limit - 1, limit, limit + 1, long.count] {
+            let text = Array(long.prefix(length))
             #expect(keys.insert(key(text)).inserted, "length \(length)")
             // Every byte of the text counts, in whole words and in the tail after them.
             for position in text.indices {
@@ -925,6 +962,10 @@ struct TemplateRenderingTests {
         swapped.swapAt(0, 8)
         #expect(key(swapped) != key(html))
         #expect(key(html) == key(html))
+        var longSwapped = long
+        longSwapped.swapAt(0, 8)
+        #expect(key(longSwapped) != key(long))
+        #expect(key(long) == key(long))
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
