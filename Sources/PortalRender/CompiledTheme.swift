@@ -524,7 +524,7 @@ final class CompiledTheme: @unchecked Sendable {
         let path = sectionPaths[number]
         guard let first = path.first, let rootEntry = Self.rootValue(first, in: values) else { return }  // nothing, as Mustache renders it
         let value: Any
-        switch Self.follow(path.dropFirst(), from: rootEntry) {
+        switch Self.rest(of: path, from: rootEntry) {
         case .unknown: html.append(contentsOf: rendered().utf8); return
         case .absent: return
         case .value(let found): value = found
