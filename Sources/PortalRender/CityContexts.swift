@@ -5,33 +5,31 @@ import PortalCore
 /// Places cities on a flat map of their own bounding box (equirectangular, scaled by
 /// the cosine of the middle latitude so that Europe keeps its shape).
 struct MapProjection: Sendable {
-    let minLatitude: Double, maxLatitude: Double, minLongitude: Double, maxLongitude: Double
-    let scale: Double
     static let width = 800.0
     static let padding = 20.0
+    /// The map's width and height, and each city's point (by index; nil for a city
+    /// without coordinates), as the map and the templates write them: made once, since
+    /// `String(format:)` costs some ten thousand instructions a number.
+    let widthText: String, heightText: String
+    let pointTexts: [(x: String, y: String)?]
 
     init(cities: [City]) {
         let latitudes = cities.compactMap(\.latitude), longitudes = cities.compactMap(\.longitude)
-        minLatitude = (latitudes.min() ?? 35) - 1
-        maxLatitude = (latitudes.max() ?? 70) + 1
-        minLongitude = (longitudes.min() ?? -10) - 1
-        maxLongitude = (longitudes.max() ?? 30) + 1
-        let middle = (minLatitude + maxLatitude) / 2 * Double.pi / 180
-        scale = cos(middle)
-    }
-
-    var height: Double {
-        let spanX = (maxLongitude - minLongitude) * scale
-        let spanY = maxLatitude - minLatitude
-        return (Self.width - 2 * Self.padding) * spanY / max(spanX, 0.0001) + 2 * Self.padding
-    }
-
-    func point(latitude: Double, longitude: Double) -> (x: Double, y: Double) {
+        let minLatitude = (latitudes.min() ?? 35) - 1
+        let maxLatitude = (latitudes.max() ?? 70) + 1
+        let minLongitude = (longitudes.min() ?? -10) - 1
+        let maxLongitude = (longitudes.max() ?? 30) + 1
+        let scale = cos((minLatitude + maxLatitude) / 2 * Double.pi / 180)
         let spanX = (maxLongitude - minLongitude) * scale
         let factor = (Self.width - 2 * Self.padding) / max(spanX, 0.0001)
-        let x = Self.padding + (longitude - minLongitude) * scale * factor
-        let y = Self.padding + (maxLatitude - latitude) * factor
-        return (x, y)
+        widthText = Self.format(Self.width)
+        heightText = Self.format((Self.width - 2 * Self.padding) * (maxLatitude - minLatitude) / max(spanX, 0.0001) + 2 * Self.padding)
+        pointTexts = cities.map { city in
+            guard let latitude = city.latitude, let longitude = city.longitude else { return nil }
+            let x = Self.padding + (longitude - minLongitude) * scale * factor
+            let y = Self.padding + (maxLatitude - latitude) * factor
+            return (Self.format(x), Self.format(y))
+        }
     }
 
     static func format(_ value: Double) -> String {
@@ -47,6 +45,12 @@ extension SiteRenderer {
     func cityURLPath(_ city: City, _ language: String) -> String { "/\(language)/\(SitePlan.citiesPath)/\(city.id)/" }
 
     func cityObject(_ index: Int, _ code: String) -> [String: Any] {
+        let made = tables[code]!.cityObjects
+        return made.isEmpty ? makeCityObject(index, code) : made[index]
+    }
+
+    /// The same, made from the city, its facts and its summary.
+    func makeCityObject(_ index: Int, _ code: String) -> [String: Any] {
         let city = site.cities[index]
         let strings = self.strings[code]!
         let facts = tables[code]!.cities[index]
@@ -95,8 +99,8 @@ extension SiteRenderer {
 
     func mapObject(_ code: String, cities: [[String: Any]]) -> [String: Any] {
         [
-            "width": MapProjection.format(MapProjection.width),
-            "height": MapProjection.format(mapProjection.height),
+            "width": mapProjection.widthText,
+            "height": mapProjection.heightText,
             "points": cities.filter { $0["mapX"] != nil },
         ]
     }

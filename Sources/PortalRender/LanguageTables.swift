@@ -34,6 +34,9 @@ final class LanguageTables: @unchecked Sendable {
     let cityOrder: [Int]
     /// Per city (by index in `site.cities`): the facts as the language writes them.
     let cities: [CityFacts]
+    /// Per city: the object templates read as `city` (and as an item of `cities` and of
+    /// the map's points), made once for the city directory, the city's page and its JSON.
+    var cityObjects: [[String: Any]] = []
     /// Country codes in the reader's alphabetical order, with their names.
     let countries: [(code: String, name: String)]
 
@@ -106,7 +109,7 @@ extension SiteRenderer {
             }
 
         var facts: [CityFacts] = []
-        for city in site.cities {
+        for (index, city) in site.cities.enumerated() {
             let countryName = countryName(city.country, code, site: site, languageCode: language.languageCode)
             var fact = CityFacts(
                 name: city.name(in: code), countryName: countryName,
@@ -116,9 +119,7 @@ extension SiteRenderer {
             if let latitude = city.latitude, let longitude = city.longitude {
                 fact.latitude = languageStrings.format.decimal(latitude)
                 fact.longitude = languageStrings.format.decimal(longitude)
-                let point = projection.point(latitude: latitude, longitude: longitude)
-                fact.mapX = MapProjection.format(point.x)
-                fact.mapY = MapProjection.format(point.y)
+                (fact.mapX, fact.mapY) = projection.pointTexts[index].map { ($0.x, $0.y) } ?? (nil, nil)
             }
             facts.append(fact)
         }

@@ -143,6 +143,8 @@ public struct SiteRenderer: Sendable {
             result.tables[code]!.shared = shared[code]!
             result.tables[code]!.menuForms = result.menuForms(code)
         }
+        // Made on this core while the Markdown is rendered on every core.
+        for (code, table) in result.tables { table.cityObjects = site.cities.indices.map { result.makeCityObject($0, code) } }
         result.sharedAlternates = await result.sharedAlternateLinks()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         clock.lap("  tables")
