@@ -745,6 +745,31 @@ struct TemplateRenderingTests {
         #expect(value("listed.content", Self.listedPage) == "absent")
     }
 
+    @Test("a city's object is made once per language, as it is made from the city, its facts and its summary")
+    func cityObjectsMadeOnce() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let renderer = try await Builder(options: fixture.options()).prepare()
+        #expect(renderer.site.cities.count == 3)
+        for language in renderer.plan.outputLanguages {
+            #expect(renderer.tables[language.code]!.cityObjects.count == renderer.site.cities.count)
+            for index in renderer.site.cities.indices {
+                let kept = renderer.cityObject(index, language.code), made = renderer.makeCityObject(index, language.code)
+                var keptKey = FingerprintHasher(), madeKey = FingerprintHasher()
+                #expect(keptKey.add(value: kept) && madeKey.add(value: made))
+                #expect(keptKey.key == madeKey.key, "\(language.code) \(renderer.site.cities[index].id)")
+                #expect(kept["name"] as? String == made["name"] as? String)
+                // Every city of the fixture has coordinates: its point, written once for all languages.
+                #expect((kept["mapX"] as? String)?.split(separator: ".").last?.count == 1)
+            }
+        }
+        // The same city is another object in another language (its name, its country's name).
+        let krakow = renderer.site.cities.firstIndex { $0.id == "krakow" }!
+        #expect(renderer.cityObject(krakow, "ro")["name"] as? String == "Cracovia")
+        #expect(renderer.cityObject(krakow, "pl")["name"] as? String == "Kraków")
+        #expect(renderer.cityObject(krakow, "ro")["mapX"] as? String == renderer.cityObject(krakow, "pl")["mapX"] as? String)
+    }
+
     @Test("a number's plural string read from the page as Mustache reads it: n.plural.key")
     func pluralValues() {
         let polish = Language(code: "pl", name: "Polski", languageCode: "pl-PL", direction: "ltr", weight: 0, strings: [:], file: "")
