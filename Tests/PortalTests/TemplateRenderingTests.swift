@@ -716,12 +716,7 @@ struct TemplateRenderingTests {
 
     @Test("a page's field named in two parts (page.title) read as Mustache reads it, for a page and for a listed page")
     func pageFieldValues() {
-        let own = PageFields(summary: .init(
-            title: "Kranj", url: "/sl/mesta/kranj/", summary: "", isFallback: false, kind: "page",
-            textLanguage: nil, textLanguageCode: nil, date: nil, dateISO: nil), own: .init(
-            content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
-            params: [:], permalink: "https://example.org/sl/mesta/kranj/",
-            lastmod: nil, lastmodISO: nil, originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
+        let own = Self.ownPage
         func value(_ name: String, _ page: PageFields) -> String {
             switch CompiledTheme.lookUp(name, in: ["page": page, "listed": SharedValue(page)]) {
             case .value(let found): return String(describing: found)
@@ -732,7 +727,8 @@ struct TemplateRenderingTests {
         #expect(value("page.title", own) == "Kranj")
         #expect(value("page.tags", own) == "[\"energija\"]")
         #expect(value("page.isFallback", own) == "false")
-        #expect(value("page.lastmod", own) == "absent")
+        #expect(value("page.lastmod", own) == "2. 12. 2026")
+        #expect(value("page.originalURL", own) == "absent")
         #expect(value("page.missing", own) == "absent")
         #expect(value("page.title.x", own) == "absent")
         #expect(value("page.title", Self.listedPage) == "Łódź")
@@ -935,14 +931,17 @@ struct TemplateRenderingTests {
         title: "Łódź", url: "/pl/miasta/lodz/", summary: "Miasto misji", isFallback: true, kind: "page",
         textLanguage: "en", textLanguageCode: "en-GB", date: "9 listopada 2022", dateISO: "2022-11-09"), own: nil)
 
+    /// A page as its own template reads it (with the fields only its own object has).
+    static let ownPage = PageFields(summary: .init(
+        title: "Kranj", url: "/sl/mesta/kranj/", summary: "", isFallback: false, kind: "page",
+        textLanguage: nil, textLanguageCode: nil, date: nil, dateISO: nil), own: .init(
+        content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
+        params: ["pilot": true], permalink: "https://example.org/sl/mesta/kranj/",
+        lastmod: "2. 12. 2026", lastmodISO: "2026-12-02", originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
+
     @Test("a page's fields answer every name as the same page written as an object does, and no other")
     func pageFields() {
-        let own = PageFields(summary: .init(
-            title: "Kranj", url: "/sl/mesta/kranj/", summary: "", isFallback: false, kind: "page",
-            textLanguage: nil, textLanguageCode: nil, date: nil, dateISO: nil), own: .init(
-            content: HTMLText(bytes: Array("<p>Kranj</p>".utf8)), description: "Mesto misije", tags: ["energija"],
-            params: ["pilot": true], permalink: "https://example.org/sl/mesta/kranj/",
-            lastmod: "2. 12. 2026", lastmodISO: "2026-12-02", originalURL: nil, originalLanguageName: nil, originalLanguageCode: nil))
+        let own = Self.ownPage
         let names = ["title", "url", "summary", "isFallback", "kind", "textLanguage", "textLanguageCode", "date", "dateISO",
                      "content", "description", "tags", "params", "permalink", "lastmod", "lastmodISO", "toc",
                      "originalURL", "originalLanguageName", "originalLanguageCode", "", "Title", "page", "hasContent",
