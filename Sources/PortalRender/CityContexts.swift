@@ -32,7 +32,7 @@ struct MapProjection: Sendable {
         }
     }
 
-    static func format(_ value: Double) -> String {
+    private static func format(_ value: Double) -> String {
         String(format: "%.1f", value)
     }
 }
@@ -44,12 +44,11 @@ extension SiteRenderer {
 
     func cityURLPath(_ city: City, _ language: String) -> String { "/\(language)/\(SitePlan.citiesPath)/\(city.id)/" }
 
-    func cityObject(_ index: Int, _ code: String) -> [String: Any] {
-        let made = tables[code]!.cityObjects
-        return made.isEmpty ? makeCityObject(index, code) : made[index]
-    }
+    /// A city's object in language `code` (`city`, an item of `cities` and of the map's
+    /// points): made once, with the language's tables (`LanguageTables.cityObjects`).
+    func cityObject(_ index: Int, _ code: String) -> [String: Any] { tables[code]!.cityObjects[index] }
 
-    /// The same, made from the city, its facts and its summary.
+    /// Makes a city's object from the city, its facts and its summary.
     func makeCityObject(_ index: Int, _ code: String) -> [String: Any] {
         let city = site.cities[index]
         let strings = self.strings[code]!

@@ -119,7 +119,8 @@ extension SiteRenderer {
             if let latitude = city.latitude, let longitude = city.longitude {
                 fact.latitude = languageStrings.format.decimal(latitude)
                 fact.longitude = languageStrings.format.decimal(longitude)
-                (fact.mapX, fact.mapY) = projection.pointTexts[index].map { ($0.x, $0.y) } ?? (nil, nil)
+                fact.mapX = projection.pointTexts[index]?.x
+                fact.mapY = projection.pointTexts[index]?.y
             }
             facts.append(fact)
         }
