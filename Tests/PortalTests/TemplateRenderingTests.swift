@@ -971,7 +971,7 @@ struct TemplateRenderingTests {
         let long = Array(Array(repeating: html, count: 7).joined())
         let limit = FingerprintHasher.longText
         var keys = Set<RenderKey>()
-        for length in [0, 7, 8, 31, 32, 63, 64, 65, 95, 96, 97, html.count, limit - 1, limit, limit + 1, long.count] {
+        for length in [0, 1, 7, 8, 9, 12, 15, 31, 32, 63, 64, 65, 95, 96, 97, html.count, limit - 1, limit, limit + 1, long.count] {
             let text = Array(long.prefix(length))
             #expect(keys.insert(key(text)).inserted, "length \(length)")
             // Every byte of the text counts, in whole words and in the tail after them.
