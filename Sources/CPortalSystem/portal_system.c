@@ -43,7 +43,22 @@ int portal_open_existing(int folder, const char *path) {
     return fd;
 }
 
+#if defined(__x86_64__) && defined(__clang__)
+void portal_hash128_avx2(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+#endif
+
 void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low) {
+#if defined(__x86_64__) && defined(__clang__)
+    // Up to 240 bytes XXH3 uses no vector instructions.
+    if (count > 240 && __builtin_cpu_supports("avx2")) {
+        portal_hash128_avx2(bytes, count, high, low);
+        return;
+    }
+#endif
+    portal_hash128_baseline(bytes, count, high, low);
+}
+
+void portal_hash128_baseline(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low) {
     XXH128_hash_t hash = XXH3_128bits(bytes, count);
     *high = hash.high64;
     *low = hash.low64;

@@ -1,3 +1,4 @@
+import CPortalSystem
 import Foundation
 
 /// URL segments and heading ids: ASCII, lower case, runs of anything else as one `-`.
@@ -235,58 +236,35 @@ public enum Slug {
         }
     }
 
-    /// Eight ASCII bytes (none above 0x7F) folded as `asciiFolds` folds each: letters
-    /// lower-cased, digits kept, any other byte a space. Each byte's range is tested in
-    /// its high bit: adding 0x80 - low sets it from `low` up, without carrying into the
-    /// next byte (a byte is below 0x80).
-    @inline(__always)
-    static func foldASCII(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func within(_ low: UInt8, _ high: UInt8) -> UInt64 {
-            let fromLow = word &+ ones &* UInt64(0x80 - low)
-            let aboveHigh = word &+ ones &* UInt64(0x7F - high)
-            return fromLow & ~aboveHigh & highs
-        }
-        let upper = within(UInt8(ascii: "A"), UInt8(ascii: "Z"))
-        let kept = upper | within(UInt8(ascii: "a"), UInt8(ascii: "z")) | within(UInt8(ascii: "0"), UInt8(ascii: "9"))
-        // 0x80 >> 2 is 0x20, the bit that makes a capital small.
-        let lowered = word | upper >> 2
-        let mask = (kept >> 7) &* 0xFF
-        return lowered & mask | 0x2020_2020_2020_2020 & ~mask
-    }
-
-    /// Folds `input` into the bytes at `out` (room for three times its bytes), moving it on.
+    /// Folds `input` into the bytes at `out` (room for three times its bytes and sixteen
+    /// more), moving it on. ASCII and Latin letters (all the text of most pages) are
+    /// folded by `portal_search_fold`, sixteen ASCII bytes at a time; it stops at a
+    /// character of another script, a space or a sign, which is folded here.
     private static func fold(_ input: UnsafeBufferPointer<UInt8>, into out: inout UnsafeMutablePointer<UInt8>) {
+        guard let base = input.baseAddress else { return }
         var other = String.UnicodeScalarView()
         let table = foldTable
         var index = 0
         while index < input.count {
+            // Letters of other scripts are lower-cased as a run: while one is open, what
+            // follows is read here, until something ends it.
+            if other.isEmpty {
+                out += portal_search_fold(base, input.count, &index, out, table)
+                if index >= input.count { break }
+            }
             let lead = input[index]
             if lead < 0x80 {
-                if !other.isEmpty { flush(&other, &out) }
-                // A run of ASCII: eight bytes at a time while all eight are ASCII, then
-                // through the table.
-                if let base = input.baseAddress {
-                    while index + 8 <= input.count {
-                        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                        if word & 0x8080_8080_8080_8080 != 0 { break }
-                        UnsafeMutableRawPointer(out).storeBytes(of: foldASCII(word), as: UInt64.self)
-                        out += 8
-                        index += 8
-                    }
-                }
-                while index < input.count && input[index] < 0x80 {
-                    out.pointee = UInt8(truncatingIfNeeded: table[Int(input[index])] >> 8)
-                    out += 1
-                    index += 1
-                }
+                flush(&other, &out)
+                out.pointee = UInt8(truncatingIfNeeded: table[Int(lead)] >> 8)
+                out += 1
+                index += 1
                 continue
             }
             let value = scalar(input, at: &index)
             if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic: dropped
             } else if let packed = latinFold(value, table) {
-                if !other.isEmpty { flush(&other, &out) }
+                flush(&other, &out)
                 put(packed, &out)
                 continue
             }

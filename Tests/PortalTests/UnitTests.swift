@@ -94,6 +94,48 @@ struct SlugTests {
         }
     }
 
+    @Test("search folding of mixed text, at every place in sixteen bytes: as the rules read one character at a time")
+    func searchFoldMixed() {
+        // The rules, one scalar at a time: ASCII letters and digits kept (lower case), Latin
+        // letters folded as slugs fold them, combining diacritics dropped, spaces and signs a
+        // space, letters of other scripts lower-cased as a run.
+        func reference(_ text: String) -> String {
+            var out = "", run = ""
+            func flush() { out += run.lowercased(); run = "" }
+            for scalar in text.unicodeScalars {
+                switch scalar.value {
+                case 0x300...0x36F:
+                    continue
+                case 0..<0x80, 0xC0...0x24F, 0x1E00...0x1EFF:
+                    flush()
+                    out += Slug.fold(Character(scalar)) ?? " "
+                default:
+                    if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                        flush()
+                        out += " "
+                    } else {
+                        run.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            flush()
+            return out
+        }
+        let pieces = ["Łódź", "Kraków", " ", "mieszkańcy", "ŞTIINŢĂ", "ș", "ț", "č", "Ž", "e\u{301}", "\u{301}", "ΟΔΟΣ",
+                      "Ἀθῆναι", "ЖИЗНЬ", "北京", "🌍", "Ǆ", "ẞ", "Ỹ", "—", "\u{A0}", "a", "Z", "9", "!", "\u{0}", "\u{7F}",
+                      "transformacja energetyczna 2030", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ÀÉÎÕÜ", "ǅ", "\u{2028}"]
+        var generator = SystemRandomNumberGenerator()
+        var mismatches: [String] = []
+        for length in 0..<400 {
+            var text = ""
+            for _ in 0..<(length % 24) { text += pieces.randomElement(using: &generator)! }
+            // Every offset of a sixteen-byte block: ASCII before it.
+            text = String(repeating: "x", count: length % 17) + text
+            if Slug.searchFold(text) != reference(text) { mismatches.append(text) }
+        }
+        #expect(mismatches.isEmpty)
+    }
+
     @Test("folded search text goes into the index as a JSON string that needs no escape")
     func searchFoldJSON() throws {
         let parts = ["Say \"hi\" \\ <script>", "tab\tline\u{2028}para\u{2029}end\u{1}", "ΟΔΟΣ Łódź"]
@@ -834,6 +876,25 @@ struct FileRecordsTests {
         // Hashes tell bytes apart, and are those of XXH3-128 (its reference value for no bytes).
         #expect(ContentHash(Array("<h1>".utf8)) != ContentHash(Array("<h2>".utf8)))
         #expect(ContentHash([]) == ContentHash(high: 0x99aa_06d3_0147_98d8, low: 0x6001_c324_468d_497f))
+    }
+
+    @Test("hashes are XXH3-128's at every length, with AVX2 where the processor has it and without")
+    func hashAtEveryLength() {
+        let bytes = (0..<5000).map { UInt8(($0 * 131 + 7) % 251) }
+        // XXH3-128 of all 5,000 bytes as the reference implementation gives it (Python's xxhash).
+        #expect(ContentHash(bytes) == ContentHash(high: 0x0ccb_faee_1202_6d31, low: 0x07a2_c28e_3218_c663))
+        // Every length through the short forms, the long form's stripes and blocks (1,024
+        // bytes), and a last stripe that is partial: the same bits either way.
+        var differing: [Int] = []
+        for count in Array(0...1100) + Array(stride(from: 1101, through: 5000, by: 37)) {
+            var high: UInt64 = 0, low: UInt64 = 0, baseHigh: UInt64 = 0, baseLow: UInt64 = 0
+            bytes.withUnsafeBytes {
+                portal_hash128($0.baseAddress, UInt(count), &high, &low)
+                portal_hash128_baseline($0.baseAddress, UInt(count), &baseHigh, &baseLow)
+            }
+            if high != baseHigh || low != baseLow { differing.append(count) }
+        }
+        #expect(differing.isEmpty)
     }
 }
 

@@ -1,6 +1,8 @@
 #ifndef PORTAL_SYSTEM_H
 #define PORTAL_SYSTEM_H
 
+#include <stddef.h>
+
 /// Atomically exchanges two paths (Linux renameat2 with RENAME_EXCHANGE).
 /// Returns 0 on success, -1 with errno set otherwise.
 int portal_rename_exchange(const char *a, const char *b);
@@ -25,6 +27,17 @@ int portal_file_holds(int fd, const void *bytes, unsigned long count);
 /// The 128-bit XXH3 hash of the `count` bytes at `bytes` (xxHash, compiled in from
 /// Debian's libxxhash-dev header): what the record of output files keeps of each file.
 void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+/// Search folding (PortalCore's Slug) of the valid UTF-8 `in[*index..<count]`, written
+/// at `out` (room for three times the bytes left and sixteen more): ASCII and the Latin
+/// letters of `table` (packed as Slug's fold table packs them) folded, combining
+/// diacritics (U+0300–U+036F) dropped. Moves `*index` to where it stopped: `count`, or a
+/// character it does not fold (another script's, a space or a sign), for the caller.
+/// Returns the number of bytes written.
+size_t portal_search_fold(const unsigned char *in, size_t count, size_t *index, unsigned char *out, const unsigned int *table);
+
+/// The same, always with the instructions every x86-64 processor has (SSE2): the tests
+/// check that portal_hash128, which takes AVX2 where the processor has it, agrees.
+void portal_hash128_baseline(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
 
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
