@@ -1,3 +1,4 @@
+import CPortalSystem
 import Foundation
 import PortalContent
 import PortalCore
@@ -8,7 +9,8 @@ enum XML {
     /// allow, are left out unless `dropControls` is false (Mustache keeps them).
     static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
         let escaped = text.withUTF8Bytes { bytes -> [UInt8]? in
-            guard bytes.contains(where: { needsEscape($0, apostrophe: apostrophe, dropControls: dropControls) }) else { return nil }
+            guard let base = bytes.baseAddress,
+                  portal_next_xml_escape(base, 0, bytes.count, apostrophe ? 1 : 0, dropControls ? 1 : 0) < bytes.count else { return nil }
             var escaped: [UInt8] = []
             escaped.reserveCapacity(bytes.count + 16)
             escape(bytes, apostrophe: apostrophe, dropControls: dropControls, into: &escaped)
@@ -18,45 +20,19 @@ enum XML {
         return escaped.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
-    /// The same on UTF-8, appended to `out` (pages are written this way, as bytes). Eight
-    /// bytes at a time are let through when none of them may need an escape.
+    /// The same on UTF-8, appended to `out` (pages are written this way, as bytes): the
+    /// bytes that need no escape are found sixteen at a time (`portal_next_xml_escape`)
+    /// and appended as runs.
     static func escape(_ bytes: UnsafeBufferPointer<UInt8>, apostrophe: Bool, dropControls: Bool, into out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
         var start = 0
-        var index = 0
-        if let base = bytes.baseAddress {
-            while index + 8 <= bytes.count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                if mayNeedEscape(word, apostrophe: apostrophe, dropControls: dropControls) {
-                    for position in index..<index + 8 where needsEscape(bytes[position], apostrophe: apostrophe, dropControls: dropControls) {
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
-                        appendEntity(bytes[position], to: &out)
-                        start = position + 1
-                    }
-                }
-                index += 8
-            }
+        while start < bytes.count {
+            let next = portal_next_xml_escape(base, start, bytes.count, apostrophe ? 1 : 0, dropControls ? 1 : 0)
+            if next > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<next])) }
+            guard next < bytes.count else { return }
+            appendEntity(bytes[next], to: &out)
+            start = next + 1
         }
-        for position in index..<bytes.count where needsEscape(bytes[position], apostrophe: apostrophe, dropControls: dropControls) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
-            appendEntity(bytes[position], to: &out)
-            start = position + 1
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-    }
-
-    /// Whether any of eight bytes is one `needsEscape` may take (a line feed, tab or
-    /// carriage return counts too, when controls are dropped): exact for `<>&"'`.
-    @inline(__always)
-    private static func mayNeedEscape(_ word: UInt64, apostrophe: Bool, dropControls: Bool) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func hasByte(_ byte: UInt8) -> Bool {
-            let match = word ^ (ones &* UInt64(byte))
-            return (match &- ones) & ~match & highs != 0
-        }
-        if hasByte(UInt8(ascii: "<")) || hasByte(UInt8(ascii: ">")) || hasByte(UInt8(ascii: "&")) || hasByte(UInt8(ascii: "\"")) { return true }
-        if apostrophe && hasByte(UInt8(ascii: "'")) { return true }
-        // A byte below 0x20.
-        return dropControls && (word &- ones &* 0x20) & ~word & highs != 0
     }
 
     @inline(__always)
@@ -71,16 +47,6 @@ enum XML {
         default: entity = ""  // a control character XML does not allow: left out
         }
         entity.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
-    @inline(__always)
-    private static func needsEscape(_ byte: UInt8, apostrophe: Bool, dropControls: Bool) -> Bool {
-        switch byte {
-        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""): return true
-        case UInt8(ascii: "'"): return apostrophe
-        case UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"): return false
-        default: return dropControls && byte < 0x20
-        }
     }
 }
 

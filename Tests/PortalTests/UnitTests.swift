@@ -791,7 +791,7 @@ struct EscapingTests {
 
     @Test("every character that needs it is escaped, at every place in a value and in every length")
     func everyPlace() {
-        let specials: [Character] = ["<", ">", "&", "\"", "'", "\n", "\t", "\r", "\u{1}", "\u{1F}", " ", "ł", "€", "😀", "a", "\u{7F}"]
+        let specials: [Character] = ["<", ">", "&", "\"", "'", "\n", "\t", "\r", "\u{0}", "\u{1}", "\u{1F}", " ", "ł", "€", "😀", "a", "\u{7F}"]
         var generator = SystemRandomNumberGenerator()
         for length in 0..<40 {
             for _ in 0..<60 {

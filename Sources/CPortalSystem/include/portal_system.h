@@ -27,6 +27,12 @@ int portal_file_holds(int fd, const void *bytes, unsigned long count);
 /// The 128-bit XXH3 hash of the `count` bytes at `bytes` (xxHash, compiled in from
 /// Debian's libxxhash-dev header): what the record of output files keeps of each file.
 void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+/// The index of the first byte of `bytes[index..<count]` that XML escaping (PortalRender's
+/// XML.escape) writes otherwise: `<`, `>`, `&`, `"`, with `apostrophe` `'`, with
+/// `dropControls` a control character other than a line feed, tab or carriage return;
+/// `count` when there is none. Sixteen bytes at a time.
+size_t portal_next_xml_escape(const unsigned char *bytes, size_t index, size_t count, int apostrophe, int dropControls);
+
 /// Search folding (PortalCore's Slug) of the valid UTF-8 `in[*index..<count]`, written
 /// at `out` (room for three times the bytes left and sixteen more): ASCII and the Latin
 /// letters of `table` (packed as Slug's fold table packs them) folded, combining
