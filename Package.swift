@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "CPortalSystem"),
         .target(name: "PortalCore", dependencies: ["CPortalSystem"]),
         .target(name: "PortalMarkdown", dependencies: ["CCmarkGFM", "CPortalSystem", "PortalCore"]),
-        .target(name: "PortalContent", dependencies: ["PortalCore", "PortalMarkdown", "Yams"]),
+        .target(name: "PortalContent", dependencies: ["CPortalSystem", "PortalCore", "PortalMarkdown", "Yams"]),
         .target(name: "PortalRender", dependencies: [
             "CPortalSystem", "PortalCore", "PortalContent",
             .product(name: "Mustache", package: "swift-mustache"),

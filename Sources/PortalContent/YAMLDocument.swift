@@ -1,3 +1,4 @@
+import CPortalSystem
 import CYaml
 import PortalCore
 import Yams
@@ -400,8 +401,14 @@ public enum YAMLDocument {
         let quote = bytes[range.lowerBound]
         guard range.count >= 2, bytes[range.upperBound - 1] == quote else { return nil }
         let inner = range.lowerBound + 1..<range.upperBound - 1
-        for index in inner {
+        // The bytes that may matter are found sixteen at a time; of those, only the first
+        // bytes of printable characters (most of U+0080–U+FFFF) let the text go on.
+        var index = inner.lowerBound
+        while index < inner.upperBound {
+            index = portal_next_yaml_special(bytes.baseAddress!, index, inner.upperBound, quote)
+            guard index < inner.upperBound else { break }
             if bytes[index] == quote || bytes[index] == UInt8(ascii: "\\") || !isPrintable(bytes, at: index) { return nil }
+            index += 1
         }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[inner]), as: UTF8.self)
     }

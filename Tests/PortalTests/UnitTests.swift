@@ -395,8 +395,14 @@ struct YAMLTypeTests {
         #expect(read["list2"]?.sequence?.map(\.column) == [10, 14, 21, 26, 41])
         let declined = ["nested:\n  a: 1\n", "a: b # c\n", "a: \"x\\ty\"\n", "a: 'it''s'\n", "a: [x, ]\n", "a: 1\na: 2\n", "a:\n", "- x\n",
                         "a: x\u{85}y\n", "a: \"x\ty\"\n", "a: \"abc\\tdefghijklmnopq\"\n", "a: \"abcd\tefghijklmnopq\"\n", "a: \"ab\u{7F}cdefghijklmnop\"\n",
-                        "a: 'abcde'fghijklmnopq'\n", "a: \"abcdef\"ghijklmnopq\"\n", "a: \"abcdefghijk\\tz\"\n", "a: &anchor x\n", "a: |\n  x\n", "a: b\n  c\n", "a: {b: c}\n", "a: b: c\n", "# only a comment\n"]
+                        "a: 'abcde'fghijklmnopq'\n", "a: \"abcdef\"ghijklmnopq\"\n", "a: \"abcdefghijk\\tz\"\n",
+                        "a: \"abcdefghijklmnopq\u{2028}r\"\n", "a: 'abcdefghijklmnopq\u{85}r'\n", "a: \"abcdefghijklmnopqrstuvwxyz\u{FEFF}\"\n",
+                        "a: \"abcdefghij\u{2028}klmnopqrstuvwxyz\"\n", "a: 'abcdefghij\u{85}klmnopqrstuvwxyz'\n", "a: \"abcdefghij\u{FEFF}klmnopqrstuvwxyz\"\n", "a: &anchor x\n", "a: |\n  x\n", "a: b\n  c\n", "a: {b: c}\n", "a: b: c\n", "# only a comment\n"]
         for text in declined { #expect(flat(text) == nil, "\(text.debugDescription)") }
+        // Characters that only look like those, in and after the first sixteen bytes: read.
+        for text in ["abcdefghijklmnopq\u{A0}—ż\u{2030}x\u{FEFE}", "ab\u{A0}—ż\u{2030}x\u{FEFE}cdefghijklmnopqrstuvwxyz"] {
+            #expect(flat("a: \"\(text)\"\n")?["a"]?.string == text)
+        }
         // Every front matter of the portal's content is of the commonest form.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var pages = 0

@@ -33,6 +33,12 @@ void portal_hash128(const void *bytes, unsigned long count, unsigned long long *
 /// `count` when there is none. Sixteen bytes at a time.
 size_t portal_next_xml_escape(const unsigned char *bytes, size_t index, size_t count, int apostrophe, int dropControls);
 
+/// The index of the first byte of `bytes[index..<count]` that may end or change quoted
+/// YAML text (PortalContent's flat front matter): `quote`, `\`, a control character
+/// (below 0x20, or 0x7F), or the first byte of a character YAML may refuse or take for a
+/// line break (0xC2, 0xE2, 0xEF); `count` when there is none. Sixteen bytes at a time.
+size_t portal_next_yaml_special(const unsigned char *bytes, size_t index, size_t count, unsigned char quote);
+
 /// Search folding (PortalCore's Slug) of the valid UTF-8 `in[*index..<count]`, written
 /// at `out` (room for three times the bytes left and sixteen more): ASCII and the Latin
 /// letters of `table` (packed as Slug's fold table packs them) folded, combining
