@@ -132,14 +132,12 @@ public struct FingerprintHasher {
             add(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             offset += 8
         }
-        // The last bytes (fewer than eight) in the low bytes of a word, the rest zero: read
-        // as the last eight bytes of the text, shifted, where the text has eight.
-        let rest = bytes.count - offset
         var tail: UInt64 = 0
-        if rest > 0 && bytes.count >= 8 {
-            tail = bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self) >> UInt64(64 - 8 * rest)
-        } else {
-            for index in 0..<rest { tail |= UInt64(bytes[offset + index]) << UInt64(8 * index) }
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
         }
         add(tail)
     }
