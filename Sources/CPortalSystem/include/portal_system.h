@@ -25,8 +25,13 @@ int portal_open_existing(int folder, const char *path);
 int portal_file_holds(int fd, const void *bytes, unsigned long count);
 
 /// The 128-bit XXH3 hash of the `count` bytes at `bytes` (xxHash, compiled in from
-/// Debian's libxxhash-dev header): what the record of output files keeps of each file.
+/// Debian's libxxhash-dev header): what the record of output files keeps of each file,
+/// and what a render key takes of a long text. With AVX2 where the processor has it.
 void portal_hash128(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+/// The same, always with the instructions every x86-64 processor has (SSE2): the tests
+/// check that portal_hash128, which takes AVX2 where the processor has it, agrees.
+void portal_hash128_baseline(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
+
 /// The index of the first byte of `bytes[index..<count]` that XML escaping (PortalRender's
 /// XML.escape) writes otherwise: `<`, `>`, `&`, `"`, with `apostrophe` `'`, with
 /// `dropControls` a control character other than a line feed, tab or carriage return;
@@ -46,10 +51,6 @@ size_t portal_next_yaml_special(const unsigned char *bytes, size_t index, size_t
 /// character it does not fold (another script's, a space or a sign), for the caller.
 /// Returns the number of bytes written.
 size_t portal_search_fold(const unsigned char *in, size_t count, size_t *index, unsigned char *out, const unsigned int *table);
-
-/// The same, always with the instructions every x86-64 processor has (SSE2): the tests
-/// check that portal_hash128, which takes AVX2 where the processor has it, agrees.
-void portal_hash128_baseline(const void *bytes, unsigned long count, unsigned long long *high, unsigned long long *low);
 
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
