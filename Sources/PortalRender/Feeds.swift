@@ -51,11 +51,6 @@ enum XML {
 }
 
 enum JSON {
-    /// Bytes that may need an escape: controls, `"`, `\`, `<`, and the first byte of U+2028/U+2029.
-    private static let needsEscape: [Bool] = (0..<256).map { byte in
-        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0xE2
-    }
-
     /// A JSON string literal, safe to embed anywhere (`<`, U+2028 and U+2029 escaped).
     static func string(_ text: String) -> String {
         var out = [UInt8]()
@@ -68,12 +63,13 @@ enum JSON {
     static func append(_ text: String, to out: inout [UInt8]) {
         text.withUTF8Bytes { bytes in
             out.append(UInt8(ascii: "\""))
-            // Most text needs no escape at all: copied at once up to the first byte that may.
-            let table = needsEscape
+            // Most text needs no escape at all: copied at once up to the first byte that
+            // may (controls, `"`, `\`, `<`, and the first byte of U+2028/U+2029), found
+            // sixteen bytes at a time.
+            guard let base = bytes.baseAddress else { out.append(UInt8(ascii: "\"")); return }
             var index = 0
             while index < bytes.count {
-                var plain = index
-                while plain < bytes.count && !table[Int(bytes[plain])] { plain += 1 }
+                let plain = portal_next_json_special(base, index, bytes.count)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<plain]))
                 index = plain
                 guard index < bytes.count else { break }

@@ -828,6 +828,24 @@ struct JSONStringTests {
         #expect(PortalRender.JSON.string("") == "\"\"")
     }
 
+    @Test("every character that needs it is escaped in a JSON string, at every place in sixteen bytes and after")
+    func everyPlace() throws {
+        // U+2028 and U+2029 escaped; other characters whose first byte is theirs (—, €) not.
+        let specials = ["\"", "\\", "<", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{2028}", "\u{2029}", "—", "€", "ł", "\u{7F}"]
+        for special in specials {
+            for place in 0..<40 {
+                let text = String(repeating: "a", count: place) + special + String(repeating: "b", count: 39 - place)
+                let encoded = PortalRender.JSON.string(text)
+                let decoded = try JSONSerialization.jsonObject(with: Data("[\(encoded)]".utf8)) as? [String]
+                #expect(decoded == [text], "\(special.debugDescription) at \(place)")
+                #expect(!encoded.contains(where: { "<\u{2028}\u{2029}".contains($0) || $0.asciiValue.map { $0 < 0x20 } == true }),
+                        "\(special.debugDescription) at \(place)")
+                // Written as it is where it needs no escape.
+                if special == "—" || special == "€" || special == "ł" || special == "\u{7F}" { #expect(encoded == "\"\(text)\"") }
+            }
+        }
+    }
+
     @Test("excerpts end at a word, counted in characters")
     func excerpts() {
         #expect(SiteRenderer.excerpt("short text", limit: 10) == "short text")

@@ -38,6 +38,12 @@ void portal_hash128_baseline(const void *bytes, unsigned long count, unsigned lo
 /// `count` when there is none. Sixteen bytes at a time.
 size_t portal_next_xml_escape(const unsigned char *bytes, size_t index, size_t count, int apostrophe, int dropControls);
 
+/// The index of the first byte of `bytes[index..<count]` that a JSON string literal of
+/// the search index may have to write otherwise (PortalRender's JSON): a control
+/// character, `"`, `\`, `<`, or 0xE2 (which starts U+2028 and U+2029); `count` when
+/// there is none. Sixteen bytes at a time.
+size_t portal_next_json_special(const unsigned char *bytes, size_t index, size_t count);
+
 /// The index of the first byte of `bytes[index..<count]` that may end or change quoted
 /// YAML text (PortalContent's flat front matter): `quote`, `\`, a control character
 /// (below 0x20, or 0x7F), or the first byte of a character YAML may refuse or take for a
