@@ -4,9 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "portal_system.h"
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "scan16.h"
 
 // cmark-gfm's HTML renderer escapes every text of a document through
 // houdini_escape_html0, which looks each byte up in a table and leaves the loop for
@@ -55,15 +53,9 @@ static inline int portal_escaped(unsigned char byte, int secure) {
     }
 }
 
-// Not checked by the address sanitizer, which would take the read past a text's end
-// below for an overflow; nor is any function it is written into.
-#define PORTAL_READS_AHEAD __attribute__((no_sanitize("address")))
-
 #if defined(__SSE2__)
-// Which of the sixteen bytes at `at` are escaped, one bit each.
-PORTAL_READS_AHEAD
-static inline unsigned portal_escaped_mask(const uint8_t *at, int secure) {
-    __m128i bytes = _mm_loadu_si128((const __m128i *)at);
+// Which of the sixteen bytes are escaped, one bit each.
+static inline unsigned portal_escaped_lanes(__m128i bytes, int secure) {
     __m128i found = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('&'))),
                                  _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('<')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('>'))));
     if (secure) found = _mm_or_si128(found, _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\'')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('/'))));
@@ -71,25 +63,12 @@ static inline unsigned portal_escaped_mask(const uint8_t *at, int secure) {
 }
 #endif
 
-// The index of the first byte from `index` on that is escaped, or `size`. The last
-// bytes (fewer than sixteen) are read sixteen at once too where those sixteen do not
-// cross into the next page of memory (which may not be there), the bits beyond `size`
-// dropped: most texts are short, and a byte at a time they cost more than all the rest.
+// The index of the first byte from `index` on that is escaped, or `size`: the last
+// bytes too are read sixteen at once where they can be (portal_scan16), since most texts
+// are short, and a byte at a time they cost more than all the rest.
 PORTAL_READS_AHEAD
 static inline int32_t portal_next_escaped(const uint8_t *source, int32_t index, int32_t size, int secure) {
-#if defined(__SSE2__)
-    while (index + 16 <= size) {
-        unsigned mask = portal_escaped_mask(source + index, secure);
-        if (mask) return index + __builtin_ctz(mask);
-        index += 16;
-    }
-    if (index < size && ((uintptr_t)(source + index) & 4095) <= 4096 - 16) {
-        unsigned mask = portal_escaped_mask(source + index, secure) & ((1u << (size - index)) - 1);
-        return mask ? index + __builtin_ctz(mask) : size;
-    }
-#endif
-    while (index < size && !portal_escaped(source[index], secure)) index++;
-    return index;
+    return (int32_t)PORTAL_SCAN16(source, (size_t)index, (size_t)size, secure, portal_escaped_lanes, portal_escaped);
 }
 
 PORTAL_READS_AHEAD

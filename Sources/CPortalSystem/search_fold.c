@@ -2,11 +2,11 @@
 #include <stdint.h>
 #include <string.h>
 #include "portal_system.h"
-#if defined(__x86_64__)
+#if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#if defined(__x86_64__)
+#if defined(__SSE2__)
 /// Sixteen ASCII bytes folded as the table's first 128 entries fold each: letters
 /// lower-cased, digits kept, any other byte a space (the lanes of bytes of 0x80 or more
 /// come out as anything: the caller keeps only those before the first of them).
@@ -26,7 +26,7 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
     while (index < count) {
         unsigned char lead = in[index];
         if (lead < 0x80) {
-#if defined(__x86_64__)
+#if defined(__SSE2__)
             // Sixteen bytes at a time, stored whole (the output has room for three times
             // the input left, and sixteen more) and kept up to the first byte not ASCII.
             int stopped = 0;

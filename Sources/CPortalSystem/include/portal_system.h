@@ -50,13 +50,13 @@ size_t portal_next_json_special(const unsigned char *bytes, size_t index, size_t
 /// line break (0xC2, 0xE2, 0xEF); `count` when there is none. Sixteen bytes at a time.
 size_t portal_next_yaml_special(const unsigned char *bytes, size_t index, size_t count, unsigned char quote);
 
-/// Search folding (PortalCore's Slug) of the valid UTF-8 `in[*index..<count]`, written
+/// Search folding (PortalCore's Slug) of the valid UTF-8 `in[*position..<count]`, written
 /// at `out` (room for three times the bytes left and sixteen more): ASCII and the Latin
 /// letters of `table` (packed as Slug's fold table packs them) folded, combining
-/// diacritics (U+0300–U+036F) dropped. Moves `*index` to where it stopped: `count`, or a
+/// diacritics (U+0300–U+036F) dropped. Moves `*position` to where it stopped: `count`, or a
 /// character it does not fold (another script's, a space or a sign), for the caller.
 /// Returns the number of bytes written.
-size_t portal_search_fold(const unsigned char *in, size_t count, size_t *index, unsigned char *out, const unsigned int *table);
+size_t portal_search_fold(const unsigned char *in, size_t count, size_t *position, unsigned char *out, const unsigned int *table);
 
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
