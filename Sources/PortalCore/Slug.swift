@@ -172,16 +172,6 @@ public enum Slug {
         return nil
     }
 
-    @inline(__always)
-    private static func put(_ packed: UInt32, _ out: inout UnsafeMutablePointer<UInt8>) {
-        let count = Int(packed & 0xFF)
-        var bytes = packed >> 8
-        for _ in 0..<count {
-            out.pointee = UInt8(truncatingIfNeeded: bytes)
-            out += 1
-            bytes >>= 8
-        }
-    }
 
     /// Letters of other scripts, lower-cased as a run (Greek's final sigma depends on it).
     private static func flush(_ other: inout String.UnicodeScalarView, _ out: inout UnsafeMutablePointer<UInt8>) {
@@ -252,20 +242,18 @@ public enum Slug {
                 out += portal_search_fold(base, input.count, &index, out, table)
                 if index >= input.count { break }
             }
-            let lead = input[index]
-            if lead < 0x80 {
+            // What C folds (ASCII, a Latin letter) ends an open run, and C then folds it.
+            if input[index] < 0x80 {
                 flush(&other, &out)
-                out.pointee = UInt8(truncatingIfNeeded: table[Int(lead)] >> 8)
-                out += 1
-                index += 1
                 continue
             }
+            let start = index
             let value = scalar(input, at: &index)
             if (0x300...0x36F).contains(value) {
-                continue  // a combining diacritic: dropped
-            } else if let packed = latinFold(value, table) {
+                continue  // a combining diacritic: dropped, the run left open
+            } else if latinFold(value, table) != nil {
                 flush(&other, &out)
-                put(packed, &out)
+                index = start
                 continue
             }
             let scalar = Unicode.Scalar(value)!
