@@ -9,11 +9,14 @@ enum XML {
     /// allow, are left out unless `dropControls` is false (Mustache keeps them).
     static func escape(_ text: String, apostrophe: Bool = false, dropControls: Bool = true) -> String {
         let escaped = text.withUTF8Bytes { bytes -> [UInt8]? in
-            guard let base = bytes.baseAddress,
-                  portal_next_xml_escape(base, 0, bytes.count, apostrophe ? 1 : 0, dropControls ? 1 : 0) < bytes.count else { return nil }
+            guard let base = bytes.baseAddress else { return nil }
+            let first = portal_next_xml_escape(base, 0, bytes.count, apostrophe ? 1 : 0, dropControls ? 1 : 0)
+            guard first < bytes.count else { return nil }
+            // The bytes before the first to escape are copied as they are, not scanned again.
             var escaped: [UInt8] = []
             escaped.reserveCapacity(bytes.count + 16)
-            escape(bytes, apostrophe: apostrophe, dropControls: dropControls, into: &escaped)
+            escaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<first]))
+            escape(UnsafeBufferPointer(rebasing: bytes[first...]), apostrophe: apostrophe, dropControls: dropControls, into: &escaped)
             return escaped
         }
         // Most values have nothing to escape: the same string, not a copy.
