@@ -8,24 +8,21 @@ public struct PhaseClock: Sendable {
     public static let enabled = ProcessInfo.processInfo.environment["PORTAL_TIMINGS"] != nil
     // Read only when timings are on: a clock costs nothing otherwise.
     private var last = PhaseClock.enabled ? DispatchTime.now().uptimeNanoseconds : 0
-    private var lastUsage = PhaseClock.enabled ? Usage() : Usage(zero: ())
+    private var lastUsage = PhaseClock.enabled ? Usage.now() : Usage()
 
     public init() {}
 
-    /// What the process has taken so far (getrusage).
+    /// What the process has taken so far.
     struct Usage: Sendable {
         var user = 0.0, system = 0.0, pageFaults = 0, peakMiB = 0
 
-        init() {
+        static func now() -> Usage {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-            pageFaults = usage.ru_minflt + usage.ru_majflt
-            peakMiB = usage.ru_maxrss / 1024
+            return Usage(user: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+                         system: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
+                         pageFaults: usage.ru_minflt + usage.ru_majflt, peakMiB: usage.ru_maxrss / 1024)
         }
-
-        init(zero: Void) {}
     }
 
     /// Prints the wall time since the last lap, the CPU time of all threads (the
@@ -33,7 +30,7 @@ public struct PhaseClock: Sendable {
     public mutating func lap(_ phase: String) {
         guard Self.enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        let usage = Usage()
+        let usage = Usage.now()
         let milliseconds = { (seconds: Double) in String(format: "%.0f", seconds * 1000) }
         let cpu = usage.user + usage.system - lastUsage.user - lastUsage.system
         FileHandle.standardError.write(Data("""
