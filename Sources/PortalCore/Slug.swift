@@ -172,7 +172,6 @@ public enum Slug {
         return nil
     }
 
-
     /// Letters of other scripts, lower-cased as a run (Greek's final sigma depends on it).
     private static func flush(_ other: inout String.UnicodeScalarView, _ out: inout UnsafeMutablePointer<UInt8>) {
         guard !other.isEmpty else { return }
