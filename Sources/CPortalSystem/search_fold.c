@@ -60,10 +60,9 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
             index += length;  // a combining diacritic: dropped
             continue;
         }
-        uint32_t packed;
-        if (value >= 0xC0 && value <= 0x24F) packed = table[128 + value - 0xC0];
-        else if (value >= 0x1E00 && value <= 0x1EFF) packed = table[128 + 0x190 + value - 0x1E00];
-        else break;  // a character of another script, a space or a sign: the caller's
+        int entry = portal_fold_latin_index(value);
+        if (entry < 0) break;  // a character of another script, a space or a sign: the caller's
+        uint32_t packed = table[entry];
         // Its one to three letters, stored as four bytes (there is room) and kept as many.
         uint32_t letters = packed >> 8;
         memcpy(out, &letters, 4);

@@ -135,18 +135,19 @@ public enum Slug {
     }
 
     /// `asciiFolds` (128 entries), then the folds of U+00C0–U+024F and of U+1E00–U+1EFF,
-    /// each packed as its length in the low byte and up to three bytes above: read
-    /// without hashing or bounds checks for every byte of every page.
+    /// each packed as its length in the low byte and up to three bytes above (the layout
+    /// portal_system.h gives, which `portal_search_fold` reads too): read without hashing
+    /// or bounds checks for every byte of every page.
     nonisolated(unsafe) private static let foldTable: UnsafePointer<UInt32> = {
-        let table = UnsafeMutablePointer<UInt32>.allocate(capacity: 128 + 0x190 + 0x100)
+        let table = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(PORTAL_FOLD_TABLE_SIZE))
         for byte in 0..<128 { table[byte] = 1 | UInt32(asciiFolds[byte]) << 8 }
-        for (offset, value) in Array(0xC0...0x24F).enumerated() + Array(0x1E00...0x1EFF).enumerated().map({ ($0.offset + 0x190, $0.element) }) {
+        for value in Array(0xC0...0x24F) + Array(0x1E00...0x1EFF) {
             // A letter that folds to nothing ASCII is a space.
             let folded = Array((latinFolds[UInt32(value)] ?? " ").utf8)
             precondition(folded.count <= 3, "a Latin fold longer than three letters")
             var packed = UInt32(folded.count)
             for (position, byte) in folded.enumerated() { packed |= UInt32(byte) << (8 * (position + 1)) }
-            table[128 + offset] = packed
+            table[Int(portal_fold_latin_index(UInt32(value)))] = packed
         }
         return UnsafePointer(table)
     }()
@@ -167,9 +168,8 @@ public enum Slug {
     /// U+00C0–U+024F and U+1E00–U+1EFF.
     @inline(__always)
     private static func latinFold(_ value: UInt32, _ table: UnsafePointer<UInt32>) -> UInt32? {
-        if (0xC0...0x24F).contains(value) { return table[128 + Int(value - 0xC0)] }
-        if (0x1E00...0x1EFF).contains(value) { return table[128 + 0x190 + Int(value - 0x1E00)] }
-        return nil
+        let entry = portal_fold_latin_index(value)
+        return entry < 0 ? nil : table[Int(entry)]
     }
 
     /// Letters of other scripts, lower-cased as a run (Greek's final sigma depends on it).

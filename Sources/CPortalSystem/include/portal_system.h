@@ -58,6 +58,19 @@ size_t portal_next_yaml_special(const unsigned char *bytes, size_t index, size_t
 /// Returns the number of bytes written.
 size_t portal_search_fold(const unsigned char *in, size_t count, size_t *position, unsigned char *out, const unsigned int *table);
 
+/// The fold table's layout, shared by Slug (which builds it) and portal_search_fold: the
+/// 128 ASCII bytes, then U+00C0–U+024F, then U+1E00–U+1EFF. Each entry packs a count of
+/// one to three letters in its low byte and the letters above it.
+enum { PORTAL_FOLD_TABLE_SIZE = 128 + 0x190 + 0x100 };
+
+/// The entry of a Latin letter with diacritics in the fold table (U+00C0–U+024F or
+/// U+1E00–U+1EFF), -1 for any other character.
+static inline int portal_fold_latin_index(unsigned int value) {
+    if (value >= 0xC0 && value <= 0x24F) return (int)(128 + value - 0xC0);
+    if (value >= 0x1E00 && value <= 0x1EFF) return (int)(128 + 0x190 + value - 0x1E00);
+    return -1;
+}
+
 /// How often cmark-gfm called the program's cmark_manage_extensions_special_characters
 /// before its characters were fixed (twice per document whose inlines were parsed, when
 /// the library calls it at all).
