@@ -250,7 +250,7 @@ public enum Slug {
             let value = scalar(input, at: &index)
             if (0x300...0x36F).contains(value) {
                 continue  // a combining diacritic: dropped, the run left open
-            } else if latinFold(value, table) != nil {
+            } else if portal_fold_latin_index(value) >= 0 {
                 flush(&other, &out)
                 index = start
                 continue
