@@ -440,7 +440,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// The HTML stored under `tag` for `seed` and for what the page's root (and `item`)
     /// holds under the names a rendering reads; else `render` renders it (returning the
     /// names it asked for, an item's marked) and it is stored.
-    private func memoized(_ tag: String, seed: RenderKey, values: [String: Any], item: ItemFields? = nil, capacity: Int, stopAfter: Int? = nil,
+    private func memoized(_ tag: String, seed: RenderKey, values: RootValues, item: ItemFields? = nil, capacity: Int, stopAfter: Int? = nil,
                           render: () -> (html: String, reads: [String])) -> String {
         let shapes = lock.withLock { tables[tag]?.shapes ?? [] }
         for shape in shapes {
@@ -459,7 +459,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The HTML of the partial behind `tag`, for a page of `language` whose root holds
     /// `values`; nil when `tag` is no memoized partial's.
-    func output(tag: String, values: [String: Any], language: String) -> String? {
+    func output(tag: String, values: RootValues, language: String) -> String? {
         guard let name = partials[tag], let number = partialNumbers[tag] else { return nil }
         var html: [UInt8] = []
         writePartial(tag: tag, number: number, name: name, values: values, language: language, into: &html)
@@ -467,7 +467,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The same, appended to `html`.
-    private func writePartial(tag: String, number: Int, name: String, values: [String: Any], language: String, into html: inout [UInt8]) {
+    private func writePartial(tag: String, number: Int, name: String, values: RootValues, language: String, into html: inout [UInt8]) {
         if portal_flag_is_set(stoppedPartials + number) != 0 {
             if let nodes = (partialBodies[language] ?? partialBodies[""])?[name] {
                 var items: [ItemFields] = []
@@ -503,19 +503,19 @@ final class CompiledTheme: @unchecked Sendable {
     /// when `tag` is no section's. A list is rendered item by item, and an item's HTML
     /// stored under the fingerprint of the item and of what its rendering read from the
     /// root; anything else is rendered as the section's lines would be.
-    func sectionOutput(tag: String, values: [String: Any], language: String) -> String? {
+    func sectionOutput(tag: String, values: RootValues, language: String) -> String? {
         guard let number = Self.sectionNumber(tag), sections.indices.contains(number) else { return nil }
         return sectionOutput(number, values: values, language: language)
     }
 
-    private func sectionOutput(_ number: Int, values: [String: Any], language: String) -> String {
+    private func sectionOutput(_ number: Int, values: RootValues, language: String) -> String {
         var html: [UInt8] = []
         writeSection(number, values: values, language: language, into: &html)
         return String(decoding: html, as: UTF8.self)
     }
 
     /// The section's HTML, appended to `html`.
-    private func writeSection(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
+    private func writeSection(_ number: Int, values: RootValues, language: String, into html: inout [UInt8]) {
         func root() -> TemplateRoot { TemplateRoot(values: values, compiled: self, language: language) }
         // Rendered by Mustache as the section's lines.
         func rendered() -> String { fallback(sections[number].text).render(root(), library: direct(language)) }
@@ -663,14 +663,14 @@ final class CompiledTheme: @unchecked Sendable {
     /// The text of the run behind `tag` for a page whose root holds `values`; nil when
     /// `tag` is no run's. Text (and a number) is written as `writeText` writes it; a value
     /// of another type, or one not followed here, is printed by Mustache from its tag alone.
-    func runOutput(tag: String, values: [String: Any], language: String) -> String? {
+    func runOutput(tag: String, values: RootValues, language: String) -> String? {
         guard tag.hasPrefix(Self.runPrefix), let number = Int(tag.dropFirst(Self.runPrefix.count)) else { return nil }
         var html: [UInt8] = []
         return writeRun(number, values: values, language: language, into: &html) ? String(decoding: html, as: UTF8.self) : nil
     }
 
     /// The same, appended to `html`; false when `number` is no run's.
-    private func writeRun(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) -> Bool {
+    private func writeRun(_ number: Int, values: RootValues, language: String, into html: inout [UInt8]) -> Bool {
         guard let runs = runs[language] ?? runs[""], runs.indices.contains(number) else { return false }
         for piece in runs[number] {
             switch piece {
@@ -707,7 +707,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// With `reads`, each name asked of the root is noted in it, and the build's own tags
     /// (whose HTML may come from a memo or from Mustache, reading what is not noted) make it
     /// return false.
-    func write(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8], reads: RootReads? = nil) -> Bool {
+    func write(_ nodes: WriteNodes, values: RootValues, items: inout [ItemFields], language: String, into html: inout [UInt8], reads: RootReads? = nil) -> Bool {
         func look(_ path: UnsafeBufferPointer<String>) -> LookUp {
             guard let first = path.first else { return .absent }
             // By index: iterating the stack would copy each item out of it.
@@ -803,7 +803,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// `write`, taking back what it appended when it returns false.
-    func writeWhole(_ nodes: WriteNodes, values: [String: Any], items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
+    func writeWhole(_ nodes: WriteNodes, values: RootValues, items: inout [ItemFields], language: String, into html: inout [UInt8]) -> Bool {
         let mark = html.count
         if write(nodes, values: values, items: &items, language: language, into: &html) { return true }
         html.removeSubrange(mark...)
@@ -812,7 +812,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The text of the line run behind `tag` (without the newline after its last line):
     /// written by the build, or rendered by Mustache from the lines as written.
-    func linesOutput(tag: String, values: [String: Any], language: String) -> String? {
+    func linesOutput(tag: String, values: RootValues, language: String) -> String? {
         guard tag.hasPrefix(Self.linesPrefix), let number = Int(tag.dropFirst(Self.linesPrefix.count)),
               lineTemplates[number] != nil else { return nil }
         var html: [UInt8] = []
@@ -821,7 +821,7 @@ final class CompiledTheme: @unchecked Sendable {
     }
 
     /// The same, appended to `html`.
-    private func writeLines(_ number: Int, values: [String: Any], language: String, into html: inout [UInt8]) {
+    private func writeLines(_ number: Int, values: RootValues, language: String, into html: inout [UInt8]) {
         if let runs = lineNodes[language] ?? lineNodes[""], runs.indices.contains(number), let nodes = runs[number] {
             var items: [ItemFields] = []
             if writeWhole(nodes, values: values, items: &items, language: language, into: &html) { return }
@@ -834,7 +834,7 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// The HTML of `template` for a page of `language` whose root holds `values`, when
     /// the build can write it whole (else Mustache renders it), into room for `capacity` bytes.
-    func page(_ template: String, values: [String: Any], language: String, capacity: Int = 0) -> [UInt8]? {
+    func page(_ template: String, values: RootValues, language: String, capacity: Int = 0) -> [UInt8]? {
         guard let nodes = (pageBodies[language] ?? pageBodies[""])?[template] else { return nil }
         var html: [UInt8] = []
         html.reserveCapacity(capacity)
@@ -846,12 +846,12 @@ final class CompiledTheme: @unchecked Sendable {
 
     /// What a dotted name gives at the top of a page, read as Mustache reads it: absent
     /// where a part is missing, unknown where a value is of a type not followed here.
-    static func lookUp(_ name: String, in values: [String: Any]) -> LookUp {
+    static func lookUp(_ name: String, in values: RootValues) -> LookUp {
         lookUp(path: name.dotParts(keepingEmpty: true), in: values)
     }
 
     /// The same for a name already split at its dots.
-    static func lookUp<Path: Collection<String>>(path: Path, in values: [String: Any]) -> LookUp {
+    static func lookUp<Path: Collection<String>>(path: Path, in values: RootValues) -> LookUp {
         guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
         return rest(of: path, from: value)
     }
@@ -874,7 +874,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// the list `pages`, `breadcrumbs` … has items (Mustache cannot ask whether a list is
     /// empty without repeating its section once per item). Found when asked for, not
     /// written into every page's values.
-    static func rootValue(_ name: String, in values: [String: Any]) -> Any? {
+    static func rootValue(_ name: String, in values: RootValues) -> Any? {
         if let value = values[name] { return value }
         let utf8 = name.utf8
         guard utf8.count > 3, utf8.starts(with: "has".utf8) else { return nil }
@@ -1121,7 +1121,7 @@ final class CompiledTheme: @unchecked Sendable {
     /// A seed's key with the names a rendering read from the root (or, marked, from
     /// `item`) and what they hold (absent is a value too); nil when a value is of a type
     /// the fingerprint does not know, and then nothing is stored.
-    static func fingerprint(_ seed: RenderKey, _ names: [String], _ values: [String: Any], item: ItemFields? = nil) -> RenderKey? {
+    static func fingerprint(_ seed: RenderKey, _ names: [String], _ values: RootValues, item: ItemFields? = nil) -> RenderKey? {
         var hasher = FingerprintHasher()
         hasher.add(seed.high)
         hasher.add(seed.low)
@@ -1145,17 +1145,45 @@ final class CompiledTheme: @unchecked Sendable {
     }
 }
 
+/// What a page's root holds: the page's own values, and its language's shared values
+/// (`site`, `t`, `asset` …), the same dictionary for every page of the language, where
+/// the page has no value of the name. A page's values are not a copy of the shared ones
+/// with its own added: that copy took a reference count of each shared value, and gave
+/// it back, on every page, and the render key hashed each of them again.
+struct RootValues {
+    /// The page's values (none of them under a shared value's name).
+    let own: [String: Any]
+    /// The language's shared values; empty for a root that has none.
+    let shared: [String: Any]
+
+    init(_ own: [String: Any], shared: [String: Any] = [:]) {
+        self.own = own
+        self.shared = shared
+    }
+
+    @inline(__always)
+    subscript(name: String) -> Any? {
+        if let value = own[name] { return value }
+        return shared.isEmpty ? nil : shared[name]
+    }
+}
+
 /// The root object of a page while its template renders: the page's values, and the
 /// HTML of memoized partials.
 struct TemplateRoot: MustacheParent {
-    let values: [String: Any]
+    let values: RootValues
     var compiled: CompiledTheme?
     var language = ""
 
-    init(values: [String: Any], compiled: CompiledTheme? = nil, language: String = "") {
+    init(values: RootValues, compiled: CompiledTheme? = nil, language: String = "") {
         self.values = values
         self.compiled = compiled
         self.language = language
+    }
+
+    /// A root of these values alone.
+    init(values: [String: Any]) {
+        self.init(values: RootValues(values))
     }
 
     func child(named name: String) -> Any? {
@@ -1192,12 +1220,12 @@ final class RootReads {
 /// A root that writes down every name it is asked for, in order, once each. With an
 /// item, the section's name gives a list of that item alone and is not written down.
 private final class RecordingRoot: MustacheParent {
-    let values: [String: Any]
+    let values: RootValues
     var item: (name: String, list: Any)?
     private let noted = RootReads()
     var reads: [String] { noted.names }
 
-    init(values: [String: Any], item: (name: String, list: Any)? = nil) {
+    init(values: RootValues, item: (name: String, list: Any)? = nil) {
         self.values = values
         self.item = item
     }

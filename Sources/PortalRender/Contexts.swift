@@ -14,9 +14,9 @@ extension SiteRenderer {
 
     /// The same for a page whose address (`permalink(urlPath)`) is made already.
     func baseContext(language code: String, urlPath: String, address: String, set: Int?, alternates: [Alternate]?) -> [String: Any] {
-        // The language's shared values, in a dictionary with room for every key a page
-        // context gets: copied, not filled entry by entry.
-        var context = tables[code]!.sharedContext.values
+        // The page's own values: the language's shared values are beside them in its root
+        // (`RootValues`), not copied in. Room for every key a page context gets.
+        var context = [String: Any](minimumCapacity: 16)
         context["url"] = url(urlPath)
         context["permalink"] = address
         context["canonical"] = address

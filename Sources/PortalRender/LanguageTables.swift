@@ -47,16 +47,20 @@ final class LanguageTables: @unchecked Sendable {
     }
 }
 
-/// A language's shared values as a page's context starts: with room for every key a
-/// page context gets, so that a page copies it instead of filling it entry by entry.
+/// A language's shared values as the root of each of its pages holds them beside the
+/// page's own (`RootValues`), and the sums of their entries' hashes, which a page's
+/// render key adds to those of its own values.
 final class SharedContext: @unchecked Sendable {
     /// Never changed once made.
     let values: [String: Any]
+    /// Nil when a value is of a type the fingerprint does not know.
+    let sums: (count: Int, high: UInt64, low: UInt64)?
 
     init(_ shared: [String: SharedValue]) {
-        var values = [String: Any](minimumCapacity: 32)
+        var values = [String: Any](minimumCapacity: shared.count)
         for (key, value) in shared { values[key] = value }
         self.values = values
+        self.sums = FingerprintHasher.entrySums(values)
     }
 }
 

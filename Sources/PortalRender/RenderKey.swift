@@ -37,7 +37,16 @@ public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
         hasher.add(base.high)
         hasher.add(base.low)
         hasher.add(input.template)
-        guard hasher.add(value: input.context) else { return nil }
+        // The root as one object, its own values and its language's shared values
+        // together: as a context holding them all hashes (the entries' sum does not
+        // depend on which dictionary holds them), the shared ones summed once a language.
+        guard let own = FingerprintHasher.entrySums(input.context) else { return nil }
+        var shared: (count: Int, high: UInt64, low: UInt64) = (0, 0, 0)
+        if let context = input.shared {
+            guard let sums = context.sums else { return nil }
+            shared = sums
+        }
+        hasher.addObject(count: own.count + shared.count, high: own.high &+ shared.high, low: own.low &+ shared.low)
         return hasher.key
     }
 }
@@ -152,6 +161,23 @@ public struct FingerprintHasher {
         return (key.high, key.low)
     }
 
+    /// A dictionary's entries, each hashed on its own, and their sums; nil when a value
+    /// is of a type the fingerprint does not know.
+    static func entrySums(_ object: [String: Any]) -> (count: Int, high: UInt64, low: UInt64)? {
+        var sum: (UInt64, UInt64) = (0, 0)
+        for (key, item) in object {
+            guard let entry = entry(key, item) else { return nil }
+            sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
+        }
+        return (object.count, sum.0, sum.1)
+    }
+
+    /// Adds a dictionary of `count` entries whose hashes sum to `high` and `low`.
+    mutating func addObject(count: Int, high: UInt64, low: UInt64) {
+        byte(UInt8(ascii: "m")); add(UInt64(count))
+        add(high); add(low)
+    }
+
     /// Adds a template value; false for a type it does not know. Types are compared
     /// exactly: casting one collection type to another would copy it.
     mutating func add(value: Any) -> Bool {
@@ -162,14 +188,8 @@ public struct FingerprintHasher {
             // As the same text would be.
             byte(UInt8(ascii: "s")); (ContextValueType.take(value, as: HTMLText.self)).bytes.withUnsafeBytes { add($0) }
         case .object:
-            let object = ContextValueType.take(value, as: [String: Any].self)
-            byte(UInt8(ascii: "m")); add(UInt64(object.count))
-            var sum: (UInt64, UInt64) = (0, 0)
-            for (key, item) in object {
-                guard let entry = Self.entry(key, item) else { return false }
-                sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
-            }
-            add(sum.0); add(sum.1)
+            guard let sums = Self.entrySums(ContextValueType.take(value, as: [String: Any].self)) else { return false }
+            addObject(count: sums.count, high: sums.high, low: sums.low)
         case .bool:
             byte(UInt8(ascii: "b")); byte(ContextValueType.take(value, as: Bool.self) ? 1 : 0)
         case .objects:

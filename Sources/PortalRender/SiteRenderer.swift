@@ -229,7 +229,7 @@ public struct SiteRenderer: Sendable {
             let values: [String: Any] = ["map": mapObject(language, cities: cities)]
             // Written by the build where it can (the templates without a language's
             // constants: the map names none), else rendered by Mustache.
-            if let html = compiled?.whileSound({ $0.page("cities-map", values: values, language: "") }) { return html }
+            if let html = compiled?.whileSound({ $0.page("cities-map", values: RootValues(values), language: "") }) { return html }
             return Array((theme.library.render(TemplateRoot(values: values), withTemplate: "cities-map") ?? "").utf8)
         case .searchIndex(let language):
             return searchIndex(language)
@@ -249,51 +249,57 @@ public struct SiteRenderer: Sendable {
     /// An HTML page to render: its template and everything the template can see.
     public struct HTMLInput {
         public var template: String
+        /// The page's own values.
         public var context: [String: Any]
-        /// The language whose shared values the context holds.
+        /// The language whose shared values the page's root holds beside its own.
         public var language: String
+        /// That language's shared values.
+        var shared: SharedContext?
+
+        /// What the template sees at the top: the page's values, then the shared ones.
+        var root: RootValues { RootValues(context, shared: shared?.values ?? [:]) }
     }
 
     /// The template and context of a job that is an HTML page; nil for other files.
     public func htmlInput(for job: OutputJob) -> HTMLInput? {
+        let (template, context, language): (String, [String: Any], String)
         switch job {
         case .page(let index):
             let entry = plan.plannedPages[index]
-            return HTMLInput(template: layout(for: site.pages[entry.pageIndex]), context: pageContext(entry), language: entry.language)
-        case .cityIndex(let language): return HTMLInput(template: "cities", context: cityIndexContext(language), language: language)
-        case .city(let index, let language): return HTMLInput(template: "city", context: cityContext(index, language), language: language)
-        case .search(let language): return HTMLInput(template: "search", context: searchContext(language), language: language)
-        case .notFound(let language): return HTMLInput(template: "404", context: notFoundContext(language), language: language)
-        case .rootNotFound: return HTMLInput(template: "404", context: notFoundContext(defaultLanguage, root: true), language: defaultLanguage)
-        case .rootIndex: return HTMLInput(template: "root", context: rootContext(), language: defaultLanguage)
+            (template, context, language) = (layout(for: site.pages[entry.pageIndex]), pageContext(entry), entry.language)
+        case .cityIndex(let code): (template, context, language) = ("cities", cityIndexContext(code), code)
+        case .city(let index, let code): (template, context, language) = ("city", cityContext(index, code), code)
+        case .search(let code): (template, context, language) = ("search", searchContext(code), code)
+        case .notFound(let code): (template, context, language) = ("404", notFoundContext(code), code)
+        case .rootNotFound: (template, context, language) = ("404", notFoundContext(defaultLanguage, root: true), defaultLanguage)
+        case .rootIndex: (template, context, language) = ("root", rootContext(), defaultLanguage)
         case .cityMap, .searchIndex, .feed, .sitemap, .robots, .alias: return nil
         }
+        return HTMLInput(template: template, context: context, language: language, shared: tables[language]?.sharedContext)
     }
 
     public func renderHTML(_ input: HTMLInput) -> [UInt8] {
         // `hasPages` … are found when asked for (`CompiledTheme.rootValue`).
-        let context = input.context
-        // The language's templates have its shared values written in: for a context that
-        // holds exactly those, as every context `htmlInput` makes does (each starts from
-        // them, and none writes one of their names), which every page a test renders checks.
-        assert(compiled == nil || holdsSharedValues(input), "\(input.template) for \(input.language): a context without its language's shared values")
+        let root = input.root
+        // The language's templates have its shared values written in: for a root that
+        // holds exactly those, as every root `htmlInput` makes does (none of a page's own
+        // values has one of their names), which every page a test renders checks.
+        assert(compiled == nil || holdsSharedValues(input), "\(input.template) for \(input.language): a root without its language's shared values")
         let language = input.language
         let html = compiled?.whileSound { compiled in
             // Room for most pages at once: a page written into a growing array is copied at every doubling.
-            compiled.page(input.template, values: context, language: language, capacity: 8192)
-                ?? Array((compiled.library(language).render(TemplateRoot(values: context, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
+            compiled.page(input.template, values: root, language: language, capacity: 8192)
+                ?? Array((compiled.library(language).render(TemplateRoot(values: root, compiled: compiled, language: language), withTemplate: input.template) ?? "").utf8)
         }
         // Else the templates as written (nothing compiled, or the compiled theme not sound).
-        return html ?? Array((theme.library.render(TemplateRoot(values: context), withTemplate: input.template) ?? "").utf8)
+        return html ?? Array((theme.library.render(TemplateRoot(values: root), withTemplate: input.template) ?? "").utf8)
     }
 
-    /// Whether a context holds its language's shared values, each the very one.
+    /// Whether a page's root holds its language's shared values, the very ones, and
+    /// none of the page's own values has one of their names.
     func holdsSharedValues(_ input: HTMLInput) -> Bool {
-        // Told by type and identity, without a dynamic cast for each value.
-        (tables[input.language]?.shared ?? [:]).allSatisfy { key, value in
-            guard let entry = input.context[key], ContextValueType(of: entry) == .shared else { return false }
-            return ContextValueType.take(entry, as: SharedValue.self) === value
-        }
+        guard let tables = tables[input.language], input.shared === tables.sharedContext else { return false }
+        return tables.shared.keys.allSatisfy { input.context[$0] == nil }
     }
 
     /// `layout:` from front matter; else `section-<path>` for a section or `page-<section>`

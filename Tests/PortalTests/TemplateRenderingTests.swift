@@ -503,7 +503,7 @@ struct TemplateRenderingTests {
             let renderer = try await Builder(options: fixture.options()).prepare()
             let job = try #require(renderer.jobs.first { renderer.path(for: $0) == "en/news/tagged/index.html" })
             let input = try #require(renderer.htmlInput(for: job))
-            let whole = renderer.compiled?.page(input.template, values: input.context, language: "en")
+            let whole = renderer.compiled?.page(input.template, values: input.root, language: "en")
             #expect((whole != nil) == (page == written))
             guard !atRoot.contains(page) else { continue }
             let (rendered, _) = try await renderedTheSameBothWays(files)
@@ -528,7 +528,7 @@ struct TemplateRenderingTests {
             let job = try #require(renderer.jobs.first { renderer.path(for: $0) == "pl/cities/krakow/index.html" })
             let input = try #require(renderer.htmlInput(for: job))
             // Written whole (the lines with the number's integer `value` left to Mustache).
-            #expect(renderer.compiled?.page(input.template, values: input.context, language: "pl") != nil)
+            #expect(renderer.compiled?.page(input.template, values: input.root, language: "pl") != nil)
             let (rendered, _) = try await renderedTheSameBothWays(files)
             let krakow = String(decoding: rendered["pl/cities/krakow/index.html"] ?? [], as: UTF8.self)
             #expect(krakow.contains("<p>804\u{A0}237|804\u{A0}237</p>\n<p>" + (template == city ? "804\u{A0}237" : "804237") + "|more|Kraków</p>\n</main>"))
@@ -552,7 +552,7 @@ struct TemplateRenderingTests {
             "pages": [["title": "Łódź"]] as [[String: Any]], "Sections": [String](), "_notes": ["a"], "1st": [String](),
             "łódź": ["x"], "e\u{301}x": ["x"], "title": "Kraków",
         ]
-        func has(_ name: String) -> Bool? { CompiledTheme.rootValue(name, in: values) as? Bool }
+        func has(_ name: String) -> Bool? { CompiledTheme.rootValue(name, in: RootValues(values)) as? Bool }
         #expect(has("hasPages") == true)
         #expect(has("hasSections") == false)  // the list as written, capital first, when no lower-case one
         #expect(has("has_notes") == true)  // a sign or digit first is kept as it is
@@ -697,7 +697,7 @@ struct TemplateRenderingTests {
         let values: [String: Any] = ["page": ["date": "9 listopada 2022", "flag": true] as [String: Any], "site": shared,
                                      "t": ["more": "Więcej"], "count": 3]
         func value(_ name: String) -> String {
-            switch CompiledTheme.lookUp(name, in: values) {
+            switch CompiledTheme.lookUp(name, in: RootValues(values)) {
             case .value(let found): return String(describing: found)
             case .absent: return "absent"
             case .unknown: return "unknown"
@@ -718,7 +718,7 @@ struct TemplateRenderingTests {
     func pageFieldValues() {
         let own = Self.ownPage
         func value(_ name: String, _ page: PageFields) -> String {
-            switch CompiledTheme.lookUp(name, in: ["page": page, "listed": SharedValue(page)]) {
+            switch CompiledTheme.lookUp(name, in: RootValues(["page": page, "listed": SharedValue(page)])) {
             case .value(let found): return String(describing: found)
             case .absent: return "absent"
             case .unknown: return "unknown"
@@ -774,7 +774,7 @@ struct TemplateRenderingTests {
             "title": .text("Miasta ({count})"),
         ], format: LocaleFormat(identifier: "pl-PL"))
         func value(_ name: String, _ count: Int) -> String {
-            switch CompiledTheme.lookUp(name, in: ["n": LocalizedNumber(value: count, strings: strings)]) {
+            switch CompiledTheme.lookUp(name, in: RootValues(["n": LocalizedNumber(value: count, strings: strings)])) {
             case .value(let found): return String(describing: found)
             case .absent: return "absent"
             case .unknown: return "unknown"
@@ -990,6 +990,45 @@ struct TemplateRenderingTests {
         longSwapped.swapAt(0, 8)
         #expect(key(longSwapped) != key(long))
         #expect(key(long) == key(long))
+    }
+
+    @Test("a page's render key is that of its whole root: its own values and its language's shared ones as one object")
+    func renderKeysOfWholeRoots() async throws {
+        let fixture = try Fixture(fiveLanguageSite())
+        defer { fixture.remove() }
+        let renderer = try await Builder(options: fixture.options()).prepare()
+        let base = RenderKey(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210)
+        let inputs = renderer.jobs.compactMap(renderer.htmlInput(for:))
+        #expect(inputs.count > 20)
+        var keys = Set<RenderKey>()
+        for input in inputs {
+            // The shared values are beside the page's own, not in them.
+            let shared = try #require(input.shared).values
+            #expect(!shared.isEmpty && shared.keys.allSatisfy { input.context[$0] == nil })
+            // The key of the page's values with the shared ones copied in.
+            var whole = FingerprintHasher()
+            whole.add(base.high)
+            whole.add(base.low)
+            whole.add(input.template)
+            let known = whole.add(value: input.context.merging(shared) { own, _ in own })
+            #expect(known)
+            let key = try #require(RenderKey.of(input, base: base))
+            #expect(key == whole.key, "\(input.template) for \(input.language)")
+            keys.insert(key)
+        }
+        // Every page has a key of its own.
+        #expect(keys.count == inputs.count)
+        // Another language's shared values are another root.
+        let page = try #require(inputs.first { $0.language == "pl" && $0.template == "page" })
+        var moved = page
+        moved.shared = try #require(inputs.first { $0.language == "sl" }).shared
+        #expect(RenderKey.of(moved, base: base) != RenderKey.of(page, base: base))
+        #expect(!renderer.holdsSharedValues(moved))
+        // A page value under a shared value's name would hide it: no root `htmlInput` makes.
+        var hiding = page
+        hiding.context["site"] = "Kranj"
+        #expect(!renderer.holdsSharedValues(hiding))
+        #expect(renderer.holdsSharedValues(page))
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
