@@ -876,36 +876,51 @@ final class CompiledTheme: @unchecked Sendable {
     /// written into every page's values.
     static func rootValue(_ name: String, in values: RootValues) -> Any? {
         if let value = values[name] { return value }
-        let utf8 = name.utf8
-        guard utf8.count > 3, utf8.starts(with: "has".utf8) else { return nil }
-        // `hasPages` stands for `pages` (or `Pages`): `hasName` upper-cases the first letter.
-        let restBytes = utf8.dropFirst(3)
-        let first = restBytes.first!
-        // An ASCII first character (one not followed by a combining mark) read from the
-        // bytes: most names are short enough to be made without memory.
-        let asciiFirst = first < 0x80 && (restBytes.dropFirst().first ?? 0) < 0x80
-        let rest: String, lowered: String
-        switch first {
-        case UInt8(ascii: "a")...UInt8(ascii: "z") where asciiFirst:
-            return nil  // no name's `hasName` keeps its first letter lower-case
-        case UInt8(ascii: "A")...UInt8(ascii: "Z") where asciiFirst:
-            rest = String(decoding: restBytes, as: UTF8.self)
-            lowered = String(decoding: CollectionOfOne(first | 0x20), as: UTF8.self) + String(decoding: restBytes.dropFirst(), as: UTF8.self)
-        case _ where asciiFirst:
-            rest = String(decoding: restBytes, as: UTF8.self)
-            lowered = rest  // a digit or a sign: `hasName` keeps it as it is
-        default:
-            let text = name.dropFirst(3)
-            rest = String(text)
-            lowered = text.prefix(1).lowercased() + text.dropFirst()
-            guard SiteRenderer.hasName(lowered) == name else { return nil }
-        }
+        guard let (lowered, rest) = listNames(ofHasName: name) else { return nil }
         guard let entry = values[lowered] ?? values[rest] else { return nil }
         // A list shared by many pages (the menu, the head's links) is a list too.
         let value = ContextValueType(of: entry) == .shared ? (ContextValueType.take(entry, as: SharedValue.self)).value : entry
         // The context's own list types by exact type (a cast to a protocol is slow), any other list by a cast.
         if let list = ListItems(value) { return list.count > 0 }
         return (value as? any TemplateList).map { !$0.isEmpty }
+    }
+
+    /// For `hasPages`, the names of the lists it stands for: `pages` and `Pages`
+    /// (`hasName` upper-cases the first letter); nil for a name that is none's `hasName`.
+    static func listNames(ofHasName name: String) -> (lowered: String, rest: String)? {
+        enum Answer { case names(String, String), none, characters }
+        // Read on the bytes where the first character after `has` is ASCII (and not
+        // followed by a combining mark): strings made from bytes, not from a slice of
+        // the name's UTF-8 view, which String(decoding:) copies through a generic path.
+        let answer = name.withUTF8Bytes { bytes -> Answer in
+            guard bytes.count > 3, bytes[0] == UInt8(ascii: "h"), bytes[1] == UInt8(ascii: "a"), bytes[2] == UInt8(ascii: "s") else { return .none }
+            let first = bytes[3]
+            guard first < 0x80 && (bytes.count == 4 || bytes[4] < 0x80) else { return .characters }
+            let tail = UnsafeBufferPointer(rebasing: bytes[3...])
+            switch first {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                return .none  // no name's `hasName` keeps its first letter lower-case
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                let lowered = String(unsafeUninitializedCapacity: tail.count) { buffer in
+                    _ = buffer.initialize(from: tail)
+                    buffer[0] = first | 0x20
+                    return tail.count
+                }
+                return .names(lowered, String(decoding: tail, as: UTF8.self))
+            default:
+                let rest = String(decoding: tail, as: UTF8.self)
+                return .names(rest, rest)  // a digit or a sign: `hasName` keeps it as it is
+            }
+        }
+        switch answer {
+        case .names(let lowered, let rest): return (lowered, rest)
+        case .none: return nil
+        case .characters:
+            let text = name.dropFirst(3)
+            let lowered = text.prefix(1).lowercased() + text.dropFirst()
+            guard SiteRenderer.hasName(lowered) == name else { return nil }
+            return (lowered, String(text))
+        }
     }
 
     /// The rest of a dotted name, read from the value its first part gave.
