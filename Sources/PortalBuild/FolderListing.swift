@@ -96,7 +96,7 @@ enum FolderListing {
         var folders = Set<String>()
         for path in paths {
             var folder = Substring(path)
-            while let slash = folder.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            while let slash = folder.lastUTF8Index(of: UInt8(ascii: "/")) {
                 folder = folder[..<slash]
                 if !folders.insert(String(folder)).inserted { break }
             }

@@ -90,7 +90,7 @@ public struct OutputFolder: Sendable {
         /// at once can each leave what the other took away (seen: the file then met a folder).
         func belowSiteFile(_ path: String) -> Bool {
             var above = Substring(path)
-            while let slash = above.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            while let slash = above.lastUTF8Index(of: UInt8(ascii: "/")) {
                 above = above[..<slash]
                 if paths.contains(String(above)) { return true }
             }
@@ -115,7 +115,7 @@ public struct OutputFolder: Sendable {
     /// at its path, or a file where one of the folders above it goes.
     private func clearWay(to relative: String) {
         var info = stat()
-        var slash = relative.utf8.firstIndex(of: UInt8(ascii: "/"))
+        var slash = relative.firstUTF8Index(of: UInt8(ascii: "/"))
         while let end = slash {
             let folder = stagingPath + "/" + relative[..<end]
             if lstat(folder, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR { unlink(folder) }
@@ -130,7 +130,7 @@ public struct OutputFolder: Sendable {
     /// Creates the missing folders above `relative` below the folder beside, parents
     /// first; a folder another thread created meanwhile is fine.
     private func makeFolders(above relative: String) throws(BuildFailure) {
-        guard let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
+        guard let slash = relative.lastUTF8Index(of: UInt8(ascii: "/")) else { return }
         let folder = String(relative[..<slash])
         let (base, path) = located(folder)
         if mkdirat(base, path, 0o755) == 0 || errno == EEXIST { return }

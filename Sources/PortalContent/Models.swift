@@ -247,7 +247,7 @@ public final class Page: Sendable {
     /// The folder path of the section this page is listed in (`` for top-level pages).
     public var parentPath: String {
         // The last '/' found in the bytes (read every page, several times a build).
-        guard let slash = contentPath.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        guard let slash = contentPath.lastUTF8Index(of: UInt8(ascii: "/")) else { return "" }
         return String(contentPath[..<slash])
     }
 }

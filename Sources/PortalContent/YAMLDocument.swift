@@ -176,7 +176,7 @@ public enum YAMLDocument {
                 } else if let name = data.scalar.tag {
                     // `tag:yaml.org,2002:str` → `str`
                     let full = String(cString: name)
-                    tag = full.utf8.lastIndex(of: UInt8(ascii: ":")).map { String(full[full.utf8.index(after: $0)...]) } ?? full
+                    tag = full.lastUTF8Index(of: UInt8(ascii: ":")).map { String(full[full.utf8.index(after: $0)...]) } ?? full
                 } else {
                     tag = data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? YAMLDocument.plainTag(text) : "str"
                 }

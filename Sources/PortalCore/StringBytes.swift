@@ -1,6 +1,36 @@
 import CPortalSystem
 import Foundation
 
+extension StringProtocol {
+    /// Where `byte` (ASCII) first occurs in the text's UTF-8: found in its bytes by the
+    /// C library, not by stepping the UTF-8 view's indices one at a time (a generic walk
+    /// of some fifteen instructions a byte, for paths and links of every page).
+    @inlinable
+    public func firstUTF8Index(of byte: UInt8) -> Index? {
+        let found: Int?? = utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress, let found = memchr(base, Int32(byte), bytes.count) else { return nil }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
+        guard let found else { return utf8.firstIndex(of: byte) }
+        return found.map { utf8.index(utf8.startIndex, offsetBy: $0) }
+    }
+
+    /// The same for the last occurrence.
+    @inlinable
+    public func lastUTF8Index(of byte: UInt8) -> Index? {
+        let found: Int?? = utf8.withContiguousStorageIfAvailable { bytes in
+            var index = bytes.count
+            while index > 0 {
+                index -= 1
+                if bytes[index] == byte { return index }
+            }
+            return nil
+        }
+        guard let found else { return utf8.indices.reduce(nil) { utf8[$1] == byte ? $1 : $0 } }
+        return found.map { utf8.index(utf8.startIndex, offsetBy: $0) }
+    }
+}
+
 extension String {
     /// Calls `body` with the string's UTF-8 bytes, read in place: a native string's are
     /// contiguous, and no copy of the string is made to call `withUTF8` on (a copy costs

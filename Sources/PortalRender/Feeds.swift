@@ -367,11 +367,11 @@ extension SiteRenderer {
             var path = destination
             var fragment: String?
             // A URL's delimiters are bytes (looked for without reading characters).
-            if let hash = path.utf8.firstIndex(of: UInt8(ascii: "#")) {
+            if let hash = path.firstUTF8Index(of: UInt8(ascii: "#")) {
                 fragment = String(path[path.utf8.index(after: hash)...])
                 path = String(path[..<hash])
             }
-            if let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) { path = String(path[..<query]) }
+            if let query = path.firstUTF8Index(of: UInt8(ascii: "?")) { path = String(path[..<query]) }
             if path.isEmpty {
                 path = page.urlPath
             } else if !path.hasPrefix("/") {

@@ -313,7 +313,7 @@ public struct SiteRenderer: Sendable {
         case .page:
             // The first part of the path, found in its bytes (not read character by character).
             let path = page.contentPath
-            specific = "page-" + path[..<(path.utf8.firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex)]
+            specific = "page-" + path[..<(path.firstUTF8Index(of: UInt8(ascii: "/")) ?? path.endIndex)]
         }
         return theme.templateFiles[specific] != nil ? specific : page.kind.rawValue
     }

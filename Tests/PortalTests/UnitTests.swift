@@ -813,6 +813,32 @@ struct EscapingTests {
     }
 }
 
+@Suite("Bytes found in text")
+struct ByteSearchTests {
+    @Test("the first and last place of a byte in a text or a part of one, as its UTF-8 view finds them")
+    func firstAndLast() {
+        let texts = ["", "/", "a", "pl/projects/page-00238", "/pl/miasta/łódź/#historia?x=1", "ro/orașe/cluj-napoca",
+                     "sl/novice/kranj-ljubljana-velenje/index.html", "no slash at all, but long enough to be no small string",
+                     String(repeating: "žółć/", count: 40), "#", "??", "a/b/c/", "😀/😀#😀"]
+        for text in texts {
+            let parts: [Substring] = [Substring(text), text.dropFirst(), text.dropLast(), text.dropFirst(2).dropLast(2)]
+            for byte in [UInt8(ascii: "/"), UInt8(ascii: "#"), UInt8(ascii: "?"), UInt8(ascii: ":")] {
+                #expect(text.firstUTF8Index(of: byte) == text.utf8.firstIndex(of: byte), "\(text.debugDescription)")
+                #expect(text.lastUTF8Index(of: byte) == text.utf8.lastIndex(of: byte), "\(text.debugDescription)")
+                for part in parts {
+                    #expect(part.firstUTF8Index(of: byte) == part.utf8.firstIndex(of: byte), "\(part.debugDescription)")
+                    #expect(part.lastUTF8Index(of: byte) == part.utf8.lastIndex(of: byte), "\(part.debugDescription)")
+                }
+            }
+        }
+        // What the index cuts is the text before and after the byte.
+        let link = "/pl/miasta/łódź/#historia"
+        let hash = link.firstUTF8Index(of: UInt8(ascii: "#"))!
+        #expect(link[..<hash] == "/pl/miasta/łódź/")
+        #expect(String(link[..<link.lastUTF8Index(of: UInt8(ascii: "/"))!]) == "/pl/miasta/łódź")
+    }
+}
+
 @Suite("Search index encoding")
 struct JSONStringTests {
     @Test("JSON strings round-trip, with <, U+2028 and control characters escaped")
