@@ -104,7 +104,7 @@ extension SiteRenderer {
         ]
     }
 
-    func cityIndexContext(_ code: String) -> [String: Any] {
+    func cityIndexContext(_ code: String) -> ContextValues {
         let urlPath = "/\(code)/\(SitePlan.citiesPath)/"
         var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates(SitePlan.citiesPath))
         context["page"] = introObject(plan.cityIndexIntro, code, title: citiesTitle(code), urlPath: urlPath)
@@ -133,7 +133,7 @@ extension SiteRenderer {
         return context
     }
 
-    func cityContext(_ index: Int, _ code: String) -> [String: Any] {
+    func cityContext(_ index: Int, _ code: String) -> ContextValues {
         let city = site.cities[index]
         let urlPath = cityURLPath(city, code)
         var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates("\(SitePlan.citiesPath)/\(city.id)"))

@@ -850,6 +850,14 @@ final class CompiledTheme: @unchecked Sendable {
         lookUp(path: name.dotParts(keepingEmpty: true), in: values)
     }
 
+    /// The same among a language's constants (what every page of it shares), read as
+    /// they are: no `hasX` names (their value is no text).
+    static func lookUp(constant name: String, in constants: [String: Any]) -> LookUp {
+        let path = name.dotParts(keepingEmpty: true)
+        guard let first = path.first, let value = constants[first] else { return .absent }
+        return rest(of: path, from: value)
+    }
+
     /// The same for a name already split at its dots.
     static func lookUp<Path: Collection<String>>(path: Path, in values: RootValues) -> LookUp {
         guard let first = path.first, let value = rootValue(first, in: values) else { return .absent }
@@ -1167,19 +1175,24 @@ final class CompiledTheme: @unchecked Sendable {
 /// it back, on every page, and the render key hashed each of them again.
 struct RootValues {
     /// The page's values (none of them under a shared value's name).
-    let own: [String: Any]
+    let own: ContextValues
     /// The language's shared values; empty for a root that has none.
-    let shared: [String: Any]
+    let shared: ContextValues
 
-    init(_ own: [String: Any], shared: [String: Any] = [:]) {
+    init(_ own: ContextValues, shared: ContextValues = ContextValues()) {
         self.own = own
         self.shared = shared
+    }
+
+    /// A root of these values alone.
+    init(_ own: [String: Any]) {
+        self.init(ContextValues(own))
     }
 
     @inline(__always)
     subscript(name: String) -> Any? {
         if let value = own[name] { return value }
-        return shared.isEmpty ? nil : shared[name]
+        return shared[name]
     }
 }
 

@@ -8,15 +8,15 @@ extension SiteRenderer {
     typealias Alternate = (hreflang: String, path: String, code: String)
 
     /// What every HTML page has: site, language, strings, menus, switcher.
-    func baseContext(language code: String, urlPath: String, set: Int? = nil, alternates: [Alternate]?) -> [String: Any] {
+    func baseContext(language code: String, urlPath: String, set: Int? = nil, alternates: [Alternate]?) -> ContextValues {
         baseContext(language: code, urlPath: urlPath, address: permalink(urlPath), set: set, alternates: alternates)
     }
 
     /// The same for a page whose address (`permalink(urlPath)`) is made already.
-    func baseContext(language code: String, urlPath: String, address: String, set: Int?, alternates: [Alternate]?) -> [String: Any] {
+    func baseContext(language code: String, urlPath: String, address: String, set: Int?, alternates: [Alternate]?) -> ContextValues {
         // The page's own values: the language's shared values are beside them in its root
         // (`RootValues`), not copied in. Room for every key a page context gets.
-        var context = [String: Any](minimumCapacity: 16)
+        var context = ContextValues(capacity: 16)
         context["url"] = url(urlPath)
         context["permalink"] = address
         context["canonical"] = address
@@ -294,7 +294,7 @@ extension SiteRenderer {
 
     // MARK: the kinds of page
 
-    func pageContext(_ entry: PlannedPage) -> [String: Any] {
+    func pageContext(_ entry: PlannedPage) -> ContextValues {
         let page = site.pages[entry.pageIndex]
         let code = entry.language
         let translationID = page.translationKey ?? page.contentPath
@@ -341,7 +341,7 @@ extension SiteRenderer {
         return context
     }
 
-    func searchContext(_ code: String) -> [String: Any] {
+    func searchContext(_ code: String) -> ContextValues {
         let urlPath = "/\(code)/\(SitePlan.searchPath)/"
         var context = baseContext(language: code, urlPath: urlPath, alternates: generatedAlternates(SitePlan.searchPath))
         context["page"] = introObject(plan.searchIntro, code, title: searchTitle(code), urlPath: urlPath)
@@ -379,7 +379,7 @@ extension SiteRenderer {
         return object
     }
 
-    func notFoundContext(_ code: String, root: Bool = false) -> [String: Any] {
+    func notFoundContext(_ code: String, root: Bool = false) -> ContextValues {
         let urlPath = root ? "/404.html" : "/\(code)/404.html"
         var context = baseContext(language: code, urlPath: urlPath, alternates: nil)
         context["switcher"] = plan.outputLanguages.map { language -> [String: Any] in
@@ -392,7 +392,7 @@ extension SiteRenderer {
         return context
     }
 
-    func rootContext() -> [String: Any] {
+    func rootContext() -> ContextValues {
         var context = baseContext(language: defaultLanguage, urlPath: "/", alternates: generatedAlternates(""))
         context["redirectURL"] = url("/\(defaultLanguage)/")
         context["page"] = ["title": site.config.title.text(for: defaultLanguage, defaultLanguage: defaultLanguage) ?? "", "url": url("/"), "content": "", "description": ""] as [String: Any]

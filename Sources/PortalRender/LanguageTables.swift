@@ -52,12 +52,12 @@ final class LanguageTables: @unchecked Sendable {
 /// render key adds to those of its own values.
 final class SharedContext: @unchecked Sendable {
     /// Never changed once made.
-    let values: [String: Any]
+    let values: ContextValues
     /// Nil when a value is of a type the fingerprint does not know.
     let sums: (count: Int, high: UInt64, low: UInt64)?
 
     init(_ shared: [String: SharedValue]) {
-        var values = [String: Any](minimumCapacity: shared.count)
+        var values = ContextValues(capacity: shared.count)
         for (key, value) in shared { values[key] = value }
         self.values = values
         self.sums = FingerprintHasher.entrySums(values)

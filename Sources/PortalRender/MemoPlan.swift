@@ -810,7 +810,7 @@ struct MemoPlan {
         // Read on the bytes; a first dot asked of the characters (it may carry a mark).
         guard let first = name.utf8.first, !(first == UInt8(ascii: ".") && name.hasPrefix(".")),
               !name.withUTF8Bytes({ $0.contains { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: " ") } }) else { return nil }
-        guard case .value(let value) = CompiledTheme.lookUp(name, in: RootValues(constants)), ContextValueType(of: value) == .string else { return nil }
+        guard case .value(let value) = CompiledTheme.lookUp(constant: name, in: constants), ContextValueType(of: value) == .string else { return nil }
         let text = ContextValueType.take(value, as: String.self)
         // Read on the bytes; whether it is only spaces asked of the characters where it is not ASCII.
         let (braces, ascii, blank) = text.withUTF8Bytes { bytes in

@@ -172,6 +172,16 @@ public struct FingerprintHasher {
         return (object.count, sum.0, sum.1)
     }
 
+    /// The same for a page's values, or its language's shared ones.
+    static func entrySums(_ object: ContextValues) -> (count: Int, high: UInt64, low: UInt64)? {
+        var sum: (UInt64, UInt64) = (0, 0)
+        for (key, item) in object {
+            guard let entry = entry(key, item) else { return nil }
+            sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
+        }
+        return (object.count, sum.0, sum.1)
+    }
+
     /// Adds a dictionary of `count` entries whose hashes sum to `high` and `low`.
     mutating func addObject(count: Int, high: UInt64, low: UInt64) {
         byte(UInt8(ascii: "m")); add(UInt64(count))

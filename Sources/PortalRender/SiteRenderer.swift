@@ -250,19 +250,19 @@ public struct SiteRenderer: Sendable {
     public struct HTMLInput {
         public var template: String
         /// The page's own values.
-        public var context: [String: Any]
+        public var context: ContextValues
         /// The language whose shared values the page's root holds beside its own.
         public var language: String
         /// That language's shared values.
         var shared: SharedContext?
 
         /// What the template sees at the top: the page's values, then the shared ones.
-        var root: RootValues { RootValues(context, shared: shared?.values ?? [:]) }
+        var root: RootValues { RootValues(context, shared: shared?.values ?? ContextValues()) }
     }
 
     /// The template and context of a job that is an HTML page; nil for other files.
     public func htmlInput(for job: OutputJob) -> HTMLInput? {
-        let (template, context, language): (String, [String: Any], String)
+        let (template, context, language): (String, ContextValues, String)
         switch job {
         case .page(let index):
             let entry = plan.plannedPages[index]

@@ -1004,13 +1004,13 @@ struct TemplateRenderingTests {
         for input in inputs {
             // The shared values are beside the page's own, not in them.
             let shared = try #require(input.shared).values
-            #expect(!shared.isEmpty && shared.keys.allSatisfy { input.context[$0] == nil })
+            #expect(!shared.isEmpty && shared.allSatisfy { input.context[$0.name] == nil })
             // The key of the page's values with the shared ones copied in.
             var whole = FingerprintHasher()
             whole.add(base.high)
             whole.add(base.low)
             whole.add(input.template)
-            let known = whole.add(value: input.context.merging(shared) { own, _ in own })
+            let known = whole.add(value: input.context.dictionary.merging(shared.dictionary) { own, _ in own })
             #expect(known)
             let key = try #require(RenderKey.of(input, base: base))
             #expect(key == whole.key, "\(input.template) for \(input.language)")
@@ -1029,6 +1029,41 @@ struct TemplateRenderingTests {
         hiding.context["site"] = "Kranj"
         #expect(!renderer.holdsSharedValues(hiding))
         #expect(renderer.holdsSharedValues(page))
+    }
+
+    @Test("a page's values by name: set, replaced, removed and read as a dictionary holds them, in the order they came")
+    func contextValuesAsDictionary() {
+        // Names of the same length and the same first and last bytes share a first slot.
+        let names = ["page", "pace", "pole", "url", "uri", "", "t", "site", "lang", "asset", "homeURL", "pages", "pluralForms",
+                     "permalink", "canonical", "menu", "switcher", "alternates", "breadcrumbs", "noindex", "łódź", "Łódź",
+                     "a name long enough to be stored apart from its string", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
+                     // The same names to a string as the ones before them: "éx" both ways, "K" and the Kelvin sign.
+                     "éx", "e\u{301}x", "Key", "\u{212A}ey"]
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<200 {
+            var table = ContextValues(capacity: round % 3 == 0 ? 0 : round % 20)
+            var model: [String: Int] = [:]
+            var order: [String] = []
+            for step in 0..<(round % 60) {
+                let name = names.randomElement(using: &generator)!
+                if Int.random(in: 0..<5, using: &generator) == 0 {
+                    table[name] = nil
+                    model[name] = nil
+                    order.removeAll { $0 == name }
+                } else {
+                    table[name] = step
+                    if model.updateValue(step, forKey: name) == nil { order.append(name) }
+                }
+                #expect(table.count == model.count)
+            }
+            for name in names {
+                #expect(table[name] as? Int == model[name], "\(name.debugDescription)")
+            }
+            #expect(table.map(\.name) == order)
+            #expect(table.dictionary.mapValues { $0 as! Int } == model)
+            #expect(ContextValues(table.dictionary).dictionary.mapValues { $0 as! Int } == model)
+        }
+        #expect(ContextValues()["page"] == nil && ContextValues().isEmpty)
     }
 
     @Test("wrapped values print, branch and transform as the plain values do")
