@@ -135,7 +135,8 @@ public struct ContextValues: Sequence {
         fileprivate let table: ContextValues
         fileprivate var index = 0
 
-        public mutating func next() -> (name: String, value: Any)? {
+        /// Labelled as a dictionary's entries are.
+        public mutating func next() -> (key: String, value: Any)? {
             guard index < table.names.count else { return nil }
             defer { index += 1 }
             return (table.names[index], table.values[index])

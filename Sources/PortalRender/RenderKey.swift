@@ -161,25 +161,18 @@ public struct FingerprintHasher {
         return (key.high, key.low)
     }
 
-    /// A dictionary's entries, each hashed on its own, and their sums; nil when a value
-    /// is of a type the fingerprint does not know.
-    static func entrySums(_ object: [String: Any]) -> (count: Int, high: UInt64, low: UInt64)? {
+    /// An object's entries (a dictionary's, a page's values), each hashed on its own, and
+    /// their sums; nil when a value is of a type the fingerprint does not know.
+    static func entrySums<Object: Sequence>(_ object: Object) -> (count: Int, high: UInt64, low: UInt64)?
+    where Object.Element == (key: String, value: Any) {
         var sum: (UInt64, UInt64) = (0, 0)
+        var count = 0
         for (key, item) in object {
             guard let entry = entry(key, item) else { return nil }
             sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
+            count += 1
         }
-        return (object.count, sum.0, sum.1)
-    }
-
-    /// The same for a page's values, or its language's shared ones.
-    static func entrySums(_ object: ContextValues) -> (count: Int, high: UInt64, low: UInt64)? {
-        var sum: (UInt64, UInt64) = (0, 0)
-        for (key, item) in object {
-            guard let entry = entry(key, item) else { return nil }
-            sum = (sum.0 &+ entry.0, sum.1 &+ entry.1)
-        }
-        return (object.count, sum.0, sum.1)
+        return (count, sum.0, sum.1)
     }
 
     /// Adds a dictionary of `count` entries whose hashes sum to `high` and `low`.

@@ -1004,7 +1004,7 @@ struct TemplateRenderingTests {
         for input in inputs {
             // The shared values are beside the page's own, not in them.
             let shared = try #require(input.shared).values
-            #expect(!shared.isEmpty && shared.allSatisfy { input.context[$0.name] == nil })
+            #expect(!shared.isEmpty && shared.allSatisfy { input.context[$0.key] == nil })
             // The key of the page's values with the shared ones copied in.
             var whole = FingerprintHasher()
             whole.add(base.high)
@@ -1059,7 +1059,7 @@ struct TemplateRenderingTests {
             for name in names {
                 #expect(table[name] as? Int == model[name], "\(name.debugDescription)")
             }
-            #expect(table.map(\.name) == order)
+            #expect(table.map(\.key) == order)
             #expect(table.dictionary.mapValues { $0 as! Int } == model)
             #expect(ContextValues(table.dictionary).dictionary.mapValues { $0 as! Int } == model)
         }
