@@ -63,22 +63,25 @@ public struct ContextValues: Sequence {
         }
     }
 
-    /// The place of `name`'s value (-1 for none), and the free slot where the probe
-    /// for it ended. Names are equal as strings are: canonically equivalent texts are
-    /// the same name ("é" written as one character or as "e" and an accent; "K" and the
-    /// Kelvin sign), though their bytes, and so their first slots, differ. Two ASCII
-    /// names are equal only with the same bytes; where either is not ASCII, the names
-    /// are compared one by one (names in templates and contexts are ASCII, as a rule).
+    /// The place of `name`'s value (-1 for none), the free slot where the probe for it
+    /// ended, and whether it is the first name held that is not ASCII (asked only when
+    /// no such name is held yet, and only of a name the probe did not find). Names are
+    /// equal as strings are: canonically equivalent texts are the same name ("é" written
+    /// as one character or as "e" and an accent; "K" and the Kelvin sign), though their
+    /// bytes, and so their first slots, differ. Two ASCII names are equal only with the
+    /// same bytes; where either is not ASCII, the names are compared one by one (names in
+    /// templates and contexts are ASCII, as a rule).
     @inline(__always)
-    private func find(_ name: String) -> (place: Int, free: Int) {
+    private func find(_ name: String) -> (place: Int, free: Int, firstNonASCII: Bool) {
         let mask = slots.count - 1
         var index = Self.start(name, mask: mask)
         while case let place = Int(slots[index]), place >= 0 {
-            if names[place] == name { return (place, index) }
+            if names[place] == name { return (place, index, false) }
             index = (index + 1) & mask
         }
-        if nonASCIINames || !Self.isASCII(name), let place = names.firstIndex(of: name) { return (place, index) }
-        return (-1, index)
+        let firstNonASCII = !nonASCIINames && !Self.isASCII(name)
+        if nonASCIINames || firstNonASCII, let place = names.firstIndex(of: name) { return (place, index, false) }
+        return (-1, index, firstNonASCII)
     }
 
     public subscript(name: String) -> Any? {
@@ -97,14 +100,14 @@ public struct ContextValues: Sequence {
 
     /// `value` under `name`, in place of the value it had.
     public mutating func set(_ name: String, _ value: consuming Any) {
-        let (place, free) = slots.isEmpty ? (-1, -1) : find(name)
+        let (place, free, firstNonASCII) = slots.isEmpty ? (-1, -1, !Self.isASCII(name)) : find(name)
         if place >= 0 {
             values[place] = value
             return
         }
         names.append(name)
         values.append(value)
-        if !nonASCIINames && !Self.isASCII(name) { nonASCIINames = true }
+        if firstNonASCII { nonASCIINames = true }
         if free >= 0 && names.count * 4 <= slots.count * 3 {
             slots[free] = Int32(names.count - 1)
         } else {
