@@ -119,7 +119,7 @@ public struct OutputFolder: Sendable {
         while let end = slash {
             let folder = stagingPath + "/" + relative[..<end]
             if lstat(folder, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR { unlink(folder) }
-            slash = relative.utf8[relative.utf8.index(after: end)...].firstIndex(of: UInt8(ascii: "/"))
+            slash = relative[relative.utf8.index(after: end)...].firstUTF8Index(of: UInt8(ascii: "/"))
         }
         let target = stagingPath + "/" + relative
         if lstat(target, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR {
