@@ -303,10 +303,11 @@ def main():
         ratio = f"   {m[0] / h[0]:9.2f} {m[2] / h[2]:8.2f}" if h and not key.startswith("hugo") else ""
         print(f"{labels[key]:44} {m[0]:7.2f} {m[1]:7.2f} {m[2]:6.0f}{ratio}")
     print("targets: wall <= 0.20 x hugo, memory <= 0.25 x hugo (a first build against hugo's first build)")
-    def paired(samples, digits=1):
-        """Each run's full build over what was measured right after it (the machine's
-        speed moves between runs, less within one): the ratios and their median."""
-        ratios = [build[0] / other[0] for build, other in zip(rows["full"], samples)]
+    def paired(samples, digits=1, over=None):
+        """Each run's full build (or what `over` measured) over what was measured right
+        after it (the machine's speed moves between runs, less within one): the ratios
+        and their median."""
+        ratios = [build[0] / other[0] for build, other in zip(over or rows["full"], samples)]
         return f"run by run {', '.join(f'{r:.{digits}f}' for r in ratios)}, median {statistics.median(ratios):.{digits}f}"
 
     if rows["hugo"]:
@@ -340,14 +341,10 @@ def main():
         # 378 MiB peak is the program's with them, over these bytes; 261 MiB without), so
         # its program-over-floor ratio is the program with them over whichever floor it
         # took; here that ratio is measured against both floors.
-        def over(programs_, floors_):
-            ratios = [program[0] / floor_[0] for program, floor_ in zip(programs_, floors_)]
-            return f"{statistics.median(ratios):.1f} (run by run {', '.join(f'{r:.1f}' for r in ratios)})"
-
         print(f"which floor the reference measured: its program over its floor {REFERENCE['program'] / REFERENCE['floor']:.1f} "
               f"({REFERENCE['program']} / {REFERENCE['floor']} s); here the program with {', '.join(PROGRAM_EXTENSIONS)} "
-              f"over the floor with the extensions {over(programs, floors)}, over the plain floor {over(programs, plain_floors)}; "
-              f"the program without extensions over the plain floor {over(plain_programs, plain_floors)}")
+              f"over the floor with the extensions ({paired(floors, over=programs)}), over the plain floor ({paired(plain_floors, over=programs)}); "
+              f"the program without extensions over the plain floor ({paired(plain_floors, over=plain_programs)})")
     else:
         print("the reference's floor scaled by the cmark-gfm program: not measured (apt-get install cmark-gfm)")
     if rows["hugo"]:
