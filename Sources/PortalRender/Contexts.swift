@@ -107,43 +107,77 @@ extension SiteRenderer {
         }
     }
 
-    /// The language switcher: never a dead end. A missing translation leads to that
-    /// language's fallback page, or else to its home.
-    /// Its fingerprint is that of what it is made from (every language's code, names and
-    /// address, whether the page is there, and the current language), hashed as it is
-    /// built: hashing its entries afterwards cost more than building them.
-    func switcher(_ current: String, urlPath: String, set: Int?) -> SharedValue {
+    /// Where a page's language switcher leads in each output language, and whether the
+    /// page is there: the same for every page of a translation set.
+    struct SwitcherTargets {
+        var urls: [String]
+        var available: [Bool]
+        /// The fingerprint of every language's code, names and target, and of whether
+        /// the page is there.
+        var key: RenderKey
+    }
+
+    /// The switcher's targets: a missing translation leads to that language's fallback
+    /// page, or else to its home; a page of no set (a generated one) is at the same path
+    /// in every language. Hashed as they are made: hashing the entries afterwards cost
+    /// more than making them.
+    func switcherTargets(_ current: String, urlPath: String, set: Int?) -> SwitcherTargets {
         var hasher = FingerprintHasher()
         hasher.add("switcher")
-        hasher.add(current)
         let targets = set.map { plan.setPages[$0] }
-        var entries: [SwitcherEntry] = []
-        entries.reserveCapacity(plan.outputLanguages.count)
+        var urls: [String] = [], available: [Bool] = []
+        urls.reserveCapacity(plan.outputLanguages.count)
+        available.reserveCapacity(plan.outputLanguages.count)
         for position in plan.outputLanguages.indices {
             let code = plan.outputLanguages[position].code
             let target: String
-            var available = true
+            var isThere = true
             if let targets {
                 let index = targets[position]
                 if index >= 0 {
                     target = plan.plannedPages[index].urlPath
-                    available = !plan.plannedPages[index].isFallback
+                    isThere = !plan.plannedPages[index].isFallback
                 } else {
                     target = "/\(code)/"
-                    available = false
+                    isThere = false
                 }
             } else {
                 // Generated pages exist in every language at the same path.
                 target = "/\(code)" + urlPath.dropFirst(current.count + 1)
             }
             let address = url(target)
-            let name = plan.outputLanguages[position].name, languageCode = plan.outputLanguages[position].languageCode
             hasher.add(code)
-            hasher.add(name)
-            hasher.add(languageCode)
+            hasher.add(plan.outputLanguages[position].name)
+            hasher.add(plan.outputLanguages[position].languageCode)
             hasher.add(address)
-            hasher.add(available ? 1 : 0)
-            entries.append(SwitcherEntry(code: code, name: name, languageCode: languageCode, url: address, current: code == current, available: available))
+            hasher.add(isThere ? 1 : 0)
+            urls.append(address)
+            available.append(isThere)
+        }
+        return SwitcherTargets(urls: urls, available: available, key: hasher.key)
+    }
+
+    /// Per translation set, by number: its switcher's targets, made once for all its
+    /// pages.
+    func sharedSwitcherTargets() async -> [SwitcherTargets] {
+        let renderer = self
+        return await parallelMap(Array(plan.setIDs.indices)) { renderer.switcherTargets("", urlPath: "", set: $0) }
+    }
+
+    /// The language switcher: never a dead end (see `switcherTargets`). Its fingerprint
+    /// is that of its targets' and of the current language.
+    func switcher(_ current: String, urlPath: String, set: Int?) -> SharedValue {
+        let targets = set.flatMap { switcherTargetsBySet.indices.contains($0) ? switcherTargetsBySet[$0] : nil }
+            ?? switcherTargets(current, urlPath: urlPath, set: set)
+        var hasher = FingerprintHasher()
+        hasher.add(current)
+        hasher.add(targets.key.high)
+        hasher.add(targets.key.low)
+        var entries: [SwitcherEntry] = []
+        entries.reserveCapacity(plan.outputLanguages.count)
+        for (position, language) in plan.outputLanguages.enumerated() {
+            entries.append(SwitcherEntry(code: language.code, name: language.name, languageCode: language.languageCode,
+                                         url: targets.urls[position], current: language.code == current, available: targets.available[position]))
         }
         return SharedValue(entries, key: hasher.key)
     }
@@ -151,22 +185,30 @@ extension SiteRenderer {
     /// The main menu, with the entries that lead to or above this page marked: shared by
     /// every page that marks the same entries (see `menuForms`).
     func menu(_ code: String, current: String) -> Any {
-        let items = tables[code]!.menu
-        if let form = Self.menuForm(items, code, current: current), let shared = tables[code]!.menuForms[form] { return shared }
+        let table = tables[code]!
+        let items = table.menu
+        if let form = Self.menuForm(items, code, current: current), let shared = table.menuForms[form] { return shared }
         return menuItems(items, code, marks: items.map { Self.marks($0.path, code, current: current) })
     }
 
     /// Whether a menu entry is active (it leads to the page or above it) and current.
     static func marks(_ path: String, _ code: String, current: String) -> (active: Bool, current: Bool) {
-        (current == path || (current.hasPrefix(path) && path != "/\(code)/"), current == path)
+        marks(path, home: "/\(code)/", current: current)
+    }
+
+    /// The same, with the language's home path (`/<code>/`) made once for all the entries.
+    static func marks(_ path: String, home: String, current: String) -> (active: Bool, current: Bool) {
+        let isCurrent = current == path
+        return (isCurrent || (path != home && current.hasPrefix(path)), isCurrent)
     }
 
     /// Which entries a page's menu marks, as a number: 0 when none is, 2i + 1 when only
     /// entry i is active, 2i + 2 when it is also current; nil for any other form.
     static func menuForm(_ items: [(title: String, path: String)], _ code: String, current: String) -> Int? {
         var form = 0
+        let home = "/\(code)/"
         for (index, item) in items.enumerated() {
-            let marks = marks(item.path, code, current: current)
+            let marks = marks(item.path, home: home, current: current)
             guard marks.active else { continue }
             if form != 0 { return nil }
             form = 2 * index + (marks.current ? 2 : 1)

@@ -27,6 +27,8 @@ public struct SiteRenderer: Sendable {
     var tables: [String: LanguageTables]
     /// Per translation set, by number (`PlannedPage.set`): its pages' hreflang links (see `sharedAlternateLinks`).
     var sharedAlternates: [SharedValue] = []
+    /// Per translation set, by number: where its language switcher leads (see `sharedSwitcherTargets`).
+    var switcherTargetsBySet: [SwitcherTargets] = []
     /// Per language, per parent path: its pages' breadcrumbs (see `sharedBreadcrumbTrails`).
     var sharedBreadcrumbs: [String: [String: SharedValue]] = [:]
     /// Per index of `plan.plannedPages`: its search index entry.
@@ -146,6 +148,7 @@ public struct SiteRenderer: Sendable {
         // Made on this core while the Markdown is rendered on every core.
         for (code, table) in result.tables { table.cityObjects = site.cities.indices.map { result.makeCityObject($0, code) } }
         result.sharedAlternates = await result.sharedAlternateLinks()
+        result.switcherTargetsBySet = await result.sharedSwitcherTargets()
         result.sharedBreadcrumbs = result.sharedBreadcrumbTrails()
         clock.lap("  tables")
         result.markdown = await markdown()
