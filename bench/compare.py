@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Compares two portal programs on the reference corpus: is a change faster?
 
-    python3 bench/compare.py OLD NEW [--runs 12] [--pages 2500] [--instructions]
+    python3 bench/compare.py OLD NEW [--runs 12] [--pages 2500] [--first] [--instructions]
 
 Full builds of the same corpus (every page rendered: the render cache removed first),
-OLD and NEW alternating (A B A B ...) so that the machine's moods fall on both: median
+or with --first first builds into an empty folder (as `make bench` makes them), OLD
+and NEW alternating (A B A B ...) so that the machine's moods fall on both: median
 wall time, CPU time, peak memory and minor page faults of each, and NEW over OLD. Both
 must write the same site: the outputs of their last builds are compared file by file.
 
@@ -34,9 +35,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the corpus generator's wrapper)
 
 
-def full_build(program, folder, output):
-    """A full build of the corpus in `folder` into `output`: (wall s, cpu s, MiB, faults)."""
-    return bench.portal_build(folder, "full", program=program, output=output)
+def build(program, folder, output, mode="full"):
+    """A build of the corpus in `folder` into `output` (`bench.portal_build`'s modes):
+    (wall s, cpu s, MiB, faults)."""
+    return bench.portal_build(folder, mode, program=program, output=output)
 
 
 def instructions(program, folder):
@@ -78,6 +80,7 @@ def main():
     parser.add_argument("new")
     parser.add_argument("--runs", type=int, default=12)
     parser.add_argument("--pages", type=int, default=2500, help="pages per language of the timed corpus")
+    parser.add_argument("--first", action="store_true", help="first builds into an empty folder instead of full builds")
     parser.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
     parser.add_argument("--instruction-pages", type=int, default=250, help="pages per language of the counted corpus")
     parser.add_argument("--work", default=os.path.join(bench.ROOT, ".bench"))
@@ -91,13 +94,18 @@ def main():
     outputs = [os.path.join(folder, "compare-old"), os.path.join(folder, "compare-new")]
     for program, output in zip(programs, outputs):
         for _ in range(2):  # the output folder and the previous site beside it
-            full_build(program, folder, output)
+            build(program, folder, output)
+    mode = "empty" if args.first else "full"
     samples = [[], []]
-    for _ in range(args.runs):
-        for index in (0, 1):
-            samples[index].append(full_build(programs[index], folder, outputs[index]))
+    try:
+        for _ in range(args.runs):
+            for index in (0, 1):
+                samples[index].append(build(programs[index], folder, outputs[index], mode))
+    finally:
+        bench.empty_trash()
 
-    print(f"{args.pages * 4:,}-page corpus, full builds, median of {args.runs} alternating runs")
+    kind = "first builds into an empty folder" if args.first else "full builds"
+    print(f"{args.pages * 4:,}-page corpus, {kind}, median of {args.runs} alternating runs")
     print(f"{'':6} {'wall s':>7} {'cpu s':>7} {'MiB':>6} {'faults':>8}   program")
     medians = []
     for label, program, runs in zip(("old", "new"), programs, samples):

@@ -96,6 +96,13 @@ public struct Builder: Sendable {
         }
     }
 
+    /// What the scan of the folder beside did not find of a file's path.
+    static func absence(of path: String, in scan: OutputFolder.Scan) -> OutputFolder.Absence {
+        if scan.files.contains(path) { return .none }
+        guard let slash = path.lastUTF8Index(of: UInt8(ascii: "/")) else { return .file }
+        return scan.folders.contains(String(path[..<slash])) ? .file : .fileAndFolder
+    }
+
     func checkLayouts(_ plan: SitePlan, _ theme: Theme) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for page in plan.site.pages {
@@ -261,7 +268,9 @@ public struct Builder: Sendable {
                     bytes = keep ?? []
                 }
                 do throws(BuildFailure) {
-                    return .success(.wrote(try output.writeFile(paths[index], bytes, recorded: knownFiles[paths[index]], settledBefore: settledBefore), key))
+                    let recorded = knownFiles[paths[index]]
+                    let absent = recorded == nil ? Self.absence(of: paths[index], in: beside.scan) : .none
+                    return .success(.wrote(try output.writeFile(paths[index], bytes, recorded: recorded, absent: absent, settledBefore: settledBefore), key))
                 } catch { return .failure(error) }
             }
             var problems: [Diagnostic] = []

@@ -250,12 +250,47 @@ public struct OutputFolder: Sendable {
         var record: FileRecord?
     }
 
+    /// Where the scan of the folder beside found nothing at a file's path (see `writeFile`).
+    public enum Absence: Sendable {
+        /// The file is there, or may be.
+        case none
+        /// No file at its path, but its folder is there.
+        case file
+        /// Neither the file nor the folder holding it.
+        case fileAndFolder
+    }
+
     /// Writes one file unless it already holds exactly `bytes`: known to from `recorded`,
     /// or read back and compared. A file found equal that had not changed since
     /// `settledBefore` (nanoseconds since 1970) gets a record for the next build.
+    /// A file the scan did not find (`absent`) is made at once, with its folder first
+    /// where that was not found either: a first build asked for each file whether it
+    /// was there, then made it, failed for want of its folder, made the folder and made
+    /// it again, two lookups of its path in three failing (a twentieth of its time). Were
+    /// it there after all (made since the scan), it is written as any file that is.
     @discardableResult
-    func writeFile(_ relative: String, _ bytes: [UInt8], recorded: FileRecord? = nil, settledBefore: Int64 = .min) throws(BuildFailure) -> Written {
+    func writeFile(_ relative: String, _ bytes: [UInt8], recorded: FileRecord? = nil, absent: Absence = .none, settledBefore: Int64 = .min) throws(BuildFailure) -> Written {
         let (folder, target) = located(relative)
+        if absent != .none {
+            // What stands in the way (a file where a folder goes) is cleared, and what
+            // cannot be done reported, below.
+            if absent == .fileAndFolder { try? makeFolders(above: relative) }
+            var fd = openat(folder, target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd < 0 && errno == ENOENT && absent == .file {
+                try? makeFolders(above: relative)
+                fd = openat(folder, target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            }
+            if fd >= 0 {
+                defer { close(fd) }
+                guard bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) else {
+                    throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
+                }
+                var info = stat()
+                fstat(fd, &info)
+                return Written(written: true, readBack: false, state: FileState(info), record: nil)
+            }
+            // Made since the scan, or something in the way: as for any file.
+        }
         var hash: ContentHash?
         if let recorded, recorded.size == bytes.count {
             let new = ContentHash(bytes)

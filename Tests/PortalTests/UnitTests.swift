@@ -948,6 +948,43 @@ struct FileRecordsTests {
     }
 }
 
+@Suite("Files written into the folder beside")
+struct OutputFolderWriteTests {
+    @Test("a file the scan did not find is made with its folders; were something there after all, the file still holds exactly its bytes")
+    func absentFiles() throws {
+        let root = NSTemporaryDirectory() + "portal-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let output = OutputFolder(path: root + "/Public")
+        try output.prepareStaging()
+        let staged = output.stagingPath
+        func read(_ relative: String) -> String? {
+            FileManager.default.contents(atPath: staged + "/" + relative).map { String(decoding: $0, as: UTF8.self) }
+        }
+        // Nothing there: made at once, folders first.
+        let made = try output.writeFile("pl/aktualnosci/łódź/index.html", Array("<p>Łódź</p>".utf8), absent: .fileAndFolder)
+        #expect(made.written && !made.readBack)
+        #expect(read("pl/aktualnosci/łódź/index.html") == "<p>Łódź</p>")
+        #expect(made.state == output.state(of: "pl/aktualnosci/łódź/index.html"))
+        // A longer file made since the scan: cut to the new bytes, not written over in part.
+        try FileManager.default.createDirectory(atPath: staged + "/sl", withIntermediateDirectories: true)
+        try Data(String(repeating: "stara vsebina ", count: 20).utf8).write(to: URL(fileURLWithPath: staged + "/sl/index.html"))
+        try output.writeFile("sl/index.html", Array("<p>Kranj</p>".utf8), absent: .file)
+        #expect(read("sl/index.html") == "<p>Kranj</p>")
+        // A file where a folder goes, and a folder where the file goes: cleared away.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: staged + "/ro"))
+        try FileManager.default.createDirectory(atPath: staged + "/en/news/index.html/deep", withIntermediateDirectories: true)
+        try output.writeFile("ro/orase/index.html", Array("<p>București</p>".utf8), absent: .fileAndFolder)
+        try output.writeFile("en/news/index.html", Array("<p>News</p>".utf8), absent: .file)
+        #expect(read("ro/orase/index.html") == "<p>București</p>")
+        #expect(read("en/news/index.html") == "<p>News</p>")
+        // A folder that cannot be made is reported, naming the file.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: staged + "/locked"))
+        let blocked = OutputFolder(path: staged + "/locked/Public")
+        #expect(throws: BuildFailure.self) { try blocked.writeFile("a/index.html", [1], absent: .fileAndFolder) }
+    }
+}
+
 @Suite("Record of the folders beside the output")
 struct FolderListingTests {
     @Test("records read back as written; a folder with a name its lines cannot hold is left out (and read by the next build)")
