@@ -283,7 +283,7 @@ public struct OutputFolder: Sendable {
             if fd >= 0 {
                 defer { close(fd) }
                 guard bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) else {
-                    throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
+                    throw cannotWrite(relative)
                 }
                 var info = stat()
                 fstat(fd, &info)
@@ -313,7 +313,7 @@ public struct OutputFolder: Sendable {
             }
         }
         guard fd >= 0 else {
-            throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
+            throw cannotWrite(relative)
         }
         defer { close(fd) }
         var info = stat()
@@ -327,16 +327,21 @@ public struct OutputFolder: Sendable {
             }
         }
         guard bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) else {
-            throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
+            throw cannotWrite(relative)
         }
         // Overwritten in place and cut to size afterwards: ext4 flushes a file on close
         // when it was truncated to zero and written again, which made rewriting a site
         // several times slower.
         if oldSize > bytes.count, ftruncate(fd, off_t(bytes.count)) != 0 {
-            throw BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))")])
+            throw cannotWrite(relative)
         }
         fstat(fd, &info)
         return Written(written: true, readBack: existed && oldSize == bytes.count, state: FileState(info), record: nil)
+    }
+
+    /// The failure to write a file below the folder beside, from `errno`.
+    private func cannotWrite(_ relative: String) -> BuildFailure {
+        BuildFailure([.error(path + "/" + relative, "cannot write: \(String(cString: strerror(errno)))", hint: errno == ENOSPC ? "the disk is full; the previous site is left as it was" : nil)])
     }
 
     /// A file's status change time, in nanoseconds since 1970.
