@@ -71,12 +71,16 @@ public struct SitePlan: Sendable {
         let cityIDs = Set(site.cities.map(\.id))
 
         // Room for every page at once: a dictionary that grows is built again at each doubling.
-        var sets: [String: [String: Int]] = Dictionary(minimumCapacity: site.pages.count)
+        // Sets by number (in the order met) and the number of each: a page's id is
+        // hashed once, where a dictionary of sets was asked three times a page.
+        var setNumbers: [String: Int] = Dictionary(minimumCapacity: site.pages.count)
+        var setMembers: [[String: Int]] = []
         var setOrder: [String] = []
         var cityNarratives: [String: [String: Int]] = [:]
         var cityIndexIntro: [String: Int] = [:]
         var searchIntro: [String: Int] = [:]
-        var regular: [Int] = []
+        /// The regular pages, each with its set's number.
+        var regular: [(index: Int, set: Int)] = []
         for (index, page) in site.pages.enumerated() {
             // Pages that add text to what the generator writes itself.
             if page.contentPath == citiesPath && page.kind == .section || page.contentPath == citiesPath && page.kind == .page {
@@ -97,7 +101,13 @@ public struct SitePlan: Sendable {
                 continue
             }
             let id = page.translationKey ?? page.contentPath
-            if let other = sets[id]?[page.language] {
+            // Its number, the next one given (and the set made) where the id is new.
+            let set = Self.value(of: &setNumbers[id, default: setMembers.count])
+            if set == setMembers.count {
+                setMembers.append([:])
+                setOrder.append(id)
+            }
+            if let other = setMembers[set][page.language] {
                 let first = site.pages[other]
                 if page.translationKey != nil {
                     diagnostics.error(page.file, "translationKey '\(id)' is used twice in language '\(page.language)' (also \(first.file))", hint: "each page of a language needs its own translationKey")
@@ -106,44 +116,44 @@ public struct SitePlan: Sendable {
                 }
                 continue
             }
-            if sets[id] == nil { setOrder.append(id) }
-            sets[id, default: [:]][page.language] = index
-            regular.append(index)
+            setMembers[set][page.language] = index
+            regular.append((index, set))
         }
 
         // Real pages, then fallbacks for missing translations.
         var planned: [PlannedPage] = []
         let perLanguage = site.pages.count / max(languages.count, 1) + 16
-        var pageLookup: [String: [String: Int]] = Dictionary(uniqueKeysWithValues: outputLanguages.map { ($0.code, Dictionary(minimumCapacity: perLanguage)) })
-        var pathLookup: [String: [String: Int]] = pageLookup
-        let setNumbers = Dictionary(uniqueKeysWithValues: setOrder.enumerated().map { ($1, $0) })
+        // By position in `outputLanguages`, made dictionaries by code at the end.
+        var pageLookups = [[String: Int]](repeating: Dictionary(minimumCapacity: perLanguage), count: outputLanguages.count)
+        var pathLookups = pageLookups
         var setPages = [[Int]](repeating: [Int](repeating: -1, count: outputLanguages.count), count: setOrder.count)
-        for index in regular {
+        for (index, set) in regular {
             let page = site.pages[index]
             guard let position = outputLanguages.firstIndex(where: { $0.code == page.language }) else { continue }
-            let id = page.translationKey ?? page.contentPath
-            let set = setNumbers[id]!
-            pageLookup[page.language, default: [:]][id] = planned.count
-            pathLookup[page.language, default: [:]][page.contentPath] = planned.count
+            pageLookups[position][setOrder[set]] = planned.count
+            pathLookups[position][page.contentPath] = planned.count
             setPages[set][position] = planned.count
             planned.append(PlannedPage(pageIndex: index, language: page.language, urlPath: page.urlPath, outputPath: outputPath(page.urlPath), isFallback: false, set: set))
         }
         for (set, id) in setOrder.enumerated() {
-            guard let defaultIndex = sets[id]?[defaultLanguage] else { continue }
+            let members = setMembers[set]
+            guard let defaultIndex = members[defaultLanguage] else { continue }
             let original = site.pages[defaultIndex]
             // A language without a home of its own still gets one, in either mode:
             // every switcher and every "home" link must lead somewhere.
             guard site.config.missingTranslations == .fallback || original.kind == .home else { continue }
-            for (position, language) in outputLanguages.enumerated() where language.code != defaultLanguage && sets[id]?[language.code] == nil {
+            for (position, language) in outputLanguages.enumerated() where language.code != defaultLanguage && members[language.code] == nil {
                 let urlPath = "/" + language.code + original.urlPath.dropFirst(defaultLanguage.count + 1)
-                pageLookup[language.code, default: [:]][id] = planned.count
+                pageLookups[position][id] = planned.count
                 setPages[set][position] = planned.count
-                if pathLookup[language.code]?[original.contentPath] == nil {
-                    pathLookup[language.code, default: [:]][original.contentPath] = planned.count
+                if pathLookups[position][original.contentPath] == nil {
+                    pathLookups[position][original.contentPath] = planned.count
                 }
                 planned.append(PlannedPage(pageIndex: defaultIndex, language: language.code, urlPath: urlPath, outputPath: outputPath(urlPath), isFallback: true, set: set))
             }
         }
+        let pageLookup = Dictionary(uniqueKeysWithValues: zip(outputLanguages.map(\.code), pageLookups))
+        let pathLookup = Dictionary(uniqueKeysWithValues: zip(outputLanguages.map(\.code), pathLookups))
         for language in outputLanguages where pathLookup[language.code]?[""] == nil {
             diagnostics.error(site.config.file, "language '\(language.code)' has no home page and neither has the default language",
                               hint: "add Content/\(defaultLanguage)/_index.md with a title")
@@ -191,11 +201,15 @@ public struct SitePlan: Sendable {
         if diagnostics.hasErrors { throw BuildFailure(diagnostics.sorted) }
         return SitePlan(
             site: site, languages: languages, outputLanguages: outputLanguages,
-            translationSets: sets, plannedPages: planned, pageLookup: pageLookup, setPages: setPages, setIDs: setOrder, pathLookup: pathLookup,
+            translationSets: Dictionary(uniqueKeysWithValues: zip(setOrder, setMembers)), plannedPages: planned, pageLookup: pageLookup, setPages: setPages, setIDs: setOrder, pathLookup: pathLookup,
             cityNarratives: cityNarratives, cityIndexIntro: cityIndexIntro, searchIntro: searchIntro,
             outputSources: outputs
         )
     }
+
+    /// A value read through its modify accessor: `value(of: &table[key, default: d])`
+    /// finds the key once, and puts `d` there when it was missing.
+    private static func value<Value>(of value: inout Value) -> Value { value }
 
     /// `/pl/about/` → `pl/about/index.html`; `/old.html` → `old.html`. On the bytes, as
     /// the file name it becomes (compared as characters, 3,000 instructions a path).
