@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -38,7 +37,6 @@ let package = Package(
         .target(name: "PortalBuild", dependencies: ["CPortalSystem", "PortalCore", "PortalContent", "PortalRender"]),
         .target(name: "PortalServe", dependencies: [
             "PortalBuild", "PortalContent", "PortalCore", "PortalRender",
-            .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .executableTarget(name: "portal", dependencies: [
             "PortalBuild", "PortalCore", "PortalRender", "PortalServe",

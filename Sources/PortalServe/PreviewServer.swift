@@ -1,4 +1,3 @@
-import FlyingFox
 import Foundation
 import PortalBuild
 import PortalContent
@@ -95,19 +94,16 @@ public final class PreviewServer: Sendable {
         return true
     }
 
-    /// Serves until the task is cancelled.
+    /// Serves until the task is cancelled. The address is taken first, so that a port in
+    /// use is told at once; requests made during the first build wait for it.
     public func run() async throws {
+        let listener = try HTTPListener(host: host, port: port)
         await rebuild()
-        let address = try sockaddr_in.inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port)
-        let server = HTTPServer(config: .init(address: address, timeout: 60, logger: .disabled))
         let store = self.store
-        await server.appendRoute("*") { request in
-            await Self.respond(to: request, store: store)
-        }
         let watcher = Task { await self.watch() }
         defer { watcher.cancel() }
         log("Serving on http://\(host):\(port)/ — press Ctrl-C to stop")
-        try await server.run()
+        await listener.run { request in await Self.respond(to: request, store: store) }
     }
 
     /// Rebuilds whenever something below Content/ or Templates/ changes: told by the
@@ -139,43 +135,43 @@ public final class PreviewServer: Sendable {
     // MARK: HTTP
 
     static func respond(to request: HTTPRequest, store: SiteStore) async -> HTTPResponse {
-        let rawPath = request.target.path(percentEncoded: true)
+        let rawPath = request.path
         let path = rawPath.removingPercentEncoding ?? rawPath
         // Nothing outside the site root, however it is spelled.
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         if segments.contains("..") || path.contains("\\") || path.contains("\0") || !path.hasPrefix("/") {
-            return text(.forbidden, "Forbidden: the path leaves the site.\n")
+            return text(403, "Forbidden: the path leaves the site.\n")
         }
         switch path {
         case "/_portal/reload.js":
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"], body: Data(LiveReload.script.utf8))
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/javascript; charset=utf-8"), ("Cache-Control", "no-store")], body: Array(LiveReload.script.utf8))
         case "/_portal/overlay.css":
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"], body: Data(LiveReload.overlayStyle.utf8))
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "no-store")], body: Array(LiveReload.overlayStyle.utf8))
         case "/_portal/wait":
             // A page waits for a change to what it shows: its own file, or the overlay.
-            let known = Int(request.query.first { $0.name == "v" }?.value ?? "") ?? -1
-            let pageParameter = request.query.first(where: { $0.name == "p" })?.value
+            let known = Int(request.query("v") ?? "") ?? -1
+            let pageParameter = request.query("p")
             let page = pageParameter.map { outputKey($0.removingPercentEncoding ?? $0) }
             let changed = await store.waitForChange(after: known, path: page, seconds: 25)
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: Data("{\"reload\":\(changed)}".utf8))
+            return HTTPResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: Array("{\"reload\":\(changed)}".utf8))
         case "/_portal/problems":
             let problems = await store.problems.map(\.description).joined(separator: "\n")
-            return text(.ok, problems.isEmpty ? "" : problems + "\n")
+            return text(200, problems.isEmpty ? "" : problems + "\n")
         default:
             break
         }
         var key = outputKey(path)
         let (files, problems, version) = await store.snapshot()
         if files.isEmpty {
-            return html(.internalServerError, LiveReload.problemsPage(problems, version: version))
+            return html(500, LiveReload.problemsPage(problems, version: version))
         }
         if files[key] == nil, files[key + "/index.html"] != nil {
-            return HTTPResponse(statusCode: .movedPermanently, headers: [.location: path + "/"], body: Data())
+            return HTTPResponse(status: 301, headers: [("Location", path + "/")])
         }
-        var status = HTTPStatusCode.ok
+        var status = 200
         var bytes = files[key]
         if bytes == nil {
-            status = .notFound
+            status = 404
             let language = segments.count > 2 ? String(segments[1]) : ""
             bytes = files[language + "/404.html"] ?? files["404.html"] ?? Array("Not found\n".utf8)
             key = "404.html"
@@ -185,7 +181,7 @@ public final class PreviewServer: Sendable {
         if type.hasPrefix("text/html") {
             body = Array(LiveReload.inject(into: String(decoding: body, as: UTF8.self), version: version, problems: problems).utf8)
         }
-        return HTTPResponse(statusCode: status, headers: [.contentType: type, .cacheControl: "no-store"], body: Data(body))
+        return HTTPResponse(status: status, headers: [("Content-Type", type), ("Cache-Control", "no-store")], body: body)
     }
 
     /// `/en/about/` → `en/about/index.html`.
@@ -195,12 +191,12 @@ public final class PreviewServer: Sendable {
         return key
     }
 
-    static func text(_ status: HTTPStatusCode, _ text: String) -> HTTPResponse {
-        HTTPResponse(statusCode: status, headers: [.contentType: "text/plain; charset=utf-8"], body: Data(text.utf8))
+    static func text(_ status: Int, _ text: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
-    static func html(_ status: HTTPStatusCode, _ text: String) -> HTTPResponse {
-        HTTPResponse(statusCode: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: Data(text.utf8))
+    static func html(_ status: Int, _ text: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], body: Array(text.utf8))
     }
 
     static func contentType(_ path: String) -> String {

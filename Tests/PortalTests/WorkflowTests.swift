@@ -209,6 +209,93 @@ struct ServeTests {
     }
 }
 
+/// Sends `request` (whole, as written) on a new connection and reads until the server
+/// closes it or `seconds` pass: every response it gave, as text.
+func rawExchange(port: UInt16, _ request: String, seconds: Int = 5) async -> String {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { return continuation.resume(returning: "") }
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let bytes = Array(request.utf8)
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var data = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                data.append(contentsOf: buffer[0..<count])
+            }
+            continuation.resume(returning: String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+@Suite("The preview server's HTTP")
+struct HTTPTests {
+    /// A listener whose handler answers with what it was asked.
+    func echo() async throws -> (port: UInt16, task: Task<Void, Never>) {
+        let port = freePort()
+        let listener = try HTTPListener(host: "127.0.0.1", port: port)
+        let task = Task {
+            await listener.run { request in
+                let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
+                return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("\(request.method) \(request.path) [\(query)]".utf8))
+            }
+        }
+        return (port, task)
+    }
+
+    @Test("requests on one connection are answered in turn; HEAD has no body; Connection: close ends it")
+    func keepAlive() async throws {
+        let (port, task) = try await echo()
+        defer { task.cancel() }
+        let answer = await rawExchange(port: port, "GET /en/a/?v=3&p=%252Fpl%252F HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "HEAD /en/b/ HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "GET /en/c/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            + "GET /never/ HTTP/1.1\r\n\r\n")
+        let body = "GET /en/a/ [v=3;p=%2Fpl%2F]"
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: keep-alive\r\n\r\n\(body)HTTP/1.1 200 OK\r\n"),
+                "the query decoded once, the path as sent: \(answer)")
+        #expect(answer.contains("Content-Length: 14\r\nConnection: keep-alive\r\n\r\nHTTP/1.1 200 OK"), "HEAD: the length of what GET sends, no body")
+        #expect(answer.hasSuffix("Connection: close\r\n\r\nGET /en/c/ []"), "nothing after the request that closed: \(answer)")
+        #expect(!answer.contains("/never/"))
+    }
+
+    @Test("other methods, broken request lines, huge heads and bodies get their error and the connection closes")
+    func refusals() async throws {
+        let (port, task) = try await echo()
+        defer { task.cancel() }
+        let post = await rawExchange(port: port, "POST /en/ HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /en/ HTTP/1.1\r\nConnection: close\r\n\r\n")
+        #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\n"), "\(post)")
+        #expect(post.hasSuffix("GET /en/ []"), "the body is skipped, the next request answered: \(post)")
+        #expect(await rawExchange(port: port, "nonsense\r\n\r\n").hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(await rawExchange(port: port, "GET /en/ HTTP/1.1\r\nX: " + String(repeating: "a", count: 70_000) + "\r\n\r\n").hasPrefix("HTTP/1.1 431 "))
+        #expect(await rawExchange(port: port, "GET /en/ HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n").hasPrefix("HTTP/1.1 413 "))
+        #expect(await rawExchange(port: port, "GET /en/ HTTP/1.0\r\n\r\n").contains("Connection: close\r\n"), "HTTP/1.0 closes unless asked")
+    }
+
+    @Test("a port in use is told before anything is built; a stopped server frees its port")
+    func portInUse() async throws {
+        let (port, task) = try await echo()
+        #expect(throws: HTTPListener.Failure.self) { try HTTPListener(host: "127.0.0.1", port: port) }
+        #expect(throws: HTTPListener.Failure.self) { try HTTPListener(host: "not-an-address", port: port) }
+        task.cancel()
+        await task.value
+        #expect(await rawExchange(port: port, "GET / HTTP/1.1\r\n\r\n", seconds: 1) == "", "nothing answers once stopped")
+        _ = try HTTPListener(host: "127.0.0.1", port: port)
+    }
+}
+
 /// The served files are exactly what a full build of the fixture's content gives.
 func expectFullBuild(of fixture: Fixture, equals served: [String: [UInt8]]) async throws {
     let full = try await Builder(options: fixture.options()).renderSite()
