@@ -354,9 +354,14 @@ public struct OutputFolder: Sendable {
         bytes.withUnsafeBytes { portal_file_holds(fd, $0.baseAddress, UInt($0.count)) == 1 }
     }
 
-    /// Makes the staged site the output folder in one step.
-    public func swapIn() throws(BuildFailure) {
-        syncStaging()
+    /// Makes the staged site the output folder in one step. With `flushing`, the file
+    /// system is flushed first, so that a power loss after the swap cannot leave a site of
+    /// empty files. A build that wrote no file, read none back and removed none flushes
+    /// nothing: each file it keeps is as its record says, and a record is written only
+    /// after the build that wrote the file flushed it and swapped it in (a file a killed
+    /// build wrote has a newer time than its record, and is read back).
+    public func swapIn(flushing: Bool = true) throws(BuildFailure) {
+        if flushing { syncStaging() }
         if FileSystem.exists(path) {
             // renameat2(RENAME_EXCHANGE) swaps both names atomically: at every moment
             // the output folder is either the whole old site or the whole new one.

@@ -73,11 +73,6 @@ struct RenderCache {
         }
     }
 
-    /// Writes the cache beside, then renames it into place.
-    func save(_ path: String) {
-        TreeFile.save(trees, header: Self.header, to: path)
-    }
-
     /// What identifies the running portal program: its size, time and inode.
     static let binary: String = {
         var info = stat()

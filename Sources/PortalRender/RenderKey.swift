@@ -24,9 +24,16 @@ public struct RenderKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Appends `value` as 16 lowercase hexadecimal digits.
     public static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let digit = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
-            bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+        // Written into sixteen bytes of the stack and appended at once: an append per
+        // digit made the records' 21,000 lines a few milliseconds on one core at the end
+        // of a build.
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            for index in 0..<16 {
+                let digit = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+                buffer[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+            }
+            bytes.append(contentsOf: buffer)
         }
     }
 
