@@ -83,6 +83,16 @@ public enum SourceText {
         }
     }
 
+    /// The same for a file a walk found (`FileSystem.read(_:in:maximumSize:)`): `name`
+    /// relative to the open folder `folder`.
+    public static func readBytes(_ name: String, in folder: Int32, display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
+        switch FileSystem.read(name, in: folder, maximumSize: maximumSize) {
+        case .bytes(let data): return try checked(data, display: display)
+        case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
+        case .unreadable: throw BuildFailure([.error(display, "cannot read the file")])
+        }
+    }
+
     public static func decode(_ bytes: [UInt8], display: String) throws(BuildFailure) -> String {
         String(decoding: try checked(bytes, display: display), as: UTF8.self)
     }

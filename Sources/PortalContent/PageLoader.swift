@@ -9,8 +9,7 @@ extension SiteLoader {
 
     /// Every Markdown file of every language, read and parsed on every core.
     func loadPages(languages: [Language], into pages: inout [Page], staticFiles: inout [StaticFile], _ diagnostics: inout DiagnosticList) async {
-        struct Job: Sendable { var path: String; var relative: String; var language: Language; var shown: String }
-        var jobs: [Job] = []
+        var jobs: [PageJob] = []
         // The language folders are walked on every core.
         let folders = languages.map { contentDirectory + "/" + languageFolderName($0) }
         let walks = await parallelMap(folders) { FileSystem.walk($0) }
@@ -23,19 +22,23 @@ extension SiteLoader {
             for relative in files where relative != "_language.yaml" {
                 let shown = shownFolder + relative
                 if relative.hasUTF8Suffix(".md") {
-                    jobs.append(Job(path: folder + "/" + relative, relative: relative, language: language, shown: shown))
+                    jobs.append(PageJob(folder: AT_FDCWD, name: folder + "/" + relative, relative: relative, language: language, shown: shown))
                 } else {
                     staticFiles.append(StaticFile(source: folder + "/" + relative, file: shown, outputPath: language.code + "/" + relative))
                 }
             }
         }
+        // A folder of several pages is opened once, and its pages relative to it: the
+        // system then looks up one name a page instead of each folder of its path.
+        let folderFDs = Self.openFolders(of: &jobs)
+        defer { for fd in folderFDs { close(fd) } }
         let loader = self
         // Read on more threads than cores: a file the system no longer holds in memory
         // keeps its thread waiting for the disk, not a core.
         let results = await parallelMap(jobs, threads: diskThreads) { job -> (Page?, [Diagnostic]) in
             var local = DiagnosticList()
             do throws(BuildFailure) {
-                let page = try loader.loadPage(job.path, relative: job.relative, language: job.language, display: job.shown, &local)
+                let page = try loader.loadPage(job.name, in: job.folder, relative: job.relative, language: job.language, display: job.shown, &local)
                 return (page, local.items)
             } catch {
                 return (nil, local.items + error.diagnostics)
@@ -45,6 +48,55 @@ extension SiteLoader {
             if let page { pages.append(page) }
             diagnostics.append(contentsOf: problems)
         }
+    }
+
+    /// Opens each folder that holds two pages or more in a row of `jobs` (paths from the
+    /// working folder, a walk's sorted files), and makes their jobs name their file in it.
+    /// Returns the folders opened. Found on the paths' bytes, run by run: a split by
+    /// characters, or a dictionary of the folders, cost more than the lookups it saves.
+    private static func openFolders(of jobs: inout [PageJob]) -> [Int32] {
+        var opened: [Int32] = []
+        var start = 0
+        while start < jobs.count {
+            var first = jobs[start].name
+            // The folder's length, with its slash.
+            let length: Int? = first.withUTF8 { bytes in
+                var index = bytes.count
+                while index > 0 {
+                    index -= 1
+                    if bytes[index] == UInt8(ascii: "/") { return index + 1 }
+                }
+                return nil
+            }
+            guard let length else { start += 1; continue }
+            var end = start + 1
+            while end < jobs.count {
+                var other = jobs[end].name
+                let inFolder = first.withUTF8 { folder in
+                    other.withUTF8 { bytes in
+                        bytes.count > length && memcmp(folder.baseAddress!, bytes.baseAddress!, length) == 0
+                            && !bytes[length...].contains(UInt8(ascii: "/"))
+                    }
+                }
+                guard inFolder else { break }
+                end += 1
+            }
+            if end - start >= 2 {
+                let fd = first.withUTF8 { bytes in
+                    open(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<(length - 1)]), as: UTF8.self), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                }
+                if fd >= 0 {
+                    opened.append(fd)
+                    for index in start..<end {
+                        var name = jobs[index].name
+                        jobs[index].folder = fd
+                        jobs[index].name = name.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[length...]), as: UTF8.self) }
+                    }
+                }
+            }
+            start = end
+        }
+        return opened
     }
 
     /// Reads one page again (after an edit), as `load()` would.
@@ -64,8 +116,11 @@ extension SiteLoader {
         return parts.count >= 2 ? String(parts[parts.count - 2]) : language.code
     }
 
-    func loadPage(_ path: String, relative: String, language: Language, display file: String, _ diagnostics: inout DiagnosticList) throws(BuildFailure) -> Page? {
-        let split = try FrontMatter.split(try SourceText.readBytes(path, display: file), file: file)
+    /// - Parameters:
+    ///   - name: the page's file in the open folder `folder`, or its path where `folder`
+    ///     is `AT_FDCWD` (the default).
+    func loadPage(_ name: String, in folder: Int32 = AT_FDCWD, relative: String, language: Language, display file: String, _ diagnostics: inout DiagnosticList) throws(BuildFailure) -> Page? {
+        let split = try FrontMatter.split(try SourceText.readBytes(name, in: folder, display: file), file: file)
         guard let yaml = split.yaml else {
             throw BuildFailure([.error(file, line: 1, column: 1, "the page has no front matter", hint: "start the file with a '---' line, 'title: …', and another '---' line")])
         }
@@ -326,4 +381,14 @@ extension SiteLoader {
         }
         return files.map { StaticFile(source: folder + "/" + $0, file: display("media/" + $0), outputPath: "media/" + $0) }
     }
+}
+
+/// A page to load: its file `name` in the open folder `folder`, or `name` the whole path
+/// where `folder` is `AT_FDCWD`.
+private struct PageJob: Sendable {
+    var folder: Int32
+    var name: String
+    var relative: String
+    var language: Language
+    var shown: String
 }

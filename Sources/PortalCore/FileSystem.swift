@@ -17,12 +17,51 @@ public enum FileSystem {
     /// The file's bytes, unless it is larger than `maximumSize` (its size is asked for
     /// once, from the open file).
     public static func read(_ path: String, maximumSize: Int) -> ReadResult {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        return read(open: fd, maximumSize: maximumSize)
+    }
+
+    /// Room for the bytes of most sources (see `read(_:in:maximumSize:)`).
+    static let smallFile = 16 * 1024
+
+    /// A file found by a walk of its folder (`walk`) as a file: its bytes, as
+    /// `read(_:maximumSize:)` gives them, opened relative to the open folder `folder`
+    /// (`AT_FDCWD` for the working folder). A file that ends before `smallFile` bytes is
+    /// read without asking for its size (a system call, 0.6 to 1 µs here): a read of a
+    /// file that gives fewer bytes than asked for has reached its end. Opened without
+    /// waiting, so that a pipe put there instead gives what it holds, not a build that
+    /// never ends.
+    public static func read(_ name: String, in folder: Int32, maximumSize: Int) -> ReadResult {
+        let fd = openat(folder, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        // (Memory of the allocator's, used again at once by the thread's next file: the
+        // stack's would be asked first whether there is room for it.)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: smallFile)
+        defer { buffer.deallocate() }
+        var count = 0
+        while true {
+            count = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if count < 0 { if errno == EINTR { continue }; return .unreadable }
+            break
+        }
+        if count < buffer.count {
+            return count <= maximumSize ? .bytes(Array(UnsafeBufferPointer(rebasing: buffer[..<count]))) : .tooLarge
+        }
+        // A longer file: read whole from its start, its size asked for.
+        guard lseek(fd, 0, SEEK_SET) == 0 else { return .unreadable }
+        return read(open: fd, maximumSize: maximumSize)
+    }
+
+    /// The bytes of the open file `fd`, from where its reading stands.
+    private static func read(open fd: Int32, maximumSize: Int) -> ReadResult {
         let file: OpenFile
-        switch OpenFile.open(path, maximumSize: maximumSize) {
+        switch OpenFile.open(fd, maximumSize: maximumSize) {
         case .file(let opened): file = opened
         case .failed(let result): return result
         }
-        defer { close(file.fd) }
         // Read into memory not cleared first, one byte more than the file's size: a read
         // that fills it means the file grew meanwhile, and the rest is read in chunks.
         var failed = false
@@ -55,12 +94,11 @@ public enum FileSystem {
 
         enum Opened { case file(OpenFile), failed(ReadResult) }
 
-        static func open(_ path: String, maximumSize: Int) -> Opened {
-            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return .failed(.unreadable) }
+        /// The open file `fd` (which its caller closes) with its size.
+        static func open(_ fd: Int32, maximumSize: Int) -> Opened {
             var info = stat()
-            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { close(fd); return .failed(.unreadable) }
-            guard Int(info.st_size) <= maximumSize else { close(fd); return .failed(.tooLarge) }
+            guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return .failed(.unreadable) }
+            guard Int(info.st_size) <= maximumSize else { return .failed(.tooLarge) }
             return .file(OpenFile(fd: fd, size: max(Int(info.st_size), 0), regular: info.st_mode & S_IFMT == S_IFREG))
         }
 

@@ -775,6 +775,72 @@ struct ThreadedMapTests {
     }
 }
 
+@Suite("Sources read relative to their folder")
+struct FolderReadTests {
+    @Test("a file is read whole at every length around the first read's room, and as the path's read gives it")
+    func lengths() throws {
+        let root = NSTemporaryDirectory() + "portal-read-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(folder) }
+        let room = FileSystem.smallFile
+        for length in [0, 1, 100, room - 1, room, room + 1, 3 * room + 7] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let name = "file-\(length).md"
+            #expect(FileManager.default.createFile(atPath: root + "/" + name, contents: Data(bytes)))
+            guard case .bytes(let read) = FileSystem.read(name, in: folder, maximumSize: 1 << 24) else {
+                Issue.record("\(length) bytes: not read"); continue
+            }
+            #expect(read == bytes, "\(length) bytes")
+            guard case .bytes(let byPath) = FileSystem.read(root + "/" + name, in: AT_FDCWD, maximumSize: 1 << 24) else {
+                Issue.record("\(length) bytes by its path: not read"); continue
+            }
+            #expect(byPath == bytes)
+            // One byte over the limit, before and after the first read's room.
+            if length > 0, case .bytes = FileSystem.read(name, in: folder, maximumSize: length - 1) {
+                Issue.record("\(length) bytes: read past a limit of \(length - 1)")
+            }
+        }
+    }
+
+    @Test("a folder, a missing file and a pipe with no writer are refused or empty, without waiting")
+    func notFiles() throws {
+        let root = NSTemporaryDirectory() + "portal-read-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root + "/folder.md", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(folder) }
+        if case .bytes = FileSystem.read("folder.md", in: folder, maximumSize: 1 << 24) { Issue.record("a folder was read") }
+        if case .bytes = FileSystem.read("missing.md", in: folder, maximumSize: 1 << 24) { Issue.record("a missing file was read") }
+        #expect(mkfifo(root + "/pipe.md", 0o644) == 0)
+        switch FileSystem.read("pipe.md", in: folder, maximumSize: 1 << 24) {
+        case .bytes(let bytes): #expect(bytes.isEmpty)
+        case .unreadable: break
+        case .tooLarge: Issue.record("a pipe was too large")
+        }
+    }
+
+    @Test("pages in folders of one page and of many, beside subfolders, are each loaded from their own file")
+    func grouping() async throws {
+        var files = fiveLanguageSite()
+        // Folders of several pages with a subfolder between their files in the walk's
+        // order (a/b.md, a/c/d.md, a/e.md), and a folder of one page.
+        for name in ["alpha", "beta", "gamma"] { files["Content/en/news/\(name).md"] = page("News \(name)", body: "Text of \(name).") }
+        for name in ["delta", "epsilon"] { files["Content/en/news/archive/\(name).md"] = page("Archive \(name)", body: "Text of \(name).") }
+        files["Content/en/news/only/zeta.md"] = page("Only zeta", body: "Text of zeta.")
+        let fixture = try Fixture(files)
+        defer { fixture.remove() }
+        let (site, _) = try await SiteLoader(contentDirectory: fixture.content).load()
+        for name in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"] {
+            let found = site.pages.filter { $0.file.hasSuffix("/\(name).md") }
+            #expect(found.count == 1, "\(name)")
+            #expect(found.first.map { String(decoding: $0.body, as: UTF8.self).contains("Text of \(name).") } == true, "\(name)")
+            #expect(found.first?.title.hasSuffix(name) == true)
+        }
+    }
+}
+
 @Suite("HTML and XML escaping")
 struct EscapingTests {
     /// Character by character, as the escaping is specified.
