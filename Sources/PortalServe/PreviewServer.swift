@@ -98,28 +98,49 @@ public final class PreviewServer: Sendable {
     /// use is told at once; requests made during the first build wait for it.
     public func run() async throws {
         let listener = try HTTPListener(host: host, port: port)
+        // Changes are watched from before the first build: a file saved while it runs
+        // rebuilds the site as soon as it is done.
+        let changes = ChangeSource(folders: [options.contentDirectory, options.templatesDirectory])
         await rebuild()
         let store = self.store
-        let watcher = Task { await self.watch() }
+        let watcher = Task { await self.watch(changes) }
         defer { watcher.cancel() }
         log("Serving on http://\(host):\(port)/ — press Ctrl-C to stop")
         await listener.run { request in await Self.respond(to: request, store: store) }
     }
 
+    /// Where changes below Content/ and Templates/ are learnt: from the kernel where it
+    /// can tell, else by scanning, from the moment it is made.
+    enum ChangeSource: Sendable {
+        case events(FileEvents)
+        case scans(ChangeWatcher, first: [String: ChangeWatcher.Stamp])
+
+        init(folders: [String]) {
+            if let events = FileEvents(folders: folders) {
+                self = .events(events)
+            } else {
+                let watcher = ChangeWatcher(folders: folders)
+                self = .scans(watcher, first: watcher.scan())
+            }
+        }
+    }
+
     /// Rebuilds whenever something below Content/ or Templates/ changes: told by the
     /// kernel where it can, else by scanning every `interval` seconds.
-    func watch() async {
-        let folders = [options.contentDirectory, options.templatesDirectory]
-        if let events = FileEvents(folders: folders) {
+    func watch(_ changes: ChangeSource) async {
+        let watcher: ChangeWatcher
+        var last: [String: ChangeWatcher.Stamp]
+        switch changes {
+        case .events(let events):
             defer { events.stop() }
             for await changed in events.batches() {
                 if Task.isCancelled { break }
                 await rebuild(changed: changed)
             }
             return
+        case .scans(let scanner, let first):
+            (watcher, last) = (scanner, first)
         }
-        let watcher = ChangeWatcher(folders: folders)
-        var last = watcher.scan()
         while !Task.isCancelled {
             try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
             let current = watcher.scan()
