@@ -19,6 +19,15 @@ func httpGet(port: UInt16, _ path: String) async -> (status: Int, body: String) 
 }
 
 func blockingGet(port: UInt16, _ path: String) -> (status: Int, body: String) {
+    let text = blockingExchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
+    let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+    return (status, body)
+}
+
+/// Sends `request` (whole, as written) on a new connection and reads until the server
+/// closes it or `seconds` pass: every response it gave, as text ("" when nothing listens).
+func blockingExchange(port: UInt16, _ request: String, seconds: Int = 60) -> String {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -28,9 +37,11 @@ func blockingGet(port: UInt16, _ path: String) -> (status: Int, body: String) {
     let connected = withUnsafePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else { return (0, "") }
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    guard connected == 0 else { return "" }
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let bytes = Array(request.utf8)
+    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     var data = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -38,10 +49,7 @@ func blockingGet(port: UInt16, _ path: String) -> (status: Int, body: String) {
         if count <= 0 { break }
         data.append(contentsOf: buffer[0..<count])
     }
-    let text = String(decoding: data, as: UTF8.self)
-    let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
-    let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-    return (status, body)
+    return String(decoding: data, as: UTF8.self)
 }
 
 func freePort() -> UInt16 {
@@ -209,34 +217,10 @@ struct ServeTests {
     }
 }
 
-/// Sends `request` (whole, as written) on a new connection and reads until the server
-/// closes it or `seconds` pass: every response it gave, as text.
+/// `blockingExchange` on a Dispatch thread (see `httpGet`).
 func rawExchange(port: UInt16, _ request: String, seconds: Int = 5) async -> String {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { return continuation.resume(returning: "") }
-            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let bytes = Array(request.utf8)
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            var data = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count <= 0 { break }
-                data.append(contentsOf: buffer[0..<count])
-            }
-            continuation.resume(returning: String(decoding: data, as: UTF8.self))
-        }
+        DispatchQueue.global().async { continuation.resume(returning: blockingExchange(port: port, request, seconds: seconds)) }
     }
 }
 
