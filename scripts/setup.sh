@@ -4,9 +4,7 @@
 set -euo pipefail
 
 # xxHash's header (libxxhash-dev): the content hashes of the record of output files.
-# libcurl's headers and link name: the release build links Foundation into the program,
-# and the preview server's HTTP package brings FoundationNetworking, which needs -lcurl.
-apt_packages=(pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev libmimalloc-dev libxxhash-dev libcurl4-openssl-dev)
+apt_packages=(pkg-config libcmark-gfm-dev libcmark-gfm-extensions-dev libmimalloc-dev libxxhash-dev)
 if [ "${1:-}" = "--test" ]; then
   apt_packages+=(chromium chromium-driver)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
