@@ -76,17 +76,18 @@ public enum SourceText {
     /// makes, one by one wherever a letter is not ASCII: the C library's check is several
     /// times faster).
     public static func readBytes(_ path: String, display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
-        switch FileSystem.read(path, maximumSize: maximumSize) {
-        case .bytes(let data): return try checked(data, display: display)
-        case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
-        case .unreadable: throw BuildFailure([.error(display, "cannot read the file")])
-        }
+        try checked(FileSystem.read(path, maximumSize: maximumSize), display: display)
     }
 
     /// The same for a file a walk found (`FileSystem.read(_:in:maximumSize:)`): `name`
     /// relative to the open folder `folder`.
     public static func readBytes(_ name: String, in folder: Int32, display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
-        switch FileSystem.read(name, in: folder, maximumSize: maximumSize) {
+        try checked(FileSystem.read(name, in: folder, maximumSize: maximumSize), display: display)
+    }
+
+    /// A read's bytes, checked, or the error it gives.
+    private static func checked(_ result: FileSystem.ReadResult, display: String) throws(BuildFailure) -> ArraySlice<UInt8> {
+        switch result {
         case .bytes(let data): return try checked(data, display: display)
         case .tooLarge: throw BuildFailure([.error(display, "the file is larger than 16 MB", hint: "split it into several pages")])
         case .unreadable: throw BuildFailure([.error(display, "cannot read the file")])

@@ -149,21 +149,19 @@ final class HTTPListener: @unchecked Sendable {
         var timeout = timeval(tv_sec: idleSeconds, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            // The head: up to the blank line.
+            // The head: up to the blank line, looked for only in what came since.
+            var searched = 0
             var end: Int?
             while true {
-                end = headEnd(buffer)
+                end = headEnd(buffer, from: searched)
                 if end != nil { break }
+                searched = max(0, buffer.count - 3)
                 if buffer.count > headLimit {
                     refuse(connection, 431)
                     return
                 }
-                let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { return }
-                buffer += chunk[..<count]
+                guard receive(connection, into: &buffer) else { return }
             }
             if end! > headLimit {
                 refuse(connection, 431)
@@ -187,16 +185,12 @@ final class HTTPListener: @unchecked Sendable {
                 return
             }
             while length > 0 {
-                if !buffer.isEmpty {
-                    let taken = min(length, buffer.count)
-                    buffer.removeFirst(taken)
-                    length -= taken
-                    continue
+                if buffer.isEmpty {
+                    guard receive(connection, into: &buffer) else { return }
                 }
-                let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { return }
-                buffer += chunk[..<count]
+                let taken = min(length, buffer.count)
+                buffer.removeFirst(taken)
+                length -= taken
             }
             let connectionHeader = header("connection")?.lowercased()
             let keepAlive = version == "HTTP/1.1" ? connectionHeader != "close" : connectionHeader == "keep-alive"
@@ -212,6 +206,19 @@ final class HTTPListener: @unchecked Sendable {
         }
     }
 
+    /// Appends what the client sent next to `buffer`; false when it closed the
+    /// connection, went quiet for the receive timeout, or the connection failed.
+    private static func receive(_ connection: Int32, into buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            buffer += chunk[..<count]
+            return true
+        }
+    }
+
     /// Answers with an error and closes the connection, reading what the client still
     /// sends for a moment first: closed with unread bytes, the connection would be reset,
     /// and the client could lose the answer before reading it.
@@ -220,20 +227,16 @@ final class HTTPListener: @unchecked Sendable {
         shutdown(connection, Int32(SHUT_WR))
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        var drained = 0
-        while drained < 4 * bodyLimit {
-            let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return }
-            drained += count
+        var drained: [UInt8] = []
+        while drained.count < 4 * bodyLimit, receive(connection, into: &drained) {
+            drained.removeAll(keepingCapacity: true)
         }
     }
 
-    /// Where the blank line that ends a request's head starts.
-    static func headEnd(_ bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+    /// Where the blank line that ends a request's head starts, looked for from `start`.
+    static func headEnd(_ bytes: [UInt8], from start: Int = 0) -> Int? {
+        guard bytes.count >= start + 4 else { return nil }
+        for index in start...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
             return index
         }
         return nil

@@ -128,8 +128,6 @@ public final class PreviewServer: Sendable {
     /// Rebuilds whenever something below Content/ or Templates/ changes: told by the
     /// kernel where it can, else by scanning every `interval` seconds.
     func watch(_ changes: ChangeSource) async {
-        let watcher: ChangeWatcher
-        var last: [String: ChangeWatcher.Stamp]
         switch changes {
         case .events(let events):
             defer { events.stop() }
@@ -137,19 +135,17 @@ public final class PreviewServer: Sendable {
                 if Task.isCancelled { break }
                 await rebuild(changed: changed)
             }
-            return
-        case .scans(let scanner, let first):
-            (watcher, last) = (scanner, first)
-        }
-        while !Task.isCancelled {
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-            let current = watcher.scan()
-            let changed = ChangeWatcher.changes(from: last, to: current)
-            guard !changed.isEmpty else { continue }
-            // Let an editor finish writing (several files, or a file in two steps).
-            try? await Task.sleep(nanoseconds: 30_000_000)
-            last = watcher.scan()
-            await rebuild(changed: changed)
+        case .scans(let watcher, var last):
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                let current = watcher.scan()
+                let changed = ChangeWatcher.changes(from: last, to: current)
+                guard !changed.isEmpty else { continue }
+                // Let an editor finish writing (several files, or a file in two steps).
+                try? await Task.sleep(nanoseconds: 30_000_000)
+                last = watcher.scan()
+                await rebuild(changed: changed)
+            }
         }
     }
 
