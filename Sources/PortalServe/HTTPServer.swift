@@ -253,11 +253,14 @@ final class HTTPListener: @unchecked Sendable {
         return true
     }
 
-    /// The connection's thread waits for the handler, which runs on the tasks' pool.
+    /// The connection's thread waits for the handler, which runs on the tasks' pool ahead of
+    /// a build's work there: a request answered from the site in memory should not queue
+    /// behind a rebuild's pages (under a loaded pool, requests at the default priority
+    /// waited seconds each).
     private static func wait(_ work: @escaping @Sendable () async -> HTTPResponse) -> HTTPResponse {
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(priority: .high) {
             box.response = await work()
             done.signal()
         }

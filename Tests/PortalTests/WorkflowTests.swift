@@ -199,13 +199,13 @@ struct ServeTests {
         await store.update([RenderedFile(path: other.path, bytes: Array("news, edited".utf8)), page], removing: [])
         #expect(await quiet == false)
         // Its own bytes change: it reloads.
-        async let own = store.waitForChange(after: known, path: page.path, seconds: 5)
+        async let own = store.waitForChange(after: known, path: page.path, seconds: 60)
         try await Task.sleep(nanoseconds: 100_000_000)
         await store.update([RenderedFile(path: page.path, bytes: Array("about, edited".utf8))], removing: [])
         #expect(await own == true)
         // A broken build shows its diagnostics on every page; so does the recovery.
         let afterEdit = await store.version
-        async let broken = store.waitForChange(after: afterEdit, path: other.path, seconds: 5)
+        async let broken = store.waitForChange(after: afterEdit, path: other.path, seconds: 60)
         try await Task.sleep(nanoseconds: 100_000_000)
         await store.fail([.error("Content/en/_index.md", line: 2, "broken")])
         #expect(await broken == true)
@@ -217,8 +217,10 @@ struct ServeTests {
     }
 }
 
-/// `blockingExchange` on a Dispatch thread (see `httpGet`).
-func rawExchange(port: UInt16, _ request: String, seconds: Int = 5) async -> String {
+/// `blockingExchange` on a Dispatch thread (see `httpGet`). The wait is long for what it
+/// waits for: the listener's handler runs on the tasks' pool, which the other suites keep
+/// busy; on a loaded machine an answer took over five seconds to come.
+func rawExchange(port: UInt16, _ request: String, seconds: Int = 60) async -> String {
     await withCheckedContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(returning: blockingExchange(port: port, request, seconds: seconds)) }
     }
