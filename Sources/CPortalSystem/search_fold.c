@@ -38,6 +38,21 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
                     int ascii = __builtin_ctz((unsigned)high);
                     index += (size_t)ascii;
                     out += ascii;
+                    // A letter of two bytes up to U+024F (Polish, Slovenian and Romanian
+                    // letters with diacritics, a sixteenth of a Polish text's bytes) is
+                    // folded here, and the loop goes on after it.
+                    unsigned char lead = in[index];
+                    if (lead >= 0xC3 && lead <= 0xC9 && index + 1 < count) {
+                        uint32_t value = (uint32_t)(lead & 0x1F) << 6 | (in[index + 1] & 0x3F);
+                        if (value <= 0x24F) {
+                            uint32_t packed = table[portal_fold_latin_index(value)];
+                            uint32_t letters = packed >> 8;
+                            memcpy(out, &letters, 4);
+                            out += packed & 0xFF;
+                            index += 2;
+                            continue;
+                        }
+                    }
                     stopped = 1;
                     break;
                 }
