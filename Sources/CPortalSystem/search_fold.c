@@ -20,6 +20,14 @@ static inline __m128i portal_fold16(__m128i v) {
 }
 #endif
 
+/// A fold table entry's one to three letters, stored as four bytes (the output has room)
+/// and kept as many; where the output goes on.
+static inline unsigned char *portal_put_letters(unsigned char *out, uint32_t packed) {
+    uint32_t letters = packed >> 8;
+    memcpy(out, &letters, 4);
+    return out + (packed & 0xFF);
+}
+
 size_t portal_search_fold(const unsigned char *in, size_t count, size_t *position, unsigned char *out, const unsigned int *table) {
     unsigned char *start = out;
     size_t index = *position;
@@ -41,14 +49,11 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
                     // A letter of two bytes up to U+024F (Polish, Slovenian and Romanian
                     // letters with diacritics, a sixteenth of a Polish text's bytes) is
                     // folded here, and the loop goes on after it.
-                    unsigned char lead = in[index];
-                    if (lead >= 0xC3 && lead <= 0xC9 && index + 1 < count) {
-                        uint32_t value = (uint32_t)(lead & 0x1F) << 6 | (in[index + 1] & 0x3F);
+                    unsigned char next = in[index];
+                    if (next >= 0xC3 && next <= 0xC9 && index + 1 < count) {
+                        uint32_t value = (uint32_t)(next & 0x1F) << 6 | (in[index + 1] & 0x3F);
                         if (value <= 0x24F) {
-                            uint32_t packed = table[portal_fold_latin_index(value)];
-                            uint32_t letters = packed >> 8;
-                            memcpy(out, &letters, 4);
-                            out += packed & 0xFF;
+                            out = portal_put_letters(out, table[portal_fold_latin_index(value)]);
                             index += 2;
                             continue;
                         }
@@ -77,11 +82,7 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
         }
         int entry = portal_fold_latin_index(value);
         if (entry < 0) break;  // a character of another script, a space or a sign: the caller's
-        uint32_t packed = table[entry];
-        // Its one to three letters, stored as four bytes (there is room) and kept as many.
-        uint32_t letters = packed >> 8;
-        memcpy(out, &letters, 4);
-        out += packed & 0xFF;
+        out = portal_put_letters(out, table[entry]);
         index += length;
     }
     *position = index;
