@@ -46,14 +46,14 @@ size_t portal_search_fold(const unsigned char *in, size_t count, size_t *positio
                     int ascii = __builtin_ctz((unsigned)high);
                     index += (size_t)ascii;
                     out += ascii;
-                    // A letter of two bytes up to U+024F (Polish, Slovenian and Romanian
-                    // letters with diacritics, a sixteenth of a Polish text's bytes) is
-                    // folded here, and the loop goes on after it.
+                    // A letter of two bytes that the table folds (Polish, Slovenian and
+                    // Romanian letters with diacritics, a sixteenth of a Polish text's
+                    // bytes) is folded here, and the loop goes on after it.
                     unsigned char next = in[index];
-                    if (next >= 0xC3 && next <= 0xC9 && index + 1 < count) {
-                        uint32_t value = (uint32_t)(next & 0x1F) << 6 | (in[index + 1] & 0x3F);
-                        if (value <= 0x24F) {
-                            out = portal_put_letters(out, table[portal_fold_latin_index(value)]);
+                    if ((next & 0xE0) == 0xC0 && index + 1 < count) {
+                        int entry = portal_fold_latin_index((uint32_t)(next & 0x1F) << 6 | (in[index + 1] & 0x3F));
+                        if (entry >= 0) {
+                            out = portal_put_letters(out, table[entry]);
                             index += 2;
                             continue;
                         }
