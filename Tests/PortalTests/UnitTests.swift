@@ -124,7 +124,7 @@ struct SlugTests {
         let pieces = ["Łódź", "Kraków", " ", "mieszkańcy", "ŞTIINŢĂ", "ș", "ț", "č", "Ž", "e\u{301}", "\u{301}", "ΟΔΟΣ",
                       "Ἀθῆναι", "ЖИЗНЬ", "北京", "🌍", "Ǆ", "ẞ", "Ỹ", "—", "\u{A0}", "a", "Z", "9", "!", "\u{0}", "\u{7F}",
                       "transformacja energetyczna 2030", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ÀÉÎÕÜ", "ǅ", "\u{2028}",
-                      // the two-byte letters the sixteen-byte loop folds itself, and the first after them
+                      // what the sixteen-byte loop folds itself: À and ɏ at its range's ends, ÿ and × (a sign) inside, ɐ and ʒ past it
                       "\u{C0}", "ÿ", "ɏ", "ɐ", "ʒ", "×"]
         var generator = SystemRandomNumberGenerator()
         var mismatches: [String] = []
